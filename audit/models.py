@@ -1,0 +1,109 @@
+"""Audit contexts and the append-only change log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit rows cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("audit rows cannot be deleted")
+
+    _raw_delete = delete
+
+
+class AppendOnlyModel(models.Model):
+    """A row that may be inserted once and never changed or deleted."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted")
+
+
+class AuditContext(AppendOnlyModel):
+    """The key under which a caller's changes are grouped (spec 002/003 `AuditContextId`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey("identities.Tenant", on_delete=models.PROTECT, related_name="+")
+    created_by = models.CharField(max_length=200, help_text="The app that made the context.")
+    authorized_app_id = models.CharField(max_length=200, blank=True, default="")
+    person_ids = models.JSONField(default=list, blank=True)
+    internal_ids = models.JSONField(default=list, blank=True)
+    implicit = models.BooleanField(
+        default=False, help_text="Made by Tessera for a write that named no context."
+    )
+    # Who asked for it: kept as a loose reference plus a snapshot, so the trail outlives them.
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    client_repr = models.CharField(max_length=200, blank=True, default="")
+    correlation_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"audit context {self.id}"
+
+
+class ChangeRecord(AppendOnlyModel):
+    """One change to one object: who, when, what before and after, under which context."""
+
+    class Action(models.TextChoices):
+        CREATE = "create"
+        UPDATE = "update"
+        DELETE = "delete"
+        REVOKE = "revoke"
+        RESTORE = "restore"
+        IMPORT = "import"
+
+    id = models.BigAutoField(primary_key=True)
+    context = models.ForeignKey(AuditContext, on_delete=models.PROTECT, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_repr = models.CharField(max_length=200, blank=True, default="")
+    client_id = models.CharField(max_length=200, blank=True, default="")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=255)
+    object_repr = models.CharField(max_length=255, blank=True, default="")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    correlation_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="change_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"

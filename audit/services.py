@@ -1,0 +1,192 @@
+"""The audit services: every write calls `record` (or `record_bulk`) in its own transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+
+from audit import context as scope
+from audit.models import AuditContext, ChangeRecord
+
+# Field names whose values never enter the change log in clear.
+SECRET_FIELDS = frozenset({"password", "client_secret", "hetu", "pwd", "token"})
+MASK = "***"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry for `record_bulk`."""
+
+    action: str
+    object_type: str
+    object_id: str
+    before: dict | None = None
+    after: dict | None = None
+    object_repr: str = ""
+
+
+def object_type_of(instance_or_model: models.Model | type[models.Model]) -> str:
+    return instance_or_model._meta.label_lower
+
+
+def to_json(value: Any) -> Any:
+    """Make a value JSON-safe the way the change log stores it (UUIDs, datetimes as strings)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def snapshot(instance: models.Model, *, exclude: Sequence[str] = ()) -> dict:
+    """The concrete field values of a row as JSON, with secret fields masked."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(instance, field.attname)
+        if field.name in SECRET_FIELDS and value not in (None, ""):
+            value = MASK
+        data[field.name] = value
+    return to_json(data)
+
+
+def _default_tenant():
+    tenant_model = apps.get_model("identities", "Tenant")
+    tenant, _ = tenant_model.objects.get_or_create(
+        key=settings.TESSERA_DEFAULT_TENANT_KEY,
+        defaults={"name": settings.TESSERA_DEFAULT_TENANT_NAME},
+    )
+    return tenant
+
+
+def _actor_fields() -> dict:
+    current = scope.current()
+    actor = current.actor if getattr(current.actor, "is_authenticated", False) else None
+    return {
+        "actor": actor,
+        "actor_repr": actor.get_username() if actor else current.origin,
+        "client_id": current.client_id,
+    }
+
+
+def audit_context_create(
+    *,
+    tenant: models.Model | None = None,
+    created_by: str | None = None,
+    authorized_app_id: str | None = None,
+    person_ids: Sequence[int] | None = None,
+    internal_ids: Sequence[str] | None = None,
+    implicit: bool = False,
+) -> AuditContext:
+    """Open a new audit context; `created_by` defaults to the tenant's name (spec 002)."""
+    tenant = tenant or _default_tenant()
+    actor = _actor_fields()
+    with transaction.atomic():
+        context = AuditContext.objects.create(
+            tenant=tenant,
+            created_by=created_by or tenant.name,
+            authorized_app_id=authorized_app_id or "",
+            person_ids=list(person_ids or []),
+            internal_ids=[str(i) for i in internal_ids or []],
+            implicit=implicit,
+            client=actor["actor"],
+            client_repr=actor["client_id"] or actor["actor_repr"],
+            correlation_id=scope.correlation_id(),
+        )
+        if not implicit:
+            record(action=ChangeRecord.Action.CREATE, instance=context, context=context)
+    return context
+
+
+def current_or_implicit_context(context: AuditContext | None = None) -> AuditContext:
+    """The context a write runs under: the one given, the one bound to the scope, or a new one."""
+    if context is not None:
+        return context
+    bound = scope.current().audit_context
+    if bound is not None:
+        return bound
+    return audit_context_create(created_by=f"tessera:{scope.current().origin}", implicit=True)
+
+
+@contextmanager
+def audited(context: AuditContext | None = None) -> Iterator[AuditContext]:
+    """Run a block of writes under one audit context: the one given, the scope's, or one
+    implicit context made for the block (so a service's records share a context)."""
+    context = current_or_implicit_context(context)
+    with scope.bind(audit_context=context):
+        yield context
+
+
+def record(
+    *,
+    action: str,
+    instance: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    object_repr: str | None = None,
+    context: AuditContext | None = None,
+) -> ChangeRecord:
+    """Append one change record. With `instance` and no `after`, the instance's state is taken
+    as the after-state (for creates and updates)."""
+    if instance is not None:
+        object_type = object_type or object_type_of(instance)
+        object_id = object_id or str(instance.pk)
+        object_repr = object_repr if object_repr is not None else str(instance)[:255]
+        if after is None and action != ChangeRecord.Action.DELETE:
+            after = snapshot(instance)
+    if not object_type or object_id is None:
+        raise ValueError("record() needs an instance or an object_type and object_id")
+    return ChangeRecord.objects.create(
+        context=current_or_implicit_context(context),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=(object_repr or "")[:255],
+        before=to_json(before) if before is not None else None,
+        after=to_json(after) if after is not None else None,
+        correlation_id=scope.correlation_id(),
+        **_actor_fields(),
+    )
+
+
+def record_bulk(
+    changes: Iterable[Change],
+    *,
+    context: AuditContext | None = None,
+    batch_size: int = 2000,
+) -> int:
+    """Append many change records with a fixed number of INSERTs per `batch_size` rows."""
+    context = current_or_implicit_context(context)
+    actor = _actor_fields()
+    cid = scope.correlation_id()
+    count = 0
+    batch: list[ChangeRecord] = []
+    for change in changes:
+        batch.append(
+            ChangeRecord(
+                context=context,
+                action=change.action,
+                object_type=change.object_type,
+                object_id=str(change.object_id),
+                object_repr=change.object_repr[:255],
+                before=to_json(change.before) if change.before is not None else None,
+                after=to_json(change.after) if change.after is not None else None,
+                correlation_id=cid,
+                **actor,
+            )
+        )
+        if len(batch) >= batch_size:
+            ChangeRecord.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        ChangeRecord.objects.bulk_create(batch)
+        count += len(batch)
+    return count

@@ -1,0 +1,96 @@
+"""The error styles of Tessera's surfaces, defined once.
+
+Each surface answers errors in its vendor's own shape. A style turns (status, code, message) into
+a response body; `style_for_path` picks the style of a URL, so errors raised before any view runs
+(an unknown path, an unhandled exception) still answer in the surface's shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from django.http import HttpResponse
+
+from audit import context as scope
+
+
+@dataclass(frozen=True)
+class ApiError:
+    status: int
+    code: str  # a short machine-readable code (the additiv `Code`, a problem `type` suffix, …)
+    message: str
+    extra: dict | None = None
+
+
+def reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def additiv_code(status: int) -> str:
+    """The additiv `Code` for a status: its reason phrase in PascalCase (e.g. `BadRequest`)."""
+    return reason(status).title().replace(" ", "").replace("-", "")
+
+
+def render_additiv(error: ApiError) -> HttpResponse:
+    """Specs 002/003: `{"Code": "BadRequest", "Message": "…", "CorrelationId": "…"}`."""
+    body = {"Code": error.code, "Message": error.message, "CorrelationId": scope.correlation_id()}
+    if error.extra:
+        body.update(error.extra)
+    return _json(body, error.status, "application/json")
+
+
+def render_problem(error: ApiError) -> HttpResponse:
+    """RFC 9457 problem details, for surfaces whose vendor documents no error style."""
+    body = {
+        "type": "about:blank",
+        "title": reason(error.status),
+        "status": error.status,
+        "detail": error.message,
+        "code": error.code,
+        "correlationId": scope.correlation_id(),
+    }
+    if error.extra:
+        body.update(error.extra)
+    return _json(body, error.status, "application/problem+json")
+
+
+def _json(body: dict, status: int, content_type: str) -> HttpResponse:
+    return HttpResponse(json.dumps(body), status=status, content_type=content_type)
+
+
+STYLES: dict[str, Callable[[ApiError], HttpResponse]] = {
+    "additiv": render_additiv,
+    "problem": render_problem,
+}
+
+# URL prefixes of the API surfaces and their error style; the first match wins.
+API_PREFIXES: list[tuple[str, str]] = [
+    ("/v1.0/", "additiv"),
+    ("/v1.1/", "additiv"),
+    ("/v2.0/", "additiv"),
+    ("/api/", "problem"),
+    ("/integrations/", "problem"),
+    ("/eidm2/", "problem"),
+    ("/oauth/", "problem"),
+    ("/connect/", "problem"),
+    ("/apidoc/schema", "problem"),
+    ("/healthz", "problem"),
+]
+
+
+def style_for_path(path: str) -> str | None:
+    """The error style of an API path, or None for a page (admin, docs) that answers HTML."""
+    for prefix, style in API_PREFIXES:
+        if path.startswith(prefix):
+            return style
+    return None
+
+
+def render(error: ApiError, style: str) -> HttpResponse:
+    return STYLES[style](error)

@@ -1,0 +1,64 @@
+"""OpenAPI post-processing: every operation documents its surface's error responses."""
+
+from __future__ import annotations
+
+from config.api.errors import reason, style_for_path
+
+# style -> (component name, media type, JSON schema of the error body)
+ERROR_SCHEMAS: dict[str, tuple[str, str, dict]] = {
+    "additiv": (
+        "AdditivError",
+        "application/json",
+        {
+            "type": "object",
+            "properties": {
+                "Code": {"type": "string", "example": "BadRequest"},
+                "Message": {"type": "string"},
+                "CorrelationId": {"type": "string"},
+            },
+            "required": ["Code", "Message", "CorrelationId"],
+        },
+    ),
+    "problem": (
+        "Problem",
+        "application/problem+json",
+        {
+            "type": "object",
+            "description": "RFC 9457 problem details.",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "code": {"type": "string"},
+                "correlationId": {"type": "string"},
+            },
+            "required": ["title", "status", "detail"],
+        },
+    ),
+}
+
+# Errors any operation of a style may answer, besides its own documented ones.
+ERROR_STATUSES: dict[str, tuple[int, ...]] = {
+    "additiv": (400, 401, 403, 404, 422, 500),
+}
+DEFAULT_STATUSES = (400, 401, 403, 404, 500)
+
+
+def add_error_responses(result: dict, generator, request, public) -> dict:
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    for path, operations in result.get("paths", {}).items():
+        style = style_for_path(path) or "problem"
+        name, media_type, schema = ERROR_SCHEMAS[style]
+        components.setdefault(name, schema)
+        ref = {"$ref": f"#/components/schemas/{name}"}
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in ERROR_STATUSES.get(style, DEFAULT_STATUSES):
+                responses.setdefault(
+                    str(status),
+                    {"description": reason(status), "content": {media_type: {"schema": ref}}},
+                )
+    return result

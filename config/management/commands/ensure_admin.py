@@ -1,0 +1,34 @@
+"""Make sure the operator account `admin` exists (used by `make run`)."""
+
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from audit import context as scope
+from identities.services import person_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the superuser 'admin' if it is missing, with the password from "
+        "TESSERA_ADMIN_PASSWORD or a generated one printed once."
+    )
+
+    def handle(self, *args, **options):
+        identity_model = get_user_model()
+        if identity_model.objects.filter(username="admin").exists():
+            self.stdout.write("Superuser 'admin' exists.")
+            return
+        password = os.environ.get("TESSERA_ADMIN_PASSWORD") or secrets.token_urlsafe(16)
+        with scope.for_command("ensure_admin"):
+            person_create(username="admin", password=password, superuser=True)
+        if os.environ.get("TESSERA_ADMIN_PASSWORD"):
+            self.stdout.write("Created superuser 'admin' with TESSERA_ADMIN_PASSWORD.")
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Created superuser 'admin' with password: {password}  (shown only once)"
+                )
+            )

@@ -1,0 +1,32 @@
+"""Root URLs: the admin, OAuth2, the API docs, health, and each app's API routes."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from oauth2_provider import views as oauth2_views
+
+from config import views
+
+admin.site.site_header = "Tessera"
+admin.site.site_title = "Tessera"
+admin.site.index_title = "Registry administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("oauth/token/", oauth2_views.TokenView.as_view(), name="oauth-token"),
+    path("oauth/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="oauth-revoke"),
+    path("connect/token", oauth2_views.TokenView.as_view(), name="connect-token"),
+    path("apidoc/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("apidoc/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("apidoc/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include("identities.api.urls")),
+    # Anything else under an API prefix answers a JSON 404 in that surface's style.
+    re_path(
+        r"^(?P<rest>(v1\.0|v1\.1|v2\.0|api|integrations|eidm2|oauth|connect)/.*)$",
+        views.api_not_found,
+    ),
+]
+
+handler404 = "config.views.handler404"
+handler500 = "config.views.handler500"

@@ -1,0 +1,75 @@
+"""Operator console for identities, tenants, members, and API clients' tokens."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from guardian.admin import GuardedModelAdmin
+from oauth2_provider.admin import AccessTokenAdmin as BaseAccessTokenAdmin
+from oauth2_provider.models import AccessToken
+
+from identities.models import Identity, Member, Tenant
+from identities.services import access_token_revoke, tenant_create, tenant_update
+
+
+@admin.register(Identity)
+class IdentityAdmin(UserAdmin):
+    list_display = ("username", "kind", "first_name", "last_name", "email", "is_active",
+                    "is_staff")
+    list_filter = ("kind", "is_active", "is_staff", "is_superuser")
+    search_fields = ("username", "first_name", "last_name", "email", "=id")
+    fieldsets = (*UserAdmin.fieldsets, ("Tessera", {"fields": ("kind",)}))
+
+
+@admin.register(Tenant)
+class TenantAdmin(GuardedModelAdmin):
+    list_display = ("id", "key", "name")
+    search_fields = ("key", "name")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("key",) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            tenant_update(tenant=obj, name=form.cleaned_data["name"])
+        else:
+            saved = tenant_create(key=obj.key, name=obj.name)
+            obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tenants hold audit contexts, which are kept forever
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ("id", "tenant", "identity", "created_at")
+    list_filter = ("tenant",)
+    list_select_related = ("tenant", "identity")
+    search_fields = ("=id", "identity__username")
+    autocomplete_fields = ("identity",)
+
+
+admin.site.unregister(AccessToken)
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(BaseAccessTokenAdmin):
+    """Tokens can be revoked (through the service, so the revocation is audited)."""
+
+    actions = ["revoke_tokens"]
+    list_select_related = ("user", "application")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke_tokens(self, request, queryset):
+        count = 0
+        for token in queryset:
+            access_token_revoke(token=token)
+            count += 1
+        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        access_token_revoke(token=obj)
+
+    def delete_queryset(self, request, queryset):
+        self.revoke_tokens(request, queryset)

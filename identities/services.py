@@ -1,0 +1,199 @@
+"""Writes about identities, API clients and tenants. Each runs in a transaction and is audited."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from guardian.shortcuts import assign_perm
+from oauth2_provider.models import AccessToken, Application
+
+from audit.models import ChangeRecord
+from audit.services import audited, record, snapshot
+from identities.models import Identity, Tenant
+from identities.queries import TENANT_ACCESS
+
+Action = ChangeRecord.Action
+
+
+@dataclass(frozen=True)
+class ApiClientCredentials:
+    """What a new API client needs to know; the secrets are shown once and stored hashed."""
+
+    identity: Identity
+    application: Application
+    username: str
+    password: str
+    client_id: str
+    client_secret: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "username": self.username,
+            "password": self.password,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+
+
+def permission_resolve(spec: str) -> Permission:
+    """A permission named `app_label.codename` or by a bare codename (e.g. AUTHORISATION_VIEW)."""
+    qs = Permission.objects.select_related("content_type")
+    if "." in spec:
+        app_label, codename = spec.split(".", 1)
+        qs = qs.filter(content_type__app_label=app_label, codename=codename)
+    else:
+        qs = qs.filter(codename=spec)
+    found = list(qs[:2])
+    if not found:
+        raise ValidationError(f"Unknown permission {spec!r}.")
+    if len(found) > 1:
+        raise ValidationError(f"Permission {spec!r} is ambiguous; write it as app_label.codename.")
+    return found[0]
+
+
+def api_client_create(
+    *,
+    name: str,
+    permissions: Sequence[str] = (),
+    all_permissions: bool = False,
+    tenant_keys: Sequence[str] = (),
+) -> ApiClientCredentials:
+    """A service account and its OAuth2 confidential client (client-credentials grant).
+
+    The client may reach the tenants named, or the default tenant when none are named.
+    """
+    if not name or len(name) > 150:
+        raise ValidationError("An API client needs a name of 1 to 150 characters.")
+    if Identity.objects.filter(username=name).exists():
+        raise ValidationError(f"An identity named {name!r} already exists.")
+    perms = (
+        list(Permission.objects.all())
+        if all_permissions
+        else [permission_resolve(p) for p in permissions]
+    )
+    tenants = [tenant_by_key(key) for key in tenant_keys] or [tenant_default()]
+    password = secrets.token_urlsafe(32)
+    client_secret = secrets.token_urlsafe(48)
+    with transaction.atomic(), audited():
+        identity = Identity(username=name, kind=Identity.Kind.SERVICE)
+        identity.set_password(password)
+        identity.save()
+        identity.user_permissions.set(perms)
+        application = Application(
+            name=name,
+            user=identity,
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=client_secret,
+        )
+        application.save()
+        for tenant in tenants:
+            assign_perm(TENANT_ACCESS, identity, tenant)
+        record(
+            action=Action.CREATE,
+            instance=identity,
+            after={
+                **snapshot(identity),
+                "permissions": sorted(
+                    f"{p.content_type.app_label}.{p.codename}" for p in perms
+                ),
+                "tenants": [t.key for t in tenants],
+            },
+        )
+        record(action=Action.CREATE, instance=application)
+    return ApiClientCredentials(
+        identity=identity,
+        application=application,
+        username=name,
+        password=password,
+        client_id=application.client_id,
+        client_secret=client_secret,
+    )
+
+
+def tenant_default() -> Tenant:
+    return tenant_by_key(settings.TESSERA_DEFAULT_TENANT_KEY)
+
+
+def tenant_by_key(key: str) -> Tenant:
+    try:
+        return Tenant.objects.get(key=key)
+    except Tenant.DoesNotExist:
+        raise ValidationError(f"Unknown tenant {key!r}.") from None
+
+
+def tenant_create(*, key: str, name: str) -> Tenant:
+    tenant = Tenant(key=key, name=name)
+    tenant.full_clean()
+    with transaction.atomic():
+        tenant.save()
+        record(action=Action.CREATE, instance=tenant)
+    return tenant
+
+
+def tenant_update(*, tenant: Tenant, name: str) -> Tenant:
+    with transaction.atomic():
+        before = snapshot(Tenant.objects.select_for_update().get(pk=tenant.pk))
+        tenant.name = name
+        tenant.full_clean()
+        tenant.save(update_fields=["name"])
+        record(action=Action.UPDATE, instance=tenant, before=before)
+    return tenant
+
+
+def tenant_grant(*, identity: Identity, tenant: Tenant) -> None:
+    with transaction.atomic():
+        assign_perm(TENANT_ACCESS, identity, tenant)
+        record(
+            action=Action.UPDATE,
+            instance=identity,
+            after={"granted_tenant": tenant.key},
+        )
+
+
+def access_token_revoke(*, token: AccessToken) -> None:
+    """Revoke a bearer token (it stops authenticating at once) and record who did it."""
+    with transaction.atomic():
+        before = snapshot(token)
+        token_id = token.pk
+        token.revoke()
+        record(
+            action=Action.REVOKE,
+            object_type="oauth2_provider.accesstoken",
+            object_id=str(token_id),
+            before=before,
+            after=None,
+        )
+
+
+def person_create(
+    *,
+    username: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    password: str | None = None,
+    superuser: bool = False,
+) -> Identity:
+    """A person; with `superuser`, an operator who may use the admin. No password: unusable."""
+    identity = Identity(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        kind=Identity.Kind.PERSON,
+        is_staff=superuser,
+        is_superuser=superuser,
+    )
+    identity.set_password(password)
+    identity.full_clean(exclude=["password"])
+    with transaction.atomic():
+        identity.save()
+        record(action=Action.CREATE, instance=identity)
+    return identity

@@ -1,0 +1,88 @@
+"""Shared test helpers: API clients with permissions, query counting, fast hashing."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from identities.services import ApiClientCredentials, api_client_create
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, settings):
+    """Argon2 costs ~0.1 s a hash; tests use MD5 unless marked `real_hashers`."""
+    if "real_hashers" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class ApiCaller:
+    """An API client created through the same service as `create_api_client`."""
+
+    credentials: ApiClientCredentials
+
+    @property
+    def identity(self):
+        return self.credentials.identity
+
+    def basic(self) -> APIClient:
+        client = APIClient()
+        raw = f"{self.credentials.username}:{self.credentials.password}".encode()
+        client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(raw).decode())
+        return client
+
+    def token(self) -> str:
+        response = APIClient().post(
+            "/oauth/token/",
+            {
+                "grant_type": "client_credentials",
+                "client_id": self.credentials.client_id,
+                "client_secret": self.credentials.client_secret,
+            },
+        )
+        assert response.status_code == 200, response.content
+        return response.json()["access_token"]
+
+    def bearer(self) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.token()}")
+        return client
+
+
+@pytest.fixture
+def make_caller(db):
+    """`make_caller(perms=[...], tenants=[...], all_perms=False, name=None)` → ApiCaller."""
+    counter = iter(range(1, 10_000))
+
+    def make(
+        perms: Sequence[str] = (),
+        *,
+        tenants: Sequence[str] = (),
+        all_perms: bool = False,
+        name: str | None = None,
+    ) -> ApiCaller:
+        credentials = api_client_create(
+            name=name or f"client-{next(counter)}",
+            permissions=perms,
+            all_permissions=all_perms,
+            tenant_keys=tenants,
+        )
+        return ApiCaller(credentials)
+
+    return make
+
+
+@pytest.fixture
+def count_queries():
+    """`with count_queries() as q: ...` then `len(q)` is the number of SQL queries run."""
+
+    def make() -> CaptureQueriesContext:
+        return CaptureQueriesContext(connection)
+
+    return make
