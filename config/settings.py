@@ -116,6 +116,8 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "identities.oauth.ServiceAccountValidator",
     "SCOPES": {"api": "Use the Tessera APIs"},
     "DEFAULT_SCOPES": ["api"],
+    # Tokens are stored as SHA-256 checksums only (RFC 9700); a database leak reveals none.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 # --- REST framework and API docs ----------------------------------------------------------------
