@@ -116,8 +116,17 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "identities.oauth.ServiceAccountValidator",
     "SCOPES": {"api": "Use the Tessera APIs"},
     "DEFAULT_SCOPES": ["api"],
-    # Tokens are stored as SHA-256 checksums only (RFC 9700); a database leak reveals none.
+    # RFC 9700 (OAuth 2.0 Security BCP) throughout. Tessera uses only the client-credentials
+    # grant; tokens are stored as SHA-256 checksums, so a database leak reveals none.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 
 # --- REST framework and API docs ----------------------------------------------------------------
