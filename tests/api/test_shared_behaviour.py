@@ -122,6 +122,14 @@ def test_openapi_schema_documents_security_and_error_shapes(client):
         "/AdditivError")
 
 
+def test_openapi_schema_documents_the_token_endpoint(client):
+    schema = client.get("/apidoc/schema/", HTTP_ACCEPT="application/json").json()
+    for path in ("/oauth/token/", "/connect/token"):
+        operation = schema["paths"][path]["post"]
+        assert "application/x-www-form-urlencoded" in operation["requestBody"]["content"]
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]
+
+
 @pytest.mark.parametrize("path", ["/apidoc/", "/apidoc/redoc/", "/admin/login/"])
 def test_pages_render(client, path):
     response = client.get(path)
