@@ -7,7 +7,12 @@ writes. A client-credentials token acts as its client's service account (see ide
 from __future__ import annotations
 
 import hashlib
+import hmac
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from django.utils.crypto import constant_time_compare
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from oauth2_provider.models import AccessToken
 from rest_framework.authentication import (
@@ -55,12 +60,34 @@ class BearerAuthentication(BaseAuthentication):
 
 
 class ServiceBasicAuthentication(BasicAuthentication):
+    """HTTP Basic with a short memory of verified credentials.
+
+    An Argon2 check costs ~0.1 s, too much to pay on every call of an integration that uses
+    Basic. Credentials that verified are remembered for BASIC_AUTH_CACHE_SECONDS in this
+    process's memory, under an HMAC of username and password, together with the password hash
+    they matched: a changed password or a deactivated account stops matching at once. Failed
+    attempts are never remembered, so guessing still pays the full price.
+    """
+
     www_authenticate_realm = "tessera"
 
     def authenticate_credentials(self, userid, password, request=None):
-        user, auth = super().authenticate_credentials(userid, password, request)
+        cache = caches["auth"]
+        key = "basic:" + hmac.new(
+            settings.SECRET_KEY.encode(), f"{userid}\0{password}".encode(), hashlib.sha256
+        ).hexdigest()
+        remembered = cache.get(key)
+        user = None
+        if remembered is not None:
+            pk, password_hash = remembered
+            candidate = get_user_model().objects.filter(pk=pk, is_active=True).first()
+            if candidate is not None and constant_time_compare(candidate.password, password_hash):
+                user = candidate
+        if user is None:
+            user, _ = super().authenticate_credentials(userid, password, request)
+            cache.set(key, (user.pk, user.password), settings.BASIC_AUTH_CACHE_SECONDS)
         scope.set_actor(user, client_id="")
-        return user, auth
+        return user, None
 
 
 class BearerScheme(OpenApiAuthenticationExtension):

@@ -155,3 +155,26 @@ def test_passwords_and_secrets_are_hashed_with_argon2():
     data = create("argon")
     assert Identity.objects.get(username="argon").password.startswith("argon2")
     assert Application.objects.get(client_id=data["client_id"]).client_secret.startswith("argon2")
+
+
+@pytest.mark.real_hashers
+def test_basic_credentials_are_verified_once_then_remembered_until_they_change(monkeypatch):
+    from django.contrib.auth import base_user
+
+    data = create("fast", "--perm", "audit.add_auditcontext")
+    calls = []
+    real = base_user.check_password
+    monkeypatch.setattr(base_user, "check_password",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    api = basic(data["username"], data["password"])
+    for _ in range(3):
+        assert api.post(URL, {}, format="json").status_code == 200
+    assert len(calls) == 1  # one Argon2 check for three calls
+
+    assert basic(data["username"], "wrong").post(URL, {}, format="json").status_code == 401
+    identity = Identity.objects.get(username="fast")
+    identity.set_password("a-new-Passw0rd")
+    identity.save()
+    assert api.post(URL, {}, format="json").status_code == 401  # the old password stops
+    Identity.objects.filter(pk=identity.pk).update(is_active=False)
+    assert basic("fast", "a-new-Passw0rd").post(URL, {}, format="json").status_code == 401
