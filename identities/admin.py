@@ -10,6 +10,7 @@ from guardian.admin import GuardedModelAdmin
 from oauth2_provider.admin import AccessTokenAdmin as BaseAccessTokenAdmin
 from oauth2_provider.models import AccessToken
 
+from audit.admin import ChangeHistoryMixin
 from identities.models import Identity, Member, Tenant
 from identities.services import (
     access_token_revoke,
@@ -31,7 +32,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(Identity)
-class IdentityAdmin(UserAdmin):
+class IdentityAdmin(ChangeHistoryMixin, UserAdmin):
     list_display = ("username", "kind", "first_name", "last_name", "email", "is_active",
                     "is_staff")
     list_filter = ("kind", "is_active", "is_staff", "is_superuser")
@@ -51,7 +52,7 @@ class IdentityAdmin(UserAdmin):
 
 
 @admin.register(Tenant)
-class TenantAdmin(GuardedModelAdmin):
+class TenantAdmin(ChangeHistoryMixin, GuardedModelAdmin):
     list_display = ("id", "key", "name")
     search_fields = ("key", "name")
 
@@ -69,7 +70,7 @@ class TenantAdmin(GuardedModelAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ("id", "tenant", "identity", "created_at")
     list_filter = ("tenant",)
     list_select_related = ("tenant", "identity")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from audit.models import AuditContext, ChangeRecord
 from audit.services import audit_context_create, record
 from identities.models import Tenant
-from identities.services import person_create
+from identities.services import person_create, tenant_update
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +63,13 @@ def test_tenant_admin_writes_through_the_service_and_is_audited(operator):
                   {"name": "Northwind Ltd"})
     update = ChangeRecord.objects.get(object_id=str(tenant.pk), action="update")
     assert update.before["name"] == "Northwind" and update.after["name"] == "Northwind Ltd"
+
+
+def test_object_history_page_lists_its_change_records(operator):
+    tenant = Tenant.objects.get(key="default")
+    tenant_update(tenant=tenant, name="Renamed tenant")
+    response = operator.get(reverse("admin:identities_tenant_history", args=[tenant.pk]))
+    assert response.status_code == 200
+    assert b"Renamed tenant" in response.content and b"Update" in response.content
+    other = operator.get(reverse("admin:identities_tenant_history", args=[999]))
+    assert other.status_code == 302  # unknown object: back to the list, as Django does
