@@ -159,10 +159,16 @@ class _Walker:
         return self.build(name, attr, op, raw)
 
     def build(self, name: str, attr: Attr, op: str, raw) -> Q:
+        if attr.build is not None or attr.kind in ("boolean", "uuid"):
+            table = {"eq": "exact"}
+        elif attr.kind in ("string", "enum"):
+            table = STRING_OPS
+        else:
+            table = ORDER_OPS
+        if op != "pr" and ("eq" if op == "ne" else op) not in table:
+            raise FilterError(f"The operator '{op}' does not apply to {name}.")
         value = self.value(name, attr, op, raw)
         if attr.build is not None:
-            if op not in ("eq", "ne", "pr"):
-                raise FilterError(f"The operator '{op}' does not apply to {name}.")
             return attr.build(op, value, self.now)
         field = attr.path
         if op == "pr":
@@ -175,13 +181,7 @@ class _Walker:
                 raise FilterError(f"'{op}' cannot compare {name} with null.")
             query = Q(**{f"{field}__isnull": True})
             return query if op == "eq" else ~query
-        table = STRING_OPS if attr.kind in ("string", "enum") else ORDER_OPS
-        if attr.kind in ("boolean", "uuid"):
-            table = {"eq": "exact"}
-        lookup = table.get("eq" if op == "ne" else op)
-        if lookup is None:
-            raise FilterError(f"The operator '{op}' does not apply to {name}.")
-        query = Q(**{f"{field}__{lookup}": value})
+        query = Q(**{f"{field}__{table['eq' if op == 'ne' else op]}": value})
         return ~query if op == "ne" else query
 
     def value(self, name: str, attr: Attr, op: str, raw):

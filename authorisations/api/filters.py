@@ -38,8 +38,9 @@ class ScimFilterBackend(BaseFilterBackend):
         queryset = queryset.filter(scim_q(request.query_params.get("filter"), attrs,
                                           at=timezone.now()))
         path = sort_path(request.query_params.get("sortBy"), attrs)
+        descending = sort_descending(request)
         if path:
-            prefix = "-" if sort_descending(request) else ""
+            prefix = "-" if descending else ""
             queryset = queryset.order_by(f"{prefix}{path}", f"{prefix}pk")
         return queryset
 
