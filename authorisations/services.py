@@ -278,6 +278,14 @@ def authorisations_revoke_for_subject(*, subject_type: str, subject_value: str, 
         return revoke_many(rows, details=details, now=now)
 
 
+def authorisations_revoke(*, ids: Sequence[Any], details: str | None) -> int:
+    """Revoke the live, unrevoked authorisations among `ids` (the admin's bulk action)."""
+    with transaction.atomic(), audited():
+        rows = list(Authorisation.objects.alive().select_for_update()
+                    .filter(pk__in=ids, revoked=False))
+        return revoke_many(rows, details=details, now=timezone.now())
+
+
 def revoke_many(rows: list[Authorisation], *, details: str | None, now: datetime) -> int:
     """Revoke loaded rows with a fixed number of queries (bulk update, versions, records)."""
     if not rows:
