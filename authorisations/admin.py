@@ -132,6 +132,8 @@ class NamespaceAdmin(admin.ModelAdmin):
             obj.pk = created.pk
 
     def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the grants inline is read-only: this saves nothing
+            self.save_formset(request, form, formset, change=change)
         namespace = form.instance
         wanted = set(form.cleaned_data["clients"])
         current = {g.user for g in NamespaceUserObjectPermission.objects.filter(

@@ -11,6 +11,7 @@ from tests.authorisations.conftest import body
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/authorisations/authorisation/"
+INLINE = "namespaceuserobjectpermission_set"
 
 
 @pytest.fixture
@@ -83,7 +84,10 @@ def test_revoke_action_and_soft_delete_through_the_admin(operator, ns_a):
 def test_namespace_admin_grants_clients_through_the_service(operator, ns_a, make_caller):
     caller = make_caller([])
     response = operator.post(f"/admin/authorisations/namespace/{ns_a.pk}/change/", {
-        "name": "Renamed", "default_validity": "", "clients": [caller.identity.pk]})
+        "name": "Renamed", "default_validity": "", "clients": [caller.identity.pk],
+        **{f"{INLINE}-{key}": value for key, value in (
+            ("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"), ("MIN_NUM_FORMS", "0"),
+            ("MAX_NUM_FORMS", "1000"))}})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert NamespaceUserObjectPermission.objects.filter(
         content_object=ns_a, user=caller.identity).exists()
