@@ -162,13 +162,14 @@ def record_bulk(
     *,
     context: AuditContext | None = None,
     batch_size: int = 2000,
+    copy: bool = False,
 ) -> int:
-    """Append many change records with a fixed number of INSERTs per `batch_size` rows
-    (on PostgreSQL: one COPY, whatever the number)."""
+    """Append many change records with a fixed number of INSERTs per `batch_size` rows;
+    with `copy` on PostgreSQL, one COPY whatever the number (bulk imports)."""
     context = current_or_implicit_context(context)
     actor = _actor_fields()
     cid = scope.correlation_id()
-    if connection.vendor == "postgresql":
+    if copy and connection.vendor == "postgresql":
         return _copy_records(changes, context, actor, cid)
     count = 0
     batch: list[ChangeRecord] = []
@@ -211,7 +212,7 @@ def _copy_records(changes: Iterable[Change], context: AuditContext, actor: dict,
     def dumps(value: Any) -> str | None:
         return None if value is None else json.dumps(value, cls=DjangoJSONEncoder)
 
-    with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(
+    with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
         for change in changes:
             copy.write_row((context.pk, actor_id, actor["actor_repr"], actor["client_id"],

@@ -300,7 +300,7 @@ class Importer:
                                else Action.UPDATE, object_type=OBJECT_TYPE,
                                object_id=str(after.pk), before=state(before), after=state(after))
                         for before, after in updates]
-        record_bulk(changes)
+        record_bulk(changes, copy=True)
         self.report.created += len(creates)
         self.report.updated += len(updates)
 

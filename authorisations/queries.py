@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import BigIntegerField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from authorisations.models import (
     USE_NAMESPACE,
     Authorisation,
+    AuthorisationType,
     AuthorisationVersion,
     DefaultNamespace,
     Namespace,
@@ -150,18 +152,56 @@ def authorisation_check(
     object_type: str | None = None,
     limit: int = 100,
 ) -> list[uuid.UUID]:
-    """Ids of the active authorisations of `type_code` from `object` to `subject` at `at`."""
-    at = at or timezone.now()
-    qs = Authorisation.objects.filter(
-        active_q(at), subject_value=subject, object_value=object, type__code=type_code,
-    )
-    qs = qs.filter(namespace=namespace) if namespace is not None else qs.filter(
-        namespace__in=namespaces_for(identity))
+    """Ids of the active authorisations of `type_code` from `object` to `subject` at `at`.
+
+    The hot path of the API: one parameterised statement written out (the ORM's compilation
+    of the same query cost three times its execution). Same rules as `active_q` and
+    `namespaces_for`.
+    """
+    ops = connection.ops
+    moment = ops.adapt_datetimefield_value(at or timezone.now())
+    sql = [f"SELECT a.id FROM {_T['auth']} a JOIN {_T['type']} t ON t.id = a.type_id "
+           "WHERE a.subject_value = %s AND a.object_value = %s AND t.code = %s "
+           "AND a.deleted_at IS NULL AND NOT a.revoked AND a.valid_from <= %s "
+           "AND (a.valid_to IS NULL OR a.valid_to > %s)"]
+    params: list = [subject, object, type_code, moment, moment]
+    if namespace is not None:
+        sql.append("AND a.namespace_id = %s")
+        params.append(namespace.pk)
+    elif not identity.has_perm(USE_NAMESPACE_PERM):
+        user = identity._meta.pk.get_db_prep_value(identity.pk, connection)
+        sql.append(_GRANTED_SQL)
+        params += [user, user]
     if subject_type:
-        qs = qs.filter(subject_type=subject_type)
+        sql.append("AND a.subject_type = %s")
+        params.append(subject_type)
     if object_type:
-        qs = qs.filter(object_type=object_type)
-    return list(qs.order_by().values_list("id", flat=True)[:limit])
+        sql.append("AND a.object_type = %s")
+        params.append(object_type)
+    sql.append("LIMIT %s")
+    params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(" ".join(sql), params)
+        return [value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+                for (value,) in cursor.fetchall()]
+
+
+_T = {
+    "auth": Authorisation._meta.db_table,
+    "type": AuthorisationType._meta.db_table,
+    "user_grant": NamespaceUserObjectPermission._meta.db_table,
+    "group_grant": NamespaceGroupObjectPermission._meta.db_table,
+}
+_PERM_JOIN = ("JOIN auth_permission p ON p.id = g.permission_id "
+              "JOIN django_content_type c ON c.id = p.content_type_id")
+_PERM_WHERE = f"p.codename = '{USE_NAMESPACE}' AND c.app_label = 'authorisations'"
+_GRANTED_SQL = (
+    f"AND a.namespace_id IN (SELECT g.content_object_id FROM {_T['user_grant']} g {_PERM_JOIN} "
+    f"WHERE g.user_id = %s AND {_PERM_WHERE} "
+    f"UNION ALL SELECT g.content_object_id FROM {_T['group_grant']} g {_PERM_JOIN} "
+    "JOIN identities_identity_groups ig ON ig.group_id = g.group_id "
+    f"WHERE ig.identity_id = %s AND {_PERM_WHERE})"
+)
 
 
 # --- as of an instant ---------------------------------------------------------------------------

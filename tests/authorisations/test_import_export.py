@@ -45,6 +45,7 @@ def test_import_twice_leaves_the_same_rows_and_one_context(tmp_path, ns_a):
     assert AuditContext.objects.count() == contexts + 1
     assert {r.context_id for r in records} == {AuditContext.objects.order_by("-id")[0].id}
     assert records.first().actor_repr == "command:import_authorisations"
+    assert records.first().after["subject_value"].startswith("s")
     out, _ = run(path)
     assert "0 created, 0 updated, 25 unchanged" in out
     assert Authorisation.objects.count() == 25 and records.count() == 25

@@ -102,3 +102,22 @@ def test_create_api_client_grants_namespaces_first_is_default(ns_a):
     identity = Identity.objects.get(username="svc")
     assert set(namespaces_for(identity)) == {fresh, ns_a}
     assert identity.has_perm("authorisations.AUTHORISATION_VIEW")
+
+
+def test_group_grants_reach_lists_and_checks(make_ns_caller, ns_a, ns_b):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    owner = make_ns_caller(namespaces=["ns-b"]).basic()
+    owner.post(URL, body(), format="json")
+    caller = make_ns_caller(namespaces=[])
+    group = Group.objects.create(name="ns-b users")
+    caller.identity.groups.add(group)
+    assign_perm("authorisations.use_namespace", group, ns_b)
+    api = caller.basic()
+    params = {"subject": "alice", "object": "acme", "authType": "employment"}
+    assert api.get(f"{URL}/check", params).json()["authorised"] is True
+    assert api.get(URL).json()["totalResults"] == 1
+    group.user_set.remove(caller.identity)
+    assert make_ns_caller(namespaces=[]).basic().get(f"{URL}/check", params).json()[
+        "authorised"] is False
