@@ -60,6 +60,16 @@ def render_problem(error: ApiError) -> HttpResponse:
     return _json(body, error.status, "application/problem+json")
 
 
+def render_oneportal(error: ApiError) -> HttpResponse:
+    """Spec 004: `{"errorMessage": "…", "statusCode": 403, "correlationId": "…"}`."""
+    body = {
+        "errorMessage": error.message,
+        "statusCode": error.status,
+        "correlationId": scope.correlation_id(),
+    }
+    return _json(body, error.status, "application/json")
+
+
 def _json(body: dict, status: int, content_type: str) -> HttpResponse:
     return HttpResponse(json.dumps(body), status=status, content_type=content_type)
 
@@ -67,6 +77,7 @@ def _json(body: dict, status: int, content_type: str) -> HttpResponse:
 STYLES: dict[str, Callable[[ApiError], HttpResponse]] = {
     "additiv": render_additiv,
     "problem": render_problem,
+    "oneportal": render_oneportal,
 }
 
 # URL prefixes of the API surfaces and their error style; the first match wins.
@@ -74,6 +85,7 @@ API_PREFIXES: list[tuple[str, str]] = [
     ("/v1.0/", "additiv"),
     ("/v1.1/", "additiv"),
     ("/v2.0/", "additiv"),
+    ("/api/rest/", "oneportal"),
     ("/api/", "problem"),
     ("/integrations/", "problem"),
     ("/eidm2/", "problem"),

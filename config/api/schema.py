@@ -36,6 +36,22 @@ ERROR_SCHEMAS: dict[str, tuple[str, str, dict]] = {
             "required": ["title", "status", "detail"],
         },
     ),
+    "oneportal": (
+        "OnePortalError",
+        "application/json",
+        {
+            "type": "object",
+            "properties": {
+                "errorMessage": {
+                    "type": "string",
+                    "example": "Client does not have required permission AUTHORISATION_VIEW.",
+                },
+                "statusCode": {"type": "integer", "example": 403},
+                "correlationId": {"type": "string"},
+            },
+            "required": ["errorMessage", "statusCode", "correlationId"],
+        },
+    ),
 }
 
 # Errors any operation of a style may answer, besides its own documented ones.

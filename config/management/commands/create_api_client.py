@@ -68,4 +68,6 @@ class Command(BaseCommand):
     def grant_scopes(self, identity, options) -> None:
         """Grants that later capabilities add (namespaces, organization subtrees)."""
         if options["namespace"]:
-            raise CommandError("--namespace needs the authorisations capability (not built yet).")
+            from authorisations.services import api_client_namespaces_grant
+
+            api_client_namespaces_grant(identity=identity, codes=options["namespace"])
