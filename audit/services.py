@@ -22,6 +22,10 @@ SECRET_FIELDS = frozenset({"password", "client_secret", "hetu", "pwd", "token"})
 MASK = "***"
 
 
+# `after=GONE`: the object no longer exists after the change (recorded as null).
+GONE: dict = {}
+
+
 @dataclass(frozen=True)
 class Change:
     """One entry for `record_bulk`."""
@@ -151,10 +155,18 @@ def record(
         object_id=str(object_id),
         object_repr=(object_repr or "")[:255],
         before=to_json(before) if before is not None else None,
-        after=to_json(after) if after is not None else None,
+        after=to_json(after) if after is not None and after is not GONE else None,
         correlation_id=scope.correlation_id(),
         **_actor_fields(),
     )
+
+
+def record_delete(instance: models.Model, *, action: str = ChangeRecord.Action.DELETE,
+                  context: AuditContext | None = None) -> ChangeRecord:
+    """The tombstone of a row about to be deleted: its last state as `before`. Call it before
+    `delete()`, while the row still has its primary key."""
+    return record(action=action, instance=instance, before=snapshot(instance), after=GONE,
+                  context=context)
 
 
 def record_bulk(

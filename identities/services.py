@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm
 from oauth2_provider.models import AccessToken, Application
 
 from audit.models import ChangeRecord
-from audit.services import MASK, audited, object_type_of, record, snapshot
+from audit.services import MASK, audited, record, record_delete, snapshot
 from identities.models import Identity, Member, Tenant
 from identities.queries import TENANT_ACCESS
 
@@ -160,16 +160,8 @@ def tenant_grant(*, identity: Identity, tenant: Tenant) -> None:
 def access_token_revoke(*, token: AccessToken) -> None:
     """Revoke a bearer token (it stops authenticating at once) and record who did it."""
     with transaction.atomic():
-        before = snapshot(token)
-        token_id = token.pk
+        record_delete(token, action=Action.REVOKE)
         token.revoke()
-        record(
-            action=Action.REVOKE,
-            object_type="oauth2_provider.accesstoken",
-            object_id=str(token_id),
-            before=before,
-            after=None,
-        )
 
 
 def person_create(
@@ -224,11 +216,8 @@ def identity_set_password(*, identity: Identity, password: str | None) -> Identi
 def identity_delete(*, identity: Identity) -> None:
     """Delete an identity for good; the change log keeps its last state as a tombstone."""
     with transaction.atomic():
-        before = snapshot(identity)
-        pk, label = identity.pk, str(identity)
+        record_delete(identity)
         identity.delete()
-        record(action=Action.DELETE, object_type=object_type_of(Identity), object_id=str(pk),
-               object_repr=label, before=before)
 
 
 def member_add(*, tenant: Tenant, identity: Identity) -> Member:
@@ -241,8 +230,5 @@ def member_add(*, tenant: Tenant, identity: Identity) -> Member:
 
 def member_remove(*, member: Member) -> None:
     with transaction.atomic():
-        before = snapshot(member)
-        pk, label = member.pk, str(member)
+        record_delete(member)
         member.delete()
-        record(action=Action.DELETE, object_type=object_type_of(Member), object_id=str(pk),
-               object_repr=label, before=before)

@@ -140,7 +140,10 @@ def test_revoke_is_final_and_keeps_the_details(api_a):
                  409, "revoked")
     assert_error(api_a.post(f"{URL}/{created['id']}/revoke", {"why": 1}, format="json"),
                  400, "why")
-    assert ChangeRecord.objects.filter(object_id=created["id"], action="revoke").count() == 1
+    change = ChangeRecord.objects.get(object_id=created["id"], action="revoke")
+    assert change.before["revoked"] is False
+    assert change.after["revoked"] is True
+    assert change.after["revocation_details"] == "left the company"
 
 
 def test_delete_is_soft(api_a):
