@@ -17,6 +17,7 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
+from guardian.shortcuts import assign_perm
 
 from audit.models import ChangeRecord
 from audit.services import audited, record, snapshot
@@ -27,6 +28,7 @@ from orgs.errors import (
     HasChildrenError,
     InvalidArgumentsError,
     InvalidReferenceError,
+    OrgError,
     ParentNotNonVirtualError,
     ParentNotVirtualError,
 )
@@ -40,7 +42,7 @@ from orgs.models import (
     Role,
     RoleLink,
 )
-from orgs.paths import child_path, segment_clean
+from orgs.paths import child_path, org_path_clean, segment_clean
 from orgs.queries import subtree_q, would_cycle
 from orgs.removal import cascade_delete, state_of, tombstones, uuid_text
 
@@ -567,10 +569,22 @@ def assignment_delete(*, user: OrgUser, role: Role) -> None:
 # --- scope grants --------------------------------------------------------------------------------
 
 
+def subtrees_grant(*, identity, paths: list[str]) -> None:
+    """Grant the subtrees at `paths` (each must exist); ValidationError names a missing one."""
+
+    for raw in paths:
+        try:
+            path = org_path_clean(raw.strip("/"))
+        except OrgError as error:
+            raise ValidationError(error.message) from None
+        organization = Organization.objects.filter(path=path).first()
+        if organization is None:
+            raise ValidationError(f"No organization at {path!r}.")
+        subtree_grant(identity=identity, organization=organization)
+
+
 def subtree_grant(*, identity, organization: Organization) -> None:
     """Let a client reach the organization's subtree (a guardian object permission)."""
-    from guardian.shortcuts import assign_perm
-
     with transaction.atomic(), audited():
         assign_perm("orgs.access_subtree", identity, organization)
         record(action=Action.UPDATE, instance=identity,

@@ -6,11 +6,11 @@ client's scope (its organization subtrees): anything outside answers "not found"
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -60,7 +60,7 @@ class CustomerIdView(APIView):
     authentication_classes = [ServiceBasicAuthentication, BearerAuthentication]
     permission_classes = [RequiredPermission]
     renderer_classes = [XMLRenderer]
-    parser_classes = [XMLParser, FormParser]
+    parser_classes = [XMLParser, FormParser, MultiPartParser]
     content_negotiation_class = AlwaysXML
     required_permissions: dict[str, str] = {}
 
@@ -77,12 +77,19 @@ class CustomerIdView(APIView):
             self._scope = queries.scope_for(self.request.user)
         return self._scope
 
-    def params(self, known: set[str], ignored: frozenset[str] = frozenset()) -> Params:
+    def params(self, known: set[str], ignored: frozenset[str] = frozenset(), *,
+               custom: bool = False) -> Params:
+        """The query string (plus a form body's fields); with `custom`, unknown names are
+        custom attributes (checked by the services), otherwise they are refused."""
         query = self.request.query_params.copy()
-        if self.request.content_type.startswith("application/x-www-form-urlencoded"):
+        if isinstance(self.request.data, QueryDict):
             for key, values in self.request.data.lists():
                 query.setlist(key, query.getlist(key) + values)
-        return Params(query, known=known, ignored=ignored)
+        params = Params(query, known=known, ignored=ignored)
+        if not custom and params.custom:
+            name = sorted(params.custom)[0]
+            raise InvalidArgumentsError(f"Unknown parameter {name[:64]!r}.")
+        return params
 
     def require(self, perm: str) -> None:
         if not self.request.user.has_perm(perm):
@@ -150,7 +157,7 @@ class OrgCollectionView(CustomerIdView):
     )
     def post(self, request, path: str | None = None):
         params = self.params({"virtual", "organizationId", "friendlyName", "organizationType",
-                              "organizationClass"})
+                              "organizationClass"}, custom=True)
         org = services.organization_create(
             parent=self.parent(path),
             organization_id=params.text("organizationId", required=True),
@@ -194,7 +201,8 @@ class OrgEntityView(CustomerIdView):
         responses={200: IDLIST},
     )
     def put(self, request, path: str):
-        params = self.params({"friendlyName", "organizationType", "organizationClass"})
+        params = self.params({"friendlyName", "organizationType", "organizationClass"},
+                             custom=True)
         org = services.organization_update(
             organization=self.org(path),
             friendly_name=params.text("friendlyName"),
@@ -304,7 +312,8 @@ class UserCollectionView(CustomerIdView):
         responses={200: IDLIST},
     )
     def get(self, request, path: str):
-        params = self.params(LIST_PARAMS | set(USER_FILTERS) | {"hetu", "exactMatch"})
+        params = self.params(LIST_PARAMS | set(USER_FILTERS) | {"hetu", "exactMatch"},
+                             custom=True)
         org = queries.org_get(org_path_clean(path), self.scope)
         qs = queries.users_in(org, recursive=params.flag("recursive"), scope=self.scope)
         qs = user_filter(qs, params).order_by("organization__path", "name")
@@ -318,7 +327,7 @@ class UserCollectionView(CustomerIdView):
         responses={200: IDLIST},
     )
     def post(self, request, path: str):
-        params = self.params(USER_PARAMS, DEPRECATED)
+        params = self.params(USER_PARAMS, DEPRECATED, custom=True)
         org = queries.org_get(org_path_clean(path), self.scope, parent=True)
         user = services.user_create(organization=org, data=user_fields(params))
         return self.answer("user", [f"{org.path}/{user.name}"])
@@ -348,7 +357,7 @@ class UserEntityView(CustomerIdView):
     )
     def put(self, request, path: str):
         params = self.params(USER_PARAMS | {"create", "roles.remove", "mandates.remove"},
-                             DEPRECATED)
+                             DEPRECATED, custom=True)
         if not request.user.has_perm("orgs.add_orguser"):
             self.require("orgs.change_orguser")
         org_path, name = entity_path_split(path, "user")

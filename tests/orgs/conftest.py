@@ -104,3 +104,27 @@ def curl(api, command: str, **replace: str):
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     return api.generic(method, target, secure=parts.scheme == "https", HTTP_HOST=parts.netloc)
+
+
+@pytest.fixture
+def tree(db):
+    """acme (company: two type roles + Admin) / sales / north; virt (virtual) / v1;
+    users alice (acme) and bob (acme/sales); bob holds acme/Admin."""
+    from orgs import services
+    from orgs.services import UserFields
+
+    acme = services.organization_create(parent=None, organization_id="acme",
+                                        friendly_name="Acme", organization_type="company")
+    sales = services.organization_create(parent=acme, organization_id="sales",
+                                         friendly_name="Sales")
+    services.organization_create(parent=sales, organization_id="north", friendly_name="North")
+    virt = services.organization_create(parent=None, organization_id="virt",
+                                        friendly_name="Virtual", virtual=True)
+    services.organization_create(parent=virt, organization_id="v1", friendly_name="V1")
+    admin = services.role_put(organization=acme, name="Admin")
+    alice = services.user_create(organization=acme, name="alice",
+                                 data=UserFields(uid="alice", email="alice@example.com"))
+    bob = services.user_create(organization=sales, name="bob", data=UserFields(uid="bob"))
+    services.assignment_create(user=bob, role=admin)
+    return {"acme": acme, "sales": sales, "virt": virt, "admin": admin, "alice": alice,
+            "bob": bob}
