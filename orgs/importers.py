@@ -32,7 +32,7 @@ BATCH = 2000
 ORG_COLUMNS = ["path", "friendlyName", "organizationType", "virtual"]
 USER_COLUMNS = ["organization", "name", "uid", "email", "firstname", "surname", "mobile",
                 "locale", "hetu", "pwd", "pwd_hash", "pwd.activated", "status"]
-TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
+TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
 class RowError(Exception):
@@ -117,7 +117,7 @@ def _text(row: dict, name: str) -> str | None:
 
 def _flag(row: dict, name: str, line: int) -> bool | None:
     value = _text(row, name)
-    if value is None:
+    if not value:
         return None
     if value.lower() in TRUE:
         return True
