@@ -8,11 +8,11 @@ from orgs.api import views
 P = r"(?P<path>[^?#]+?)/?"
 
 urlpatterns = [
-    re_path(r"^orgs/?$", views.OrgCollectionView.as_view(), name="customerid-orgs-root"),
+    re_path(r"^orgs/?$", views.OrgRootView.as_view(), name="customerid-orgs-root"),
     re_path(rf"^orgs/{P}$", views.OrgCollectionView.as_view(), name="customerid-orgs"),
     re_path(rf"^org/{P}$", views.OrgEntityView.as_view(), name="customerid-org"),
     re_path(rf"^users/{P}$", views.UserCollectionView.as_view(), name="customerid-users"),
-    re_path(rf"^user/{P}/roles/?$", views.UserRolesView.as_view(), name="customerid-user-roles"),
+    re_path(r"^user/(?P<path>[^?#]+?)/roles/?$", views.UserRolesView.as_view(), name="customerid-user-roles"),
     re_path(rf"^user/{P}$", views.UserEntityView.as_view(), name="customerid-user"),
     re_path(rf"^roles/{P}$", views.RoleCollectionView.as_view(), name="customerid-roles"),
     re_path(rf"^role/{P}$", views.RoleEntityView.as_view(), name="customerid-role"),

@@ -169,6 +169,27 @@ class OrgCollectionView(CustomerIdView):
         return self.answer("org", [org.path])
 
 
+class OrgRootView(OrgCollectionView):
+    """`orgs/`: top-level organizations (GET), create one (POST, MOD001b)."""
+
+    @extend_schema(tags=[TAG], summary="List top-level organizations",
+                   parameters=LIST_DOC[1:], responses={200: IDLIST},
+                   operation_id="customerid_orgs_root_list")
+    def get(self, request):
+        return super().get(request)
+
+    @extend_schema(
+        tags=[TAG], summary="MOD001b Create Organization (top level)", request=None,
+        operation_id="customerid_orgs_root_create",
+        parameters=[_param("organizationId"), _param("friendlyName"),
+                    _param("virtual", OpenApiTypes.BOOL), _param("organizationType"),
+                    _param("organizationClass")],
+        responses={200: IDLIST},
+    )
+    def post(self, request):
+        return super().post(request)
+
+
 def _org_type(params: Params) -> str | None:
     new, old = params.text("organizationType"), params.text("organizationClass")
     if new is not None and old is not None and new != old:

@@ -147,3 +147,11 @@ def test_ndjson_and_export_round_trip(tmp_path):
     assert state() == before
     assert Identity.objects.get(username="erin").check_password("Pw-12345")
     assert Role.objects.filter(organization__path="acme").count() == 2
+
+
+def test_demo_loads_twice(capsys):
+    call_command("load_demo")
+    before = state()
+    call_command("load_demo")
+    assert state() == before
+    assert Organization.objects.filter(path="partners/resellers", virtual=True).exists()
