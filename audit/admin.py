@@ -3,9 +3,34 @@
 import json
 
 from django.contrib import admin
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from audit.models import AuditContext, ChangeRecord
+from audit.queries import changes_of
+
+
+class ChangeHistoryMixin:
+    """A ModelAdmin mixin: the object's History page lists its audit change records."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        changes = list(changes_of(obj))
+        for change in changes:
+            change.before_json = _dump(change.before)
+            change.after_json = _dump(change.after)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change history: {obj}",
+            "subtitle": None,
+            "opts": self.opts,
+            "object": obj,
+            "changes": changes,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/audit/object_history.html", context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,7 +62,7 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
     list_filter = (
         "object_type",
         "action",
-        "actor_repr",
+        ("actor_repr", admin.AllValuesFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
     )
     search_fields = ("=object_id", "object_repr", "=correlation_id", "=context__id")
@@ -55,7 +80,9 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
         return _pretty(obj.after)
 
 
+def _dump(value) -> str:
+    return "—" if value is None else json.dumps(value, indent=2, sort_keys=True)
+
+
 def _pretty(value):
-    if value is None:
-        return "—"
-    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True))
+    return format_html("<pre>{}</pre>", _dump(value))

@@ -52,6 +52,17 @@ def bind(**changes: Any) -> Iterator[Scope]:
         _scope.reset(token)
 
 
+def start_request(*, correlation_id: str, origin: str) -> None:
+    """Give a request a fresh scope. It outlives the middleware chain because Django logs the
+    response (`django.request`) after it, and that line needs the id too; `clear()` runs when
+    the response is closed (the `request_finished` signal)."""
+    _scope.set(Scope(correlation_id=correlation_id, origin=origin))
+
+
+def clear(**_: Any) -> None:
+    _scope.set(Scope())
+
+
 def for_command(name: str, **changes: Any):
     """The scope of a management command: its own correlation id and `command:<name>` origin."""
     return bind(origin=f"command:{name}", correlation_id=new_correlation_id(), **changes)

@@ -116,6 +116,29 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "identities.oauth.ServiceAccountValidator",
     "SCOPES": {"api": "Use the Tessera APIs"},
     "DEFAULT_SCOPES": ["api"],
+    # RFC 9700 (OAuth 2.0 Security BCP) throughout. Tessera uses only the client-credentials
+    # grant; tokens are stored as SHA-256 checksums, so a database leak reveals none.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+
+# --- caches --------------------------------------------------------------------------------------
+# "auth" remembers verified HTTP Basic credentials in process memory (config/api/authentication).
+BASIC_AUTH_CACHE_SECONDS = env.int("BASIC_AUTH_CACHE_SECONDS", default=60)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "auth": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tessera-basic-auth",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 
 # --- REST framework and API docs ----------------------------------------------------------------
@@ -155,6 +178,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_error_responses",
+        "identities.api.schema.add_token_endpoint",
     ],
 }
 

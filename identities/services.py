@@ -14,8 +14,8 @@ from guardian.shortcuts import assign_perm
 from oauth2_provider.models import AccessToken, Application
 
 from audit.models import ChangeRecord
-from audit.services import audited, record, snapshot
-from identities.models import Identity, Tenant
+from audit.services import MASK, audited, object_type_of, record, snapshot
+from identities.models import Identity, Member, Tenant
 from identities.queries import TENANT_ACCESS
 
 Action = ChangeRecord.Action
@@ -197,3 +197,52 @@ def person_create(
         identity.save()
         record(action=Action.CREATE, instance=identity)
     return identity
+
+
+def identity_save(*, identity: Identity, created: bool) -> Identity:
+    """Save an identity edited as a whole (the admin's form), recording before and after."""
+    with transaction.atomic():
+        before = None
+        if not created:
+            before = snapshot(Identity.objects.select_for_update().get(pk=identity.pk))
+        identity.save()
+        record(action=Action.CREATE if created else Action.UPDATE, instance=identity,
+               before=before)
+    return identity
+
+
+def identity_set_password(*, identity: Identity, password: str | None) -> Identity:
+    """Set (or, with None, disable) an identity's password; the log says only that it changed."""
+    with transaction.atomic():
+        identity.set_password(password)
+        identity.save(update_fields=["password"])
+        record(action=Action.UPDATE, instance=identity,
+               before={"password": MASK}, after={"password": MASK if password else None})
+    return identity
+
+
+def identity_delete(*, identity: Identity) -> None:
+    """Delete an identity for good; the change log keeps its last state as a tombstone."""
+    with transaction.atomic():
+        before = snapshot(identity)
+        pk, label = identity.pk, str(identity)
+        identity.delete()
+        record(action=Action.DELETE, object_type=object_type_of(Identity), object_id=str(pk),
+               object_repr=label, before=before)
+
+
+def member_add(*, tenant: Tenant, identity: Identity) -> Member:
+    with transaction.atomic():
+        member, created = Member.objects.get_or_create(tenant=tenant, identity=identity)
+        if created:
+            record(action=Action.CREATE, instance=member)
+    return member
+
+
+def member_remove(*, member: Member) -> None:
+    with transaction.atomic():
+        before = snapshot(member)
+        pk, label = member.pk, str(member)
+        member.delete()
+        record(action=Action.DELETE, object_type=object_type_of(Member), object_id=str(pk),
+               object_repr=label, before=before)

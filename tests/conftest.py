@@ -86,3 +86,13 @@ def count_queries():
         return CaptureQueriesContext(connection)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def forget_basic_credentials():
+    """Each test starts with no remembered HTTP Basic credentials."""
+    from django.core.cache import caches
+
+    caches["auth"].clear()
+    yield
+    caches["auth"].clear()

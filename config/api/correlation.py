@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 from audit import context as scope
@@ -21,7 +22,7 @@ def correlation_id_from(request: HttpRequest) -> str:
 
 
 class CorrelationIdMiddleware:
-    """Binds a fresh audit scope (correlation id, origin) to the request and echoes the id."""
+    """Starts a fresh audit scope (correlation id, origin) for the request and echoes the id."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -30,11 +31,13 @@ class CorrelationIdMiddleware:
         cid = correlation_id_from(request)
         request.correlation_id = cid
         origin = "admin" if request.path.startswith("/admin/") else "api"
-        with scope.bind(correlation_id=cid, origin=origin, actor=None, client_id="",
-                        audit_context=None):
-            response = self.get_response(request)
+        scope.start_request(correlation_id=cid, origin=origin)
+        response = self.get_response(request)
         response[HEADER] = cid
         return response
+
+
+request_finished.connect(scope.clear, dispatch_uid="tessera-clear-audit-scope")
 
 
 class AuditActorMiddleware:

@@ -1,0 +1,66 @@
+"""The OAuth2 token endpoint in the OpenAPI schema (it is a django-oauth-toolkit view, not DRF)."""
+
+TOKEN_PATHS = ("/oauth/token/", "/connect/token")
+
+TOKEN_REQUEST = {
+    "type": "object",
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+        "client_id": {"type": "string", "description": "Or send it with HTTP Basic."},
+        "client_secret": {"type": "string", "description": "Or send it with HTTP Basic."},
+        "scope": {"type": "string", "example": "api"},
+    },
+    "required": ["grant_type"],
+}
+TOKEN_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string", "example": "Bearer"},
+        "expires_in": {"type": "integer", "example": 3600},
+        "scope": {"type": "string"},
+    },
+    "required": ["access_token", "token_type", "expires_in"],
+}
+OAUTH_ERROR = {
+    "type": "object",
+    "description": "RFC 6749 §5.2 error.",
+    "properties": {
+        "error": {"type": "string", "example": "invalid_client"},
+        "error_description": {"type": "string"},
+    },
+    "required": ["error"],
+}
+
+
+def add_token_endpoint(result: dict, generator, request, public) -> dict:
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(
+        {"TokenRequest": TOKEN_REQUEST, "TokenResponse": TOKEN_RESPONSE, "OAuthError": OAUTH_ERROR}
+    )
+
+    def ref(name: str) -> dict:
+        return {"schema": {"$ref": f"#/components/schemas/{name}"}}
+
+    for path in TOKEN_PATHS:
+        result.setdefault("paths", {})[path] = {
+            "post": {
+                "operationId": "oauth_token" + ("" if path.startswith("/oauth") else "_connect"),
+                "summary": "Issue an access token (OAuth2 client credentials)",
+                "tags": ["OAuth2"],
+                "security": [{"basicAuth": []}, {}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/x-www-form-urlencoded": ref("TokenRequest")},
+                },
+                "responses": {
+                    "200": {"description": "A bearer token.",
+                            "content": {"application/json": ref("TokenResponse")}},
+                    "400": {"description": "Bad request.",
+                            "content": {"application/json": ref("OAuthError")}},
+                    "401": {"description": "Unknown client or wrong secret.",
+                            "content": {"application/json": ref("OAuthError")}},
+                },
+            }
+        }
+    return result
