@@ -22,6 +22,7 @@ urlpatterns = [
     path("apidoc/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("identities.api.urls")),
     path("eidm2/services/", include("orgs.api.urls")),
+    path("api/rest/v1/", include("authorisations.api.urls")),
     # Anything else under an API prefix answers a JSON 404 in that surface's style.
     re_path(
         r"^(?P<rest>(v1\.0|v1\.1|v2\.0|api|integrations|eidm2|oauth|connect)/.*)$",

@@ -21,6 +21,7 @@ from guardian.shortcuts import assign_perm
 
 from audit.models import ChangeRecord
 from audit.services import audited, record, snapshot
+from authorisations.services import authorisations_revoke_for_subject
 from orgs import conf
 from orgs.errors import (
     AlreadyExistsError,
@@ -527,10 +528,14 @@ def _remove_assignments(assignments) -> None:
 
 
 def _mandates_revoke(user: OrgUser) -> int:
-    # TODO(mandates.remove): call authorisations.services.authorisations_revoke_for_subject(
-    #   subject_type="user", subject_value=str(user.pk), type_code=conf.mandate_type(),
-    #   details=...) once the authorisations slice is merged; until then nothing is revoked.
-    return 0
+    """Revoke the user's mandates: authorisations (any namespace) whose subject is this user
+    (a `user` subject names the identity's UUID) and whose type is the mandate type."""
+    return authorisations_revoke_for_subject(
+        subject_type="user",
+        subject_value=str(user.pk),
+        type_code=conf.mandate_type(),
+        details=f"mandates.remove on user {user.organization.path}/{user.name}",
+    )
 
 
 def user_delete(*, user: OrgUser) -> None:

@@ -73,6 +73,16 @@ def render_customerid(error: ApiError) -> HttpResponse:
     return HttpResponse(body, status=error.status, content_type="application/xml")
 
 
+def render_oneportal(error: ApiError) -> HttpResponse:
+    """Spec 004: `{"errorMessage": "…", "statusCode": 403, "correlationId": "…"}`."""
+    body = {
+        "errorMessage": error.message,
+        "statusCode": error.status,
+        "correlationId": scope.correlation_id(),
+    }
+    return _json(body, error.status, "application/json")
+
+
 def _json(body: dict, status: int, content_type: str) -> HttpResponse:
     return HttpResponse(json.dumps(body), status=status, content_type=content_type)
 
@@ -81,6 +91,7 @@ STYLES: dict[str, Callable[[ApiError], HttpResponse]] = {
     "additiv": render_additiv,
     "problem": render_problem,
     "customerid": render_customerid,
+    "oneportal": render_oneportal,
 }
 
 # URL prefixes of the API surfaces and their error style; the first match wins.
@@ -88,6 +99,7 @@ API_PREFIXES: list[tuple[str, str]] = [
     ("/v1.0/", "additiv"),
     ("/v1.1/", "additiv"),
     ("/v2.0/", "additiv"),
+    ("/api/rest/", "oneportal"),
     ("/api/", "problem"),
     ("/integrations/", "problem"),
     ("/eidm2/", "customerid"),

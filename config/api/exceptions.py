@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.core import exceptions as django_exceptions
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.views import set_rollback
@@ -59,6 +59,10 @@ def error_for(exc: Exception, view) -> ApiError | None:
         return ApiError(413, additiv_code(413), "The request body is too large.")
     elif isinstance(exc, django_exceptions.SuspiciousOperation):
         return ApiError(400, additiv_code(400), "The request was refused as malformed.")
+    elif isinstance(exc, DataError):
+        # A value the database cannot store: a NUL character, an out-of-range number, …
+        log.info("data error answered as 400: %s", exc)
+        return ApiError(400, additiv_code(400), "The request holds a value that cannot be stored.")
     elif isinstance(exc, IntegrityError):
         log.warning("integrity error answered as 409: %s", exc)
         return ApiError(409, additiv_code(409), "The request conflicts with existing data.")

@@ -50,6 +50,22 @@ ERROR_SCHEMAS: dict[str, tuple[str, str, dict]] = {
             "required": ["code", "message"],
         },
     ),
+    "oneportal": (
+        "OnePortalError",
+        "application/json",
+        {
+            "type": "object",
+            "properties": {
+                "errorMessage": {
+                    "type": "string",
+                    "example": "Client does not have required permission AUTHORISATION_VIEW.",
+                },
+                "statusCode": {"type": "integer", "example": 403},
+                "correlationId": {"type": "string"},
+            },
+            "required": ["errorMessage", "statusCode", "correlationId"],
+        },
+    ),
 }
 
 # Errors any operation of a style may answer, besides its own documented ones.
@@ -71,8 +87,10 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 continue
             responses = operation.setdefault("responses", {})
             for status in ERROR_STATUSES.get(style, DEFAULT_STATUSES):
-                responses.setdefault(
-                    str(status),
-                    {"description": reason(status), "content": {media_type: {"schema": ref}}},
-                )
+                responses.setdefault(str(status), {"description": reason(int(status))})
+            # Every error response, also one a view declared by description only, has the
+            # surface's error body.
+            for status, response in responses.items():
+                if status[0] in "45" and not response.get("content"):
+                    response["content"] = {media_type: {"schema": ref}}
     return result

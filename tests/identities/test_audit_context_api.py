@@ -114,6 +114,15 @@ def test_wrong_body_is_422_and_writes_nothing(make_caller, url, body, field):
     assert (AuditContext.objects.count(), ChangeRecord.objects.count()) == before
 
 
+def test_nul_character_is_refused_without_a_500_and_writes_nothing(make_caller):
+    api = make_caller([PERM]).basic()
+    before = AuditContext.objects.count()
+    response = api.post(V11, {"Createdby": "back\u0000office"}, format="json")
+    assert response.status_code in (400, 422)
+    assert set(response.json()) == {"Code", "Message", "CorrelationId"}
+    assert AuditContext.objects.count() == before
+
+
 def test_malformed_json_is_400(make_caller):
     api = make_caller([PERM]).basic()
     response = api.post(V11, "{bad", content_type="application/json")

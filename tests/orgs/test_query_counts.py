@@ -76,4 +76,4 @@ def test_recursive_delete_is_flat(api, count_queries, fanout, users, request):
     assert n == DELETE_QUERIES, n
 
 
-DELETE_QUERIES = 48  # auth 3, audit context 5, reads 3, tombstones 4, deletes 33 (schema-bound)
+DELETE_QUERIES = 50  # auth 3, audit context 5, reads 3, tombstones 4, deletes 35 (schema-bound)

@@ -129,9 +129,39 @@ def test_roles_remove_takes_every_assignment(api, tree):
     assert ChangeRecord.objects.filter(object_type="orgs.assignment", action="delete").count() == 2
 
 
-def test_mandates_remove_is_accepted_and_validated(api, tree):
-    assert api.put(S + "user/acme/alice?mandates.remove=true").status_code == 200
+def test_mandates_remove_revokes_the_users_mandates_only(api, tree, make_caller):
+    from authorisations.models import Authorisation, AuthorisationType
+    from authorisations.services import (
+        api_client_namespaces_grant,
+        coded_item_create,
+        namespace_create,
+    )
+
+    namespace = namespace_create(code="ns", name="NS")
+    for code in ("mandate", "employment"):
+        coded_item_create(model=AuthorisationType, namespace=namespace, code=code)
+    client = make_caller(["AUTHORISATION_CREATE", "AUTHORISATION_VIEW"])
+    api_client_namespaces_grant(identity=client.identity, codes=["ns"])
+    authz = client.basic()
+    alice, bob = str(tree["alice"].pk), str(tree["bob"].pk)
+    made = {}
+    for name, kind, subject in [("alice-mandate", "mandate", alice),
+                                ("alice-employment", "employment", alice),
+                                ("bob-mandate", "mandate", bob)]:
+        response = authz.post("/api/rest/v1/authorisation", {
+            "authType": kind, "subject": {"type": "user", "value": subject},
+            "object": {"type": "string", "value": "acme"}}, format="json")
+        assert response.status_code in (200, 201), response.content
+        made[name] = response.json()["id"]
+
     error(api.put(S + "user/acme/alice?mandates.remove=sometimes"), 400, 1)
+    assert not Authorisation.objects.filter(revoked=True).exists()
+    assert api.put(S + "user/acme/alice?mandates.remove=true").status_code == 200
+    revoked = set(Authorisation.objects.filter(revoked=True).values_list("pk", flat=True))
+    assert {str(pk) for pk in revoked} == {made["alice-mandate"]}
+    row = Authorisation.objects.get(pk=made["alice-mandate"])
+    assert "mandates.remove" in row.revocation_details
+    assert ChangeRecord.objects.filter(action="revoke", actor_repr="restuser").count() == 1
 
 
 def test_assignment_across_organizations_and_through_member_of(api, tree):

@@ -4,8 +4,10 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from audit import context as scope
+from authorisations.services import api_client_namespaces_grant
 from identities.services import api_client_create
 
 
@@ -52,7 +54,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **options):
-        with scope.for_command("create_api_client"):
+        # One transaction: a client whose grants fail (say, a bad namespace code) is not kept.
+        with scope.for_command("create_api_client"), transaction.atomic():
             try:
                 credentials = api_client_create(
                     name=options["name"],
@@ -80,4 +83,4 @@ class Command(BaseCommand):
 
             subtrees_grant(identity=identity, paths=options["org"])
         if options["namespace"]:
-            raise CommandError("--namespace needs the authorisations capability (not built yet).")
+            api_client_namespaces_grant(identity=identity, codes=options["namespace"])

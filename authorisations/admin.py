@@ -1,0 +1,295 @@
+"""The operator console of the authorisations context. Every write calls the services, so the
+admin leaves the same versions and change records as the API; deleted records stay visible."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from audit.models import ChangeRecord
+from authorisations import services
+from authorisations.models import (
+    Authorisation,
+    AuthorisationSource,
+    AuthorisationType,
+    Namespace,
+    NamespaceUserObjectPermission,
+)
+from authorisations.queries import active_q
+from authorisations.references import Resolver
+from authorisations.validation import window_check
+
+
+def change_history(obj) -> str:
+    """The change log of one record, newest first, linked to the read-only audit admin."""
+    if obj is None or obj.pk is None:
+        return "—"
+    records = ChangeRecord.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-id")[:50]
+    rows = format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href='{}'>details</a></td></tr>",
+        ((r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.action, r.actor_repr,
+          reverse("admin:audit_changerecord_change", args=[r.pk])) for r in records))
+    return format_html("<table><tr><th>when</th><th>action</th><th>who</th><th></th></tr>{}"
+                       "</table>", rows)
+
+
+class AuditHistoryMixin:
+    """The admin's History link shows the audit change log of the record."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        url = reverse("admin:audit_changerecord_changelist")
+        return HttpResponseRedirect(f"{url}?{urlencode({'q': object_id})}")
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not deleted"), ("yes", "Deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        return queryset
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = "active now"
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Active"), ("no", "Not active")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(active_q(timezone.now()))
+        if self.value() == "no":
+            return queryset.exclude(active_q(timezone.now()))
+        return queryset
+
+
+class GrantInline(admin.TabularInline):
+    model = NamespaceUserObjectPermission
+    verbose_name_plural = "clients that may use this namespace"
+    fields = ("user", "permission")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NamespaceForm(forms.ModelForm):
+    clients = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.filter(kind="service"), required=False,
+        widget=admin.widgets.FilteredSelectMultiple("clients", is_stacked=False),
+        help_text="API clients that may use this namespace.")
+
+    class Meta:
+        model = Namespace
+        fields = ("code", "name", "default_validity")
+
+
+@admin.register(Namespace)
+class NamespaceAdmin(admin.ModelAdmin):
+    form = NamespaceForm
+    list_display = ("code", "name", "default_validity", "created")
+    search_fields = ("code", "name")
+    inlines = [GrantInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            form.base_fields["clients"].initial = list(
+                NamespaceUserObjectPermission.objects.filter(content_object=obj)
+                .values_list("user_id", flat=True))
+        return form
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.namespace_update(namespace=obj, name=data["name"],
+                                      default_validity=data["default_validity"])
+        else:
+            created = services.namespace_create(code=data["code"], name=data["name"],
+                                                default_validity=data["default_validity"])
+            obj.pk = created.pk
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the grants inline is read-only: this saves nothing
+            self.save_formset(request, form, formset, change=change)
+        namespace = form.instance
+        wanted = set(form.cleaned_data["clients"])
+        current = {g.user for g in NamespaceUserObjectPermission.objects.filter(
+            content_object=namespace).select_related("user")}
+        for identity in wanted - current:
+            services.namespace_grant(identity=identity, namespace=namespace)
+        for identity in current - wanted:
+            services.namespace_ungrant(identity=identity, namespace=namespace)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # namespaces hold history; they are never removed
+
+
+class CodedItemAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ("code", "name", "namespace", "modified", "deleted_at")
+    list_filter = ("namespace", DeletedFilter)
+    list_select_related = ("namespace",)
+    search_fields = ("code", "name")
+    fields = ("namespace", "code", "name", "description", "deleted_at", "history")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("namespace", "deleted_at", "history") if obj else ("deleted_at", "history")
+
+    @admin.display(description="change history")
+    def history(self, obj):
+        return change_history(obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.coded_item_update(item=obj, changes={
+                k: data[k] for k in ("code", "name", "description")})
+        else:
+            created = services.coded_item_create(
+                model=self.model, namespace=data["namespace"], code=data["code"],
+                name=data["name"], description=data["description"])
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        services.coded_item_delete(item=obj)
+
+    def delete_queryset(self, request, queryset):
+        for item in queryset.filter(deleted_at__isnull=True):
+            services.coded_item_delete(item=item)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.deleted_at is None)
+
+
+@admin.register(AuthorisationType)
+class AuthorisationTypeAdmin(CodedItemAdmin):
+    pass
+
+
+@admin.register(AuthorisationSource)
+class AuthorisationSourceAdmin(CodedItemAdmin):
+    pass
+
+
+class AuthorisationForm(forms.ModelForm):
+    class Meta:
+        model = Authorisation
+        fields = ("namespace", "type", "source", "subject_type", "subject_value",
+                  "object_type", "object_value", "valid_from", "valid_to")
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "type_code": data["type"].code,
+            "source_code": data["source"].code if data.get("source") else None,
+            "subject_type": data["subject_type"], "subject_value": data["subject_value"],
+            "object_type": data["object_type"], "object_value": data["object_value"],
+            "valid_from": data.get("valid_from"), "valid_to": data.get("valid_to"),
+        }
+
+    def clean(self):
+        super().clean()
+        if self.errors:
+            return self.cleaned_data
+        namespace = self.cleaned_data.get("namespace") or self.instance.namespace
+        data = self.service_data()
+        try:
+            window_check(data["valid_from"], data["valid_to"])
+            resolver = Resolver()
+            resolver.load([(namespace, data)])
+            resolver.resolve(namespace, data)
+        except ValidationError as error:
+            raise ValidationError([f"{k}: {' '.join(v)}" for k, v in
+                                   error.message_dict.items()]) from None
+        return self.cleaned_data
+
+
+@admin.register(Authorisation)
+class AuthorisationAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    form = AuthorisationForm
+    list_display = ("subject_value", "object_value", "type", "source", "namespace",
+                    "valid_from", "valid_to", "is_active_now", "revoked", "deleted_at")
+    list_filter = ("namespace", "type", "source", ActiveFilter, "revoked", DeletedFilter)
+    list_select_related = ("namespace", "type", "source")
+    search_fields = ("=id", "subject_value", "object_value")
+    date_hierarchy = "valid_from"
+    autocomplete_fields = ("type", "source")
+    actions = ["revoke_selected"]
+    show_full_result_count = False
+    fields = ("namespace", "type", "source", "subject_type", "subject_value", "object_type",
+              "object_value", "valid_from", "valid_to", "revoked", "revoked_at",
+              "revocation_details", "created", "modified", "deleted_at", "history")
+
+    def get_readonly_fields(self, request, obj=None):
+        common = ("revoked", "revoked_at", "revocation_details", "created", "modified",
+                  "deleted_at", "history")
+        return ("namespace", *common) if obj else common
+
+    def get_queryset(self, request):
+        return Authorisation.objects.all()  # deleted records stay visible to operators
+
+    @admin.display(boolean=True, description="active")
+    def is_active_now(self, obj):
+        return obj.is_active()
+
+    @admin.display(description="change history")
+    def history(self, obj):
+        return change_history(obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.service_data()
+        if change:
+            if data["valid_from"] is None:
+                data.pop("valid_from")
+            services.authorisation_update(authorisation=obj, data=data, replace=True)
+        else:
+            if data["valid_from"] is None:
+                data.pop("valid_from")
+            created = services.authorisation_create(
+                namespace=form.cleaned_data["namespace"], data=data)
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        services.authorisation_delete(authorisation=obj)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset.filter(deleted_at__isnull=True):
+            services.authorisation_delete(authorisation=row)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or (obj.deleted_at is None and not obj.revoked))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.deleted_at is None)
+
+    @admin.action(description="Revoke the selected authorisations", permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        count = services.authorisations_revoke(
+            ids=list(queryset.values_list("pk", flat=True)),
+            details=f"revoked in the admin by {request.user.get_username()}")
+        self.message_user(request, f"Revoked {count} authorisation(s).", messages.SUCCESS)

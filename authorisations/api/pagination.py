@@ -1,0 +1,71 @@
+"""SCIM-style paging (RFC 7644 §3.4.2.4): 1-based `startIndex` and `count`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+
+MAX_START = 2**31 - 1
+
+
+def int_param(request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: ["Expected an integer."]}) from None
+    if value > MAX_START:
+        raise ValidationError({name: [f"Must be at most {MAX_START}."]})
+    return value
+
+
+def page_window(request) -> tuple[int, int]:
+    """(startIndex, count): a start below 1 is 1 and a negative count is 0, as RFC 7644 says;
+    count is capped at API_MAX_PAGE_SIZE."""
+    start = max(1, int_param(request, "startIndex", 1))
+    count = int_param(request, "count", settings.API_DEFAULT_PAGE_SIZE)
+    return start, max(0, min(count, settings.API_MAX_PAGE_SIZE))
+
+
+def page_body(total: int, start: int, resources: list) -> dict:
+    return {"totalResults": total, "startIndex": start, "itemsPerPage": len(resources),
+            "resources": resources}
+
+
+class ScimPagination(BasePagination):
+    def paginate_queryset(self, queryset, request, view=None):
+        self.start, count = page_window(request)
+        self.total = queryset.count()
+        if count == 0 or self.start > self.total:
+            return []
+        return list(queryset[self.start - 1:self.start - 1 + count])
+
+    def get_paginated_response(self, data):
+        return Response(page_body(self.total, self.start, data))
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["totalResults", "startIndex", "itemsPerPage", "resources"],
+            "properties": {
+                "totalResults": {"type": "integer"},
+                "startIndex": {"type": "integer"},
+                "itemsPerPage": {"type": "integer"},
+                "resources": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": "startIndex", "in": "query", "required": False,
+             "description": "1-based index of the first result (default 1).",
+             "schema": {"type": "integer", "minimum": 1}},
+            {"name": "count", "in": "query", "required": False,
+             "description": f"Results per page (default {settings.API_DEFAULT_PAGE_SIZE}, "
+                            f"at most {settings.API_MAX_PAGE_SIZE}).",
+             "schema": {"type": "integer", "minimum": 0}},
+        ]

@@ -1,0 +1,16 @@
+"""Routes of the onePortal Management API, mounted at /api/rest/v1/."""
+
+from rest_framework.routers import SimpleRouter
+
+from authorisations.api import views
+
+router = SimpleRouter()
+router.trailing_slash = "/?"  # the vendor's paths have none; a trailing slash is accepted too
+router.register("authorisation", views.AuthorisationViewSet, basename="authorisation")
+router.register("authorisation_type", views.AuthorisationTypeViewSet,
+                basename="authorisation-type")
+router.register("authorisation_source", views.AuthorisationSourceViewSet,
+                basename="authorisation-source")
+router.register("namespace", views.NamespaceViewSet, basename="namespace")
+
+urlpatterns = router.urls

@@ -1,0 +1,350 @@
+"""Thin viewsets of the onePortal Management API: parse, check permission, call a service."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from authorisations import queries, services
+from authorisations.api.filters import (
+    NamespaceAccess,
+    NamespaceFilterBackend,
+    ScimFilterBackend,
+    sort_descending,
+)
+from authorisations.api.pagination import ScimPagination, page_body, page_window
+from authorisations.api.serializers import (
+    AuthorisationSerializer,
+    AuthorisationWriteSerializer,
+    CheckSerializer,
+    CodedItemSerializer,
+    NamespaceSerializer,
+    RevokeSerializer,
+)
+from authorisations.errors import ConflictError, NamespaceForbiddenError
+from authorisations.models import (
+    Authorisation,
+    AuthorisationSource,
+    AuthorisationType,
+    Namespace,
+)
+from authorisations.scim import FilterError
+from authorisations.validation import instant
+from config.api.exceptions import ApiException
+from config.api.permissions import RequiredPermission
+
+TAG = "onePortal Management API"
+AS_OF = OpenApiParameter(
+    "asOf", OpenApiTypes.DATETIME, description="Answer as the records stood at this instant "
+    "(ISO 8601): created before it, not revoked or deleted then, with the validity they had.")
+CONFLICT = OpenApiResponse(description="The record's state forbids the change (revoked, in use, "
+                                       "or the code exists).")
+
+
+def perms(prefix: str) -> dict[str, str]:
+    view, create, modify, remove = (f"authorisations.{prefix}_{verb}"
+                                    for verb in ("VIEW", "CREATE", "MODIFY", "REMOVE"))
+    return {"list": view, "retrieve": view, "check": view, "create": create,
+            "update": modify, "partial_update": modify, "revoke": modify, "destroy": remove}
+
+
+class OnePortalViewSet(viewsets.GenericViewSet):
+    """The surface's common parts: error style, permissions, isolation, SCIM paging."""
+
+    error_style = "oneportal"
+    permission_classes = [RequiredPermission, NamespaceAccess]
+    filter_backends = [NamespaceFilterBackend, ScimFilterBackend]
+    pagination_class = ScimPagination
+    lookup_value_regex = "[^/]+"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if any("\x00" in value for value in request.query_params.values()):
+            raise exceptions.ValidationError({"query": ["Null characters are not allowed."]})
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ConflictError):
+            exc = ApiException(str(exc), status=409)
+        elif isinstance(exc, NamespaceForbiddenError):
+            exc = exceptions.PermissionDenied(str(exc))
+        elif isinstance(exc, FilterError):
+            exc = ApiException(f"filter: {exc}", status=400)
+        return super().handle_exception(exc)
+
+    def get_object(self):
+        try:
+            uuid.UUID(str(self.kwargs[self.lookup_field]))
+        except ValueError:
+            raise Http404 from None
+        return super().get_object()
+
+    def namespace_for_write(self, code: str | None):
+        """The namespace a create goes to: the one named (403 if not the client's) or the
+        client's default (400 if it has none)."""
+        user = self.request.user
+        if code:
+            namespace = queries.namespace_for(user, code)
+            if namespace is None:
+                raise NamespaceForbiddenError(f"Client may not use namespace {code}.")
+            return namespace
+        namespace = queries.default_namespace_for(user)
+        if namespace is None:
+            raise exceptions.ValidationError(
+                {"nsCode": ["The client has no default namespace; name one."]})
+        return namespace
+
+
+class AuthorisationViewSet(OnePortalViewSet):
+    queryset = Authorisation.objects.alive().select_related("namespace", "type", "source")
+    serializer_class = AuthorisationSerializer
+    required_permissions = perms("AUTHORISATION")
+    filter_attrs = queries.AUTHORISATION_ATTRS
+
+    def as_of(self) -> object | None:
+        raw = self.request.query_params.get("asOf")
+        if raw in (None, ""):
+            return None
+        try:
+            return instant(raw)
+        except ValueError as error:
+            raise exceptions.ValidationError({"asOf": [str(error)]}) from None
+
+    @extend_schema(tags=[TAG], operation_id="authorisation_list", parameters=[AS_OF],
+                   summary="List authorisations (SCIM filter, paging, asOf)")
+    def list(self, request):
+        at = self.as_of()
+        if at is None:
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        start, count = page_window(request)
+        params = request.query_params
+        result = queries.authorisations_as_of(
+            identity=request.user, at=at, filter_text=params.get("filter"),
+            order=queries.sort_path(params.get("sortBy"), self.filter_attrs),
+            descending=sort_descending(request), offset=start - 1, limit=count)
+        rows = AuthorisationSerializer(result.rows, many=True, context={"at": at}).data
+        return Response(page_body(result.total, start, rows))
+
+    @extend_schema(tags=[TAG], operation_id="authorisation_retrieve", parameters=[AS_OF],
+                   summary="Read an authorisation")
+    def retrieve(self, request, pk=None):
+        at = self.as_of()
+        if at is None:
+            return Response(self.get_serializer(self.get_object()).data)
+        try:
+            found = queries.authorisation_as_of(identity=request.user, pk=uuid.UUID(pk), at=at)
+        except ValueError:
+            found = None
+        if found is None:
+            raise Http404
+        return Response(AuthorisationSerializer(found, context={"at": at}).data)
+
+    @extend_schema(tags=[TAG], operation_id="authorisation_create",
+                   request=AuthorisationWriteSerializer,
+                   responses={201: AuthorisationSerializer}, summary="Create an authorisation")
+    def create(self, request):
+        body = AuthorisationWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        namespace = self.namespace_for_write(body.validated_data.get("ns_code"))
+        created = services.authorisation_create(namespace=namespace, data=body.validated_data)
+        return Response(self.get_serializer(created).data, status=201)
+
+    def _change(self, request, *, partial: bool):
+        authorisation = self.get_object()
+        body = AuthorisationWriteSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        changed = services.authorisation_update(
+            authorisation=authorisation, data=body.validated_data, replace=not partial)
+        return Response(self.get_serializer(changed).data)
+
+    @extend_schema(tags=[TAG], operation_id="authorisation_update",
+                   request=AuthorisationWriteSerializer,
+                   responses={200: AuthorisationSerializer, 409: CONFLICT},
+                   summary="Replace an authorisation's fields")
+    def update(self, request, pk=None):
+        return self._change(request, partial=False)
+
+    @extend_schema(tags=[TAG], operation_id="authorisation_partial_update",
+                   request=AuthorisationWriteSerializer,
+                   responses={200: AuthorisationSerializer, 409: CONFLICT},
+                   summary="Change some of an authorisation's fields")
+    def partial_update(self, request, pk=None):
+        return self._change(request, partial=True)
+
+    @extend_schema(tags=[TAG], operation_id="authorisation_destroy",
+                   responses={204: None}, summary="Remove an authorisation (soft delete)")
+    def destroy(self, request, pk=None):
+        services.authorisation_delete(authorisation=self.get_object())
+        return Response(status=204)
+
+    @extend_schema(tags=[TAG], operation_id="authorisation_revoke", request=RevokeSerializer,
+                   responses={200: AuthorisationSerializer, 409: CONFLICT},
+                   summary="Revoke an authorisation")
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        authorisation = self.get_object()
+        body = RevokeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        revoked = services.authorisation_revoke(authorisation=authorisation,
+                                                details=body.validated_data["details"])
+        return Response(self.get_serializer(revoked).data)
+
+    @extend_schema(
+        tags=[TAG], operation_id="authorisation_check", responses={200: CheckSerializer},
+        summary="Does the subject hold an active authorisation of the type from the object?",
+        parameters=[
+            OpenApiParameter("subject", str, required=True, description="The subject's value."),
+            OpenApiParameter("object", str, required=True, description="The object's value."),
+            OpenApiParameter("authType", str, required=True),
+            OpenApiParameter("nsCode", str, description="Only this namespace (default: all "
+                                                        "the client's namespaces)."),
+            OpenApiParameter("subjectType", str, description="Only subjects of this type."),
+            OpenApiParameter("objectType", str, description="Only objects of this type."),
+            OpenApiParameter("at", OpenApiTypes.DATETIME, description="The instant (ISO 8601; "
+                                                                      "default now)."),
+        ],
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def check(self, request):
+        params = request.query_params
+        missing = [name for name in ("subject", "object", "authType") if not params.get(name)]
+        if missing:
+            raise exceptions.ValidationError({name: ["This parameter is required."]
+                                              for name in missing})
+        at = None
+        if params.get("at"):
+            try:
+                at = instant(params["at"])
+            except ValueError as error:
+                raise exceptions.ValidationError({"at": [str(error)]}) from None
+        namespace = None
+        if params.get("nsCode"):
+            namespace = queries.namespace_for(request.user, params["nsCode"])
+            if namespace is None:
+                raise exceptions.NotFound(f"Namespace {params['nsCode']} was not found.")
+        ids = queries.authorisation_check(
+            identity=request.user, subject=params["subject"], object=params["object"],
+            type_code=params["authType"], namespace=namespace, at=at,
+            subject_type=(params.get("subjectType") or "").lower() or None,
+            object_type=(params.get("objectType") or "").lower() or None)
+        return Response({"authorised": bool(ids), "authorisations": [str(i) for i in ids]})
+
+
+class CodedItemViewSet(OnePortalViewSet):
+    """Authorisation types and sources: the same CRUD, under their own permissions."""
+
+    serializer_class = CodedItemSerializer
+    filter_attrs = queries.CODED_ITEM_ATTRS
+    model: type = AuthorisationType
+
+    def get_queryset(self):
+        return self.model.objects.alive().select_related("namespace")
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def create(self, request):
+        body = CodedItemSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        namespace = self.namespace_for_write(data.get("nsCode"))
+        item = services.coded_item_create(
+            model=self.model, namespace=namespace, code=data["code"],
+            name=data.get("name", ""), description=data.get("description", ""))
+        return Response(self.get_serializer(item).data, status=201)
+
+    def _change(self, request, *, partial: bool):
+        item = self.get_object()
+        body = CodedItemSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        ns_code = data.pop("nsCode", None)
+        if ns_code is not None and ns_code != item.namespace.code:
+            raise exceptions.ValidationError(
+                {"nsCode": ["An item cannot move to another namespace."]})
+        if not partial:
+            data = {"name": "", "description": "", **data}
+        changed = services.coded_item_update(item=item, changes=data)
+        return Response(self.get_serializer(changed).data)
+
+    def update(self, request, pk=None):
+        return self._change(request, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self._change(request, partial=True)
+
+    def destroy(self, request, pk=None):
+        services.coded_item_delete(item=self.get_object())
+        return Response(status=204)
+
+
+def _coded_viewset(model, prefix: str, noun: str, op: str):
+    """A CodedItemViewSet for one model, each method documented under its own operation id."""
+
+    def doc(method: str, summary: str, **kwargs):
+        def decorate(function):
+            def view_method(self, *args, **kw):
+                return function(self, *args, **kw)
+
+            view_method.__name__ = function.__name__
+            return extend_schema(tags=[TAG], operation_id=f"{op}_{method}", summary=summary,
+                                 **kwargs)(view_method)
+
+        return decorate
+
+    body = {"request": CodedItemSerializer}
+    cls = type(f"{model.__name__}ViewSet", (CodedItemViewSet,), {
+        "model": model,
+        "required_permissions": perms(prefix),
+        "list": doc("list", f"List {noun}s")(CodedItemViewSet.list),
+        "retrieve": doc("retrieve", f"Read an {noun}")(CodedItemViewSet.retrieve),
+        "create": doc("create", f"Create an {noun}", **body,
+                      responses={201: CodedItemSerializer, 409: CONFLICT})(
+            CodedItemViewSet.create),
+        "update": doc("update", f"Replace an {noun}", **body,
+                      responses={200: CodedItemSerializer, 409: CONFLICT})(
+            CodedItemViewSet.update),
+        "partial_update": doc("partial_update", f"Change an {noun}", **body,
+                              responses={200: CodedItemSerializer, 409: CONFLICT})(
+            CodedItemViewSet.partial_update),
+        "destroy": doc("destroy", f"Remove an {noun}",
+                       responses={204: None, 409: CONFLICT})(CodedItemViewSet.destroy),
+    })
+    return cls
+
+
+AuthorisationTypeViewSet = _coded_viewset(
+    AuthorisationType, "AUTHORISATION_TYPE", "authorisation type", "authorisation_type")
+AuthorisationSourceViewSet = _coded_viewset(
+    AuthorisationSource, "AUTHORISATION_SOURCE", "authorisation source", "authorisation_source")
+
+
+class NamespaceViewSet(mixins.ListModelMixin, OnePortalViewSet):
+    """The namespaces the client may use (no permission beyond authentication)."""
+
+    serializer_class = NamespaceSerializer
+    permission_classes = [RequiredPermission]
+    namespace_field = "pk"
+    filter_attrs = queries.NAMESPACE_ATTRS
+
+    def get_queryset(self):
+        return Namespace.objects.order_by("code")
+
+    def get_serializer_context(self):
+        default = queries.default_namespace_for(self.request.user)
+        return {**super().get_serializer_context(), "default_id": default and default.pk}
+
+    @extend_schema(tags=[TAG], operation_id="namespace_list",
+                   summary="List the namespaces the client may use")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

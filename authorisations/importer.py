@@ -1,0 +1,400 @@
+"""Bulk import and export of authorisations (CSV or NDJSON), in constant memory.
+
+Rows are read as the API's JSON shapes and checked by the same `clean_authorisation`; references
+are resolved per batch (a fixed number of queries per batch, whatever its size). Upsert: a row
+with an `id` updates that authorisation (or creates it with that id); a row without one matches a
+live authorisation with the same namespace, type, subject, object and validity (`natural_key`)
+and otherwise creates one. Rows that change nothing write nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.models import ChangeRecord
+from audit.services import Change, record_bulk
+from authorisations.models import Authorisation, AuthorisationVersion, Namespace
+from authorisations.queries import AUTHORISATION_ATTRS, scim_q
+from authorisations.references import Resolver
+from authorisations.services import STATE_FIELDS, authorisation_build, version_of
+from authorisations.validation import clean_authorisation, instant
+
+Action = ChangeRecord.Action
+COLUMNS = ["id", "nsCode", "authType", "authSource", "subject.type", "subject.value",
+           "object.type", "object.value", "validFrom", "validTo", "revoked", "revokedAt",
+           "revocationDetails"]
+COMPARED = ["type_id", "source_id", "subject_type", "subject_value", "object_type",
+            "object_value", "valid_from", "valid_to", "revoked", "revoked_at",
+            "revocation_details"]
+OBJECT_TYPE = "authorisations.authorisation"
+MAX_REPORTED = 50
+
+
+class RollbackError(Exception):
+    """Raised inside the transaction to roll it back (a bad row, or a dry run)."""
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[str] = field(default_factory=list)
+    written: bool = False
+
+    def error(self, line: int, message: str) -> None:
+        self.invalid += 1
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(f"line {line}: {message}")
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def read_rows(stream: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
+    """(line number, JSON-like row) pairs; a row that cannot be read is an Exception value."""
+    if fmt == "ndjson":
+        for number, line in enumerate(stream, 1):
+            if line.strip():
+                try:
+                    yield number, json.loads(line)
+                except ValueError as error:
+                    yield number, ValueError(f"not valid JSON ({error.msg})")
+        return
+    reader = csv.DictReader(stream)
+    header = reader.fieldnames or []
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        yield 1, ValueError(f"unknown column(s) {', '.join(unknown)}; expected "
+                            f"{', '.join(COLUMNS)}")
+        return
+    for row in reader:
+        if None in row:
+            yield reader.line_num, ValueError("more values than columns")
+            continue
+        yield reader.line_num, csv_to_body(row)
+
+
+def csv_to_body(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as the JSON body (empty cells are null; absent columns are absent)."""
+    body: dict[str, Any] = {}
+    for side in ("subject", "object"):
+        if f"{side}.type" in row or f"{side}.value" in row:
+            body[side] = {"type": row.get(f"{side}.type", ""),
+                          "value": row.get(f"{side}.value", "")}
+    for key, value in row.items():
+        if "." not in key:
+            body[key] = value if value != "" else None
+    if body.get("authType") is None and "authType" in body:
+        body["authType"] = ""
+    return body
+
+
+# --- one row ------------------------------------------------------------------------------------
+
+@dataclass
+class Parsed:
+    line: int
+    namespace: Namespace
+    data: dict[str, Any]
+    pk: uuid.UUID | None
+    revoked: bool
+    revoked_at: datetime | None
+    details: str | None
+
+
+def parse_row(line: int, raw: Any, namespaces: dict[str, Namespace],
+              default_ns: str | None) -> Parsed:
+    if isinstance(raw, Exception):
+        raise ValidationError(str(raw))
+    if not isinstance(raw, dict):
+        raise ValidationError("expected a JSON object")
+    body = dict(raw)
+    pk, revoked, revoked_at, details = meta(body)
+    data = clean_authorisation(body)
+    code = data.get("ns_code") or default_ns
+    if not code:
+        raise ValidationError({"nsCode": ["This field is required (or give --namespace)."]})
+    namespace = namespaces.get(code)
+    if namespace is None:
+        raise ValidationError({"nsCode": [f"Unknown namespace {code!r}."]})
+    return Parsed(line, namespace, data, pk, revoked, revoked_at, details)
+
+
+def meta(body: dict[str, Any]) -> tuple[uuid.UUID | None, bool, datetime | None, str | None]:
+    """The import-only fields: `id`, `revoked`, `revokedAt`, `revocationDetails`."""
+    errors: dict[str, list[str]] = {}
+    pk = revoked_at = None
+    raw_id = body.pop("id", None)
+    if raw_id not in (None, ""):
+        try:
+            pk = uuid.UUID(str(raw_id))
+        except ValueError:
+            errors["id"] = [f"{str(raw_id)[:40]!r} is not a UUID."]
+    raw_revoked = body.pop("revoked", None)
+    if raw_revoked in (None, "", False, "false", "False"):
+        revoked = False
+    elif raw_revoked in (True, "true", "True"):
+        revoked = True
+    else:
+        revoked = False
+        errors["revoked"] = ["Expected true or false."]
+    raw_at = body.pop("revokedAt", None)
+    if raw_at not in (None, ""):
+        try:
+            revoked_at = instant(raw_at)
+        except ValueError as error:
+            errors["revokedAt"] = [str(error)]
+    details = body.pop("revocationDetails", None)
+    if details is not None and (not isinstance(details, str) or len(details) > 2000
+                                or "\x00" in details):
+        errors["revocationDetails"] = ["Expected a string of at most 2000 characters."]
+    if errors:
+        raise ValidationError(errors)
+    return pk, revoked, revoked_at, details
+
+
+def message_of(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{key}: {' '.join(msgs)}" for key, msgs in error.message_dict.items())
+    return "; ".join(error.messages)
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+class Importer:
+    """Validate and apply rows batch by batch inside the caller's transaction."""
+
+    def __init__(self, *, default_namespace: str | None = None, batch_size: int = 10_000,
+                 partial: bool = False, progress: Callable[[int], None] | None = None):
+        self.default_ns = default_namespace
+        self.batch_size = batch_size
+        self.partial = partial
+        self.progress = progress or (lambda n: None)
+        self.namespaces = {n.code: n for n in Namespace.objects.all()}
+        self.resolver = Resolver()
+        self.report = ImportReport()
+
+    def run(self, rows: Iterable[tuple[int, Any]]) -> ImportReport:
+        batch: list[tuple[int, Any]] = []
+        for item in rows:
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                self.batch(batch)
+                batch = []
+        if batch:
+            self.batch(batch)
+        return self.report
+
+    @property
+    def writing(self) -> bool:
+        return self.partial or self.report.invalid == 0
+
+    def batch(self, batch: list[tuple[int, Any]]) -> None:
+        self.report.rows += len(batch)
+        parsed: list[Parsed] = []
+        for line, raw in batch:
+            try:
+                parsed.append(parse_row(line, raw, self.namespaces, self.default_ns))
+            except ValidationError as error:
+                self.report.error(line, message_of(error))
+        self.resolver.load((p.namespace, p.data) for p in parsed)
+        now = timezone.now()
+        built: list[tuple[Parsed, Authorisation]] = []
+        for row in parsed:
+            try:
+                refs = self.resolver.resolve(row.namespace, row.data)
+                candidate = authorisation_build(namespace=row.namespace, data=row.data,
+                                                refs=refs, now=now)
+            except ValidationError as error:
+                self.report.error(row.line, message_of(error))
+                continue
+            if row.pk:
+                candidate.id = row.pk
+            if row.revoked:
+                candidate.revoked = True
+                candidate.revoked_at = row.revoked_at or now
+                candidate.revocation_details = row.details
+            built.append((row, candidate))
+        if self.writing:
+            self.apply(built, now)
+        self.progress(len(batch))
+
+    def apply(self, built: list[tuple[Parsed, Authorisation]], now: datetime) -> None:
+        by_id = Authorisation.objects.in_bulk([c.id for r, c in built if r.pk])
+        keys = [c.natural_key for r, c in built if not r.pk]
+        by_key = {a.natural_key: a for a in
+                  Authorisation.objects.alive().filter(natural_key__in=keys)} if keys else {}
+        creates: dict[Any, Authorisation] = {}
+        updates: dict[Any, tuple[Authorisation, Authorisation]] = {}  # pk -> (before, after)
+        for row, candidate in built:
+            existing = by_id.get(candidate.id) if row.pk else by_key.get(candidate.natural_key)
+            if existing is None:
+                pending = creates.get(candidate.id if row.pk else candidate.natural_key)
+                if pending is not None:
+                    self.report.unchanged += 1  # a repeat within the batch: the first wins
+                    continue
+                creates[candidate.id if row.pk else candidate.natural_key] = candidate
+                continue
+            problem = self.merge_problem(row, existing, candidate)
+            if problem:
+                self.report.error(row.line, problem)
+                if not self.writing:
+                    return
+                continue
+            if existing.pk in updates or not self.differs(existing, candidate):
+                self.report.unchanged += 1
+                continue
+            before = Authorisation(**{n: getattr(existing, n) for n in STATE_FIELDS},
+                                   id=existing.pk, natural_key=existing.natural_key)
+            for name in COMPARED:
+                setattr(existing, name, getattr(candidate, name))
+            existing.natural_key = existing.compute_natural_key()
+            existing.modified = now
+            updates[existing.pk] = (before, existing)
+        if not self.writing:
+            return
+        self.write(list(creates.values()), list(updates.values()), now)
+
+    def merge_problem(self, row: Parsed, existing: Authorisation,
+                      candidate: Authorisation) -> str | None:
+        if existing.deleted_at is not None:
+            return f"id: authorisation {existing.pk} was deleted."
+        if existing.namespace_id != candidate.namespace_id:
+            return f"nsCode: authorisation {existing.pk} belongs to another namespace."
+        if existing.revoked and self.differs(existing, candidate):
+            return f"authorisation {existing.pk} is revoked and cannot be changed."
+        return None
+
+    @staticmethod
+    def differs(existing: Authorisation, candidate: Authorisation) -> bool:
+        """Revocation stamps are not compared: revocation is final and happens once."""
+        return candidate.revoked != existing.revoked or any(
+            getattr(existing, name) != getattr(candidate, name) for name in COMPARED[:8])
+
+    def write(self, creates: list[Authorisation],
+              updates: list[tuple[Authorisation, Authorisation]], now: datetime) -> None:
+        changes: list[Change] = []
+        if creates:
+            insert(creates)
+            changes += [Change(action=Action.CREATE, object_type=OBJECT_TYPE,
+                               object_id=str(a.pk), after=state(a)) for a in creates]
+        if updates:
+            Authorisation.objects.bulk_update(
+                [after for _, after in updates], [*COMPARED, "natural_key", "modified"],
+                batch_size=1000)
+            AuthorisationVersion.objects.bulk_create(
+                [version_of(before, now) for before, _ in updates], batch_size=2000)
+            changes += [Change(action=Action.REVOKE if after.revoked and not before.revoked
+                               else Action.UPDATE, object_type=OBJECT_TYPE,
+                               object_id=str(after.pk), before=state(before), after=state(after))
+                        for before, after in updates]
+        record_bulk(changes, copy=True)
+        self.report.created += len(creates)
+        self.report.updated += len(updates)
+
+
+INSERT_COLUMNS = ["id", "namespace_id", "type_id", "source_id", "subject_type", "subject_value",
+                  "object_type", "object_value", "valid_from", "valid_to", "revoked",
+                  "revoked_at", "revocation_details", "created", "modified", "deleted_at",
+                  "natural_key"]
+
+
+def insert(rows: list[Authorisation]) -> None:
+    """New rows in one statement: COPY on PostgreSQL, bulk INSERTs elsewhere."""
+    if connection.vendor != "postgresql":
+        Authorisation.objects.bulk_create(rows, batch_size=2000)
+        return
+    table = Authorisation._meta.db_table
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
+        for a in rows:
+            copy.write_row((a.id, a.namespace_id, a.type_id, a.source_id, a.subject_type,
+                            a.subject_value, a.object_type, a.object_value, a.valid_from,
+                            a.valid_to, a.revoked, a.revoked_at, a.revocation_details,
+                            a.created, a.modified, a.deleted_at, a.natural_key))
+
+
+def state(a: Authorisation) -> dict[str, Any]:
+    """An authorisation's change-log state, built without a JSON round trip (it is hot)."""
+    return {
+        "id": str(a.pk), "namespace": a.namespace_id, "type": str(a.type_id),
+        "source": str(a.source_id) if a.source_id else None,
+        "subject_type": a.subject_type, "subject_value": a.subject_value,
+        "object_type": a.object_type, "object_value": a.object_value,
+        "valid_from": _iso(a.valid_from), "valid_to": _iso(a.valid_to),
+        "revoked": a.revoked, "revoked_at": _iso(a.revoked_at),
+        "revocation_details": a.revocation_details,
+        "created": _iso(a.created), "modified": _iso(a.modified),
+        "deleted_at": _iso(a.deleted_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def import_authorisations(rows: Iterable[tuple[int, Any]], *, dry_run: bool = False,
+                          partial: bool = False, default_namespace: str | None = None,
+                          batch_size: int = 10_000,
+                          progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Run an import in one transaction: all-or-nothing unless `partial`; `dry_run` validates
+    and rolls back. The caller binds the audit scope (one context for the whole run)."""
+    importer = Importer(default_namespace=default_namespace, batch_size=batch_size,
+                        partial=partial, progress=progress)
+    try:
+        with transaction.atomic():
+            report = importer.run(rows)
+            if dry_run or (report.invalid and not partial):
+                raise RollbackError
+            report.written = True
+    except RollbackError:
+        report = importer.report
+        if not dry_run:
+            report.created = report.updated = 0
+    return report
+
+
+# --- export -------------------------------------------------------------------------------------
+
+EXPORT_FIELDS = ["id", "namespace__code", "type__code", "source__code", "subject_type",
+                 "subject_value", "object_type", "object_value", "valid_from", "valid_to",
+                 "revoked", "revoked_at", "revocation_details"]
+
+
+def export_rows(*, filter_text: str | None = None) -> Iterator[dict[str, Any]]:
+    """Live authorisations as import reads them (API shape), streamed in chunks."""
+    qs = (Authorisation.objects.alive().filter(scim_q(filter_text, AUTHORISATION_ATTRS))
+          .order_by("created", "id").values_list(*EXPORT_FIELDS))
+    for (pk, ns, type_code, source, s_type, s_value, o_type, o_value, valid_from, valid_to,
+         revoked, revoked_at, details) in qs.iterator(chunk_size=5000):
+        yield {
+            "id": str(pk), "nsCode": ns, "authType": type_code, "authSource": source,
+            "subject": {"type": s_type, "value": s_value},
+            "object": {"type": o_type, "value": o_value},
+            "validFrom": _wire(valid_from), "validTo": _wire(valid_to), "revoked": revoked,
+            "revokedAt": _wire(revoked_at), "revocationDetails": details,
+        }
+
+
+def _wire(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def to_csv_row(row: dict[str, Any]) -> list[str]:
+    flat = {**row, "subject.type": row["subject"]["type"],
+            "subject.value": row["subject"]["value"], "object.type": row["object"]["type"],
+            "object.value": row["object"]["value"],
+            "revoked": "true" if row["revoked"] else "false"}
+    return ["" if flat[c] is None else str(flat[c]) for c in COLUMNS]

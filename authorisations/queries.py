@@ -1,0 +1,264 @@
+"""Reads: which namespaces a client may use, filters, checks and the state as of an instant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import BigIntegerField, F, Q, QuerySet, Value
+from django.utils import timezone
+
+from authorisations.models import (
+    USE_NAMESPACE,
+    Authorisation,
+    AuthorisationType,
+    AuthorisationVersion,
+    DefaultNamespace,
+    Namespace,
+    NamespaceGroupObjectPermission,
+    NamespaceUserObjectPermission,
+)
+from authorisations.scim import Attr, FilterError, parse
+
+USE_NAMESPACE_PERM = f"authorisations.{USE_NAMESPACE}"
+
+
+# --- namespaces: the one choke point of isolation ------------------------------------------------
+
+def namespaces_for(identity) -> QuerySet[Namespace]:
+    """The namespaces a client may use: all with the global permission, else its grants.
+
+    Lazy: used as a subquery, it adds no round trip to the query that filters by it.
+    """
+    if identity.has_perm(USE_NAMESPACE_PERM):
+        return Namespace.objects.all()
+    perm = Q(permission__codename=USE_NAMESPACE,
+             permission__content_type__app_label="authorisations")
+    direct = NamespaceUserObjectPermission.objects.filter(perm, user=identity)
+    via_group = NamespaceGroupObjectPermission.objects.filter(perm, group__user=identity)
+    return Namespace.objects.filter(
+        Q(pk__in=direct.values("content_object_id"))
+        | Q(pk__in=via_group.values("content_object_id"))
+    )
+
+
+def namespace_for(identity, code: str) -> Namespace | None:
+    """The namespace `code` if the client may use it; None hides whether it exists."""
+    return namespaces_for(identity).filter(code=code).first()
+
+
+def default_namespace_for(identity) -> Namespace | None:
+    """The client's default namespace (its first grant), or its only one."""
+    allowed = namespaces_for(identity)
+    chosen = (
+        allowed.filter(pk__in=DefaultNamespace.objects.filter(identity=identity)
+                       .values("namespace_id")).first()
+    )
+    if chosen is not None:
+        return chosen
+    only = list(allowed[:2])
+    return only[0] if len(only) == 1 else None
+
+
+# --- the SCIM attribute whitelists --------------------------------------------------------------
+
+def active_q(at: datetime) -> Q:
+    return (Q(revoked=False, deleted_at__isnull=True, valid_from__lte=at)
+            & (Q(valid_to__isnull=True) | Q(valid_to__gt=at)))
+
+
+def _active(op: str, value, at: datetime) -> Q:
+    if op == "pr":
+        return Q()
+    wanted = value if op == "eq" else (value is not None and not value)
+    return active_q(at) if wanted else ~active_q(at)
+
+
+def _authorisation_attrs(id_path: str) -> dict[str, Attr]:
+    return {
+        "id": Attr(id_path, "uuid"),
+        "nsCode": Attr("namespace__code"),
+        "authType": Attr("type__code"),
+        "authSource": Attr("source__code", nullable=True),
+        "auhtSource": Attr("source__code", nullable=True),  # as the vendor's guide spells it
+        "subject.type": Attr("subject_type", "enum"),
+        "subject.value": Attr("subject_value"),
+        "object.type": Attr("object_type", "enum"),
+        "object.value": Attr("object_value"),
+        "validFrom": Attr("valid_from", "datetime"),
+        "validTo": Attr("valid_to", "datetime", nullable=True),
+        "revoked": Attr("revoked", "boolean"),
+        "revokedAt": Attr("revoked_at", "datetime", nullable=True),
+        "active": Attr("", "boolean", build=_active),
+        "created": Attr("created", "datetime"),
+        "modified": Attr("modified", "datetime"),
+    }
+
+
+AUTHORISATION_ATTRS = _authorisation_attrs("id")
+VERSION_ATTRS = _authorisation_attrs("authorisation_id")
+CODED_ITEM_ATTRS = {
+    "id": Attr("id", "uuid"),
+    "code": Attr("code"),
+    "name": Attr("name"),
+    "description": Attr("description"),
+    "nsCode": Attr("namespace__code"),
+    "created": Attr("created", "datetime"),
+    "modified": Attr("modified", "datetime"),
+}
+NAMESPACE_ATTRS = {"code": Attr("code"), "name": Attr("name")}
+
+
+def scim_q(text: str | None, attrs: Mapping[str, Attr], *, at: datetime | None = None) -> Q:
+    """The Q of a `filter` parameter (empty or absent: no restriction)."""
+    if text is None or not text.strip():
+        return Q()
+    return parse(text, attrs, now=at)
+
+
+def sort_path(sort_by: str | None, attrs: Mapping[str, Attr]) -> str | None:
+    """The ORM path of a `sortBy` attribute, through the same whitelist as the filter."""
+    if not sort_by:
+        return None
+    attr = {k.lower(): v for k, v in attrs.items()}.get(sort_by.lower())
+    if attr is None or attr.build is not None:
+        raise FilterError(f"Cannot sort by '{sort_by}'.")
+    return attr.path
+
+
+# --- authorisations -----------------------------------------------------------------------------
+
+RELATED = ("namespace", "type", "source")
+
+
+def authorisations_visible(identity) -> QuerySet[Authorisation]:
+    """Live authorisations of the client's namespaces."""
+    return (Authorisation.objects.alive().filter(namespace__in=namespaces_for(identity))
+            .select_related(*RELATED))
+
+
+def authorisation_check(
+    *,
+    identity,
+    subject: str,
+    object: str,
+    type_code: str,
+    namespace: Namespace | None = None,
+    at: datetime | None = None,
+    subject_type: str | None = None,
+    object_type: str | None = None,
+    limit: int = 100,
+) -> list[uuid.UUID]:
+    """Ids of the active authorisations of `type_code` from `object` to `subject` at `at`.
+
+    The hot path of the API: one parameterised statement written out (the ORM's compilation
+    of the same query cost three times its execution). Same rules as `active_q` and
+    `namespaces_for`.
+    """
+    ops = connection.ops
+    moment = ops.adapt_datetimefield_value(at or timezone.now())
+    sql = [f"SELECT a.id FROM {_T['auth']} a JOIN {_T['type']} t ON t.id = a.type_id "
+           "WHERE a.subject_value = %s AND a.object_value = %s AND t.code = %s "
+           "AND a.deleted_at IS NULL AND NOT a.revoked AND a.valid_from <= %s "
+           "AND (a.valid_to IS NULL OR a.valid_to > %s)"]
+    params: list = [subject, object, type_code, moment, moment]
+    if namespace is not None:
+        sql.append("AND a.namespace_id = %s")
+        params.append(namespace.pk)
+    elif not identity.has_perm(USE_NAMESPACE_PERM):
+        user = identity._meta.pk.get_db_prep_value(identity.pk, connection)
+        sql.append(_GRANTED_SQL)
+        params += [user, user]
+    if subject_type:
+        sql.append("AND a.subject_type = %s")
+        params.append(subject_type)
+    if object_type:
+        sql.append("AND a.object_type = %s")
+        params.append(object_type)
+    sql.append("LIMIT %s")
+    params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(" ".join(sql), params)
+        return [value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+                for (value,) in cursor.fetchall()]
+
+
+_T = {
+    "auth": Authorisation._meta.db_table,
+    "type": AuthorisationType._meta.db_table,
+    "user_grant": NamespaceUserObjectPermission._meta.db_table,
+    "group_grant": NamespaceGroupObjectPermission._meta.db_table,
+}
+_PERM_JOIN = ("JOIN auth_permission p ON p.id = g.permission_id "
+              "JOIN django_content_type c ON c.id = p.content_type_id")
+_PERM_WHERE = f"p.codename = '{USE_NAMESPACE}' AND c.app_label = 'authorisations'"
+_GRANTED_SQL = (
+    f"AND a.namespace_id IN (SELECT g.content_object_id FROM {_T['user_grant']} g {_PERM_JOIN} "
+    f"WHERE g.user_id = %s AND {_PERM_WHERE} "
+    f"UNION ALL SELECT g.content_object_id FROM {_T['group_grant']} g {_PERM_JOIN} "
+    "JOIN identities_identity_groups ig ON ig.group_id = g.group_id "
+    f"WHERE ig.identity_id = %s AND {_PERM_WHERE})"
+)
+
+
+# --- as of an instant ---------------------------------------------------------------------------
+
+@dataclass
+class AsOfPage:
+    total: int
+    rows: list  # Authorisation or AuthorisationVersion, in order
+
+
+def _as_of_parts(identity, at: datetime) -> tuple[QuerySet, QuerySet]:
+    allowed = namespaces_for(identity)
+    current = Authorisation.objects.filter(
+        namespace__in=allowed, modified__lte=at, revoked=False, deleted_at__isnull=True)
+    versions = AuthorisationVersion.objects.filter(
+        namespace__in=allowed, modified__lte=at, superseded_at__gt=at,
+        revoked=False, deleted_at__isnull=True)
+    return current, versions
+
+
+def authorisations_as_of(
+    *, identity, at: datetime, filter_text: str | None = None, order: str | None = None,
+    descending: bool = False, offset: int = 0, limit: int = 100,
+) -> AsOfPage:
+    """The authorisations in force at `at` (created, not revoked or deleted by then), each with
+    the state it had then: current rows unchanged since, and superseded versions covering `at`.
+    """
+    current, versions = _as_of_parts(identity, at)
+    current = current.filter(scim_q(filter_text, AUTHORISATION_ATTRS, at=at))
+    versions = versions.filter(scim_q(filter_text, VERSION_ATTRS, at=at))
+    sort = order or "created"
+    cols_current = current.order_by().annotate(
+        k_aid=F("id"), k_vid=Value(None, output_field=BigIntegerField()),
+        k_sort=F(sort), k_created=F("created"),
+    ).values("k_aid", "k_vid", "k_sort", "k_created")
+    cols_versions = versions.order_by().annotate(
+        k_aid=F("authorisation_id"), k_vid=F("id"), k_sort=F(sort), k_created=F("created"),
+    ).values("k_aid", "k_vid", "k_sort", "k_created")
+    union = cols_current.union(cols_versions, all=True)
+    total = union.count()
+    prefix = "-" if descending else ""
+    keys = list(union.order_by(f"{prefix}k_sort", "k_created", "k_aid")[offset:offset + limit])
+    if not keys:
+        return AsOfPage(total, [])
+    by_current = Authorisation.objects.select_related(*RELATED).in_bulk(
+        [k["k_aid"] for k in keys if k["k_vid"] is None])
+    by_version = AuthorisationVersion.objects.select_related(*RELATED).in_bulk(
+        [k["k_vid"] for k in keys if k["k_vid"] is not None])
+    rows = [by_current[k["k_aid"]] if k["k_vid"] is None else by_version[k["k_vid"]]
+            for k in keys]
+    return AsOfPage(total, rows)
+
+
+def authorisation_as_of(*, identity, pk: uuid.UUID, at: datetime):
+    """One authorisation as it stood at `at`, or None when it was not in force then."""
+    current, versions = _as_of_parts(identity, at)
+    found = current.select_related(*RELATED).filter(pk=pk).first()
+    if found is None:
+        found = versions.select_related(*RELATED).filter(authorisation_id=pk).first()
+    return found

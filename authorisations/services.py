@@ -1,0 +1,306 @@
+"""Every write of the authorisations context: one function per use case, one transaction each,
+each leaving change records under one audit context.
+
+Writes of an authorisation keep the state they replace as an `AuthorisationVersion`
+(`superseded_at` = the new `modified`), which is what `asOf` reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from audit.models import ChangeRecord
+from audit.services import Change, audited, object_type_of, record, record_bulk, snapshot
+from authorisations.errors import ConflictError
+from authorisations.models import (
+    USE_NAMESPACE,
+    Authorisation,
+    AuthorisationSource,
+    AuthorisationState,
+    AuthorisationType,
+    AuthorisationVersion,
+    DefaultNamespace,
+    Namespace,
+)
+from authorisations.references import Resolver
+from authorisations.validation import window_check
+
+Action = ChangeRecord.Action
+Item = TypeVar("Item", AuthorisationType, AuthorisationSource)
+STATE_FIELDS = [f.attname for f in AuthorisationState._meta.concrete_fields]
+PERM = f"authorisations.{USE_NAMESPACE}"
+
+
+# --- namespaces and who may use them ------------------------------------------------------------
+
+def namespace_create(*, code: str, name: str = "",
+                     default_validity: timedelta | None = None) -> Namespace:
+    namespace = Namespace(code=code, name=name or code, default_validity=default_validity)
+    namespace.full_clean()
+    with transaction.atomic(), audited():
+        namespace.save()
+        record(action=Action.CREATE, instance=namespace)
+    return namespace
+
+
+def namespace_update(*, namespace: Namespace, name: str,
+                     default_validity: timedelta | None) -> Namespace:
+    with transaction.atomic(), audited():
+        before = snapshot(Namespace.objects.select_for_update().get(pk=namespace.pk))
+        namespace.name, namespace.default_validity = name, default_validity
+        namespace.full_clean()
+        namespace.save(update_fields=["name", "default_validity"])
+        record(action=Action.UPDATE, instance=namespace, before=before)
+    return namespace
+
+
+def namespace_grant(*, identity, namespace: Namespace, default: bool = False) -> None:
+    """Let a client use a namespace; with `default`, its writes naming none go there."""
+    with transaction.atomic(), audited():
+        assign_perm(PERM, identity, namespace)
+        if default:
+            DefaultNamespace.objects.update_or_create(
+                identity=identity, defaults={"namespace": namespace})
+        record(action=Action.UPDATE, instance=namespace, after={
+            "granted_to": identity.get_username(), "default": default})
+
+
+def namespace_ungrant(*, identity, namespace: Namespace) -> None:
+    with transaction.atomic(), audited():
+        remove_perm(PERM, identity, namespace)
+        DefaultNamespace.objects.filter(identity=identity, namespace=namespace).delete()
+        record(action=Action.UPDATE, instance=namespace, after={
+            "ungranted_from": identity.get_username()})
+
+
+def api_client_namespaces_grant(*, identity, codes: Sequence[str]) -> list[Namespace]:
+    """`create_api_client --namespace`: grant each (created if missing); the first is default."""
+    granted = []
+    with transaction.atomic(), audited():
+        for index, code in enumerate(dict.fromkeys(codes)):
+            namespace = Namespace.objects.filter(code=code).first()
+            if namespace is None:
+                namespace = namespace_create(code=code)
+            namespace_grant(identity=identity, namespace=namespace, default=index == 0)
+            granted.append(namespace)
+    return granted
+
+
+# --- authorisation types and sources ------------------------------------------------------------
+
+def coded_item_create(*, model: type[Item], namespace: Namespace, code: str, name: str = "",
+                      description: str = "") -> Item:
+    with transaction.atomic(), audited():
+        if model.objects.alive().filter(namespace=namespace, code=code).exists():
+            raise ConflictError(f"{model._meta.verbose_name} {code!r} already exists in "
+                           f"namespace {namespace.code!r}.")
+        item = model(namespace=namespace, code=code, name=name, description=description)
+        item.save(force_insert=True)
+        record(action=Action.CREATE, instance=item)
+    return item
+
+
+def coded_item_update(*, item: Item, changes: dict[str, str]) -> Item:
+    """Change `code`, `name` or `description` (an item never moves between namespaces)."""
+    model = type(item)
+    with transaction.atomic(), audited():
+        current = model.objects.alive().select_for_update().get(pk=item.pk)
+        before = snapshot(current)
+        code = changes.get("code", current.code)
+        if code != current.code and model.objects.alive().filter(
+                namespace_id=current.namespace_id, code=code).exists():
+            raise ConflictError(f"{model._meta.verbose_name} {code!r} already exists.")
+        for key in ("code", "name", "description"):
+            if key in changes:
+                setattr(current, key, changes[key])
+        current.modified = timezone.now()
+        current.save()
+        record(action=Action.UPDATE, instance=current, before=before)
+    return current
+
+
+def coded_item_delete(*, item: Item) -> None:
+    """Soft delete; refused while live authorisations use the item."""
+    model = type(item)
+    field = "type" if model is AuthorisationType else "source"
+    with transaction.atomic(), audited():
+        current = model.objects.alive().select_for_update().get(pk=item.pk)
+        used = Authorisation.objects.alive().filter(**{field: current}).count()
+        if used:
+            raise ConflictError(f"{model._meta.verbose_name} {current.code!r} is used by {used} "
+                           "authorisation(s); remove them first.")
+        before = snapshot(current)
+        current.deleted_at = current.modified = timezone.now()
+        current.save(update_fields=["deleted_at", "modified"])
+        record(action=Action.DELETE, instance=current, before=before, after=snapshot(current))
+
+
+# --- authorisations -----------------------------------------------------------------------------
+
+def version_of(state: Authorisation, superseded_at: datetime) -> AuthorisationVersion:
+    values = {name: getattr(state, name) for name in STATE_FIELDS}
+    return AuthorisationVersion(authorisation_id=state.pk, superseded_at=superseded_at, **values)
+
+
+def default_valid_to(namespace: Namespace, valid_from: datetime) -> datetime | None:
+    if namespace.default_validity:
+        return valid_from + namespace.default_validity
+    return None
+
+
+def authorisation_build(*, namespace: Namespace, data: dict[str, Any], refs: dict[str, Any],
+                        now: datetime) -> Authorisation:
+    """An unsaved authorisation from cleaned data and resolved references (shared with import)."""
+    valid_from = data.get("valid_from") or now
+    valid_to = (data["valid_to"] if "valid_to" in data
+                else default_valid_to(namespace, valid_from))
+    window_check(valid_from, valid_to)
+    authorisation = Authorisation(
+        namespace=namespace, type=refs["type"], source=refs.get("source"),
+        subject_type=data["subject_type"], subject_value=data["subject_value"],
+        object_type=data["object_type"], object_value=data["object_value"],
+        valid_from=valid_from, valid_to=valid_to, created=now, modified=now,
+    )
+    authorisation.natural_key = authorisation.compute_natural_key()
+    return authorisation
+
+
+def authorisation_create(*, namespace: Namespace, data: dict[str, Any]) -> Authorisation:
+    """Create from data cleaned by `validation.clean_authorisation`."""
+    resolver = Resolver()
+    resolver.load([(namespace, data)])
+    refs = resolver.resolve(namespace, data)
+    with transaction.atomic(), audited():
+        authorisation = authorisation_build(namespace=namespace, data=data, refs=refs,
+                                            now=timezone.now())
+        authorisation.save(force_insert=True)
+        record(action=Action.CREATE, instance=authorisation)
+    return authorisation
+
+
+def _locked_live(authorisation: Authorisation) -> Authorisation:
+    return (Authorisation.objects.alive().select_for_update().select_related("namespace")
+            .get(pk=authorisation.pk))
+
+
+def authorisation_update(*, authorisation: Authorisation, data: dict[str, Any],
+                         replace: bool = False) -> Authorisation:
+    """PATCH (`replace=False`: only the fields given) or PUT (`replace=True`: an omitted
+    authSource or validTo becomes none; an omitted validFrom stays)."""
+    with transaction.atomic(), audited():
+        current = _locked_live(authorisation)
+        if current.revoked:
+            raise ConflictError("A revoked authorisation cannot be changed.")
+        ns_code = data.get("ns_code")
+        if ns_code is not None and ns_code != current.namespace.code:
+            raise ValidationError({"nsCode": ["An authorisation cannot move to another "
+                                              "namespace."]})
+        if replace:
+            data = {"source_code": None, "valid_to": None, **data}
+        resolver = Resolver()
+        resolver.load([(current.namespace, data)])
+        refs = resolver.resolve(current.namespace, data)
+        before_state = Authorisation(**{n: getattr(current, n) for n in STATE_FIELDS},
+                                     id=current.pk)
+        for key in ("subject_type", "subject_value", "object_type", "object_value",
+                    "valid_from", "valid_to"):
+            if key in data and not (key == "valid_from" and data[key] is None):
+                setattr(current, key, data[key])
+        if "type" in refs:
+            current.type = refs["type"]
+        if "source" in refs:
+            current.source = refs["source"]
+        window_check(current.valid_from, current.valid_to)
+        before = snapshot(before_state)
+        current.natural_key = current.compute_natural_key()
+        if snapshot(current) == {**before, "natural_key": current.natural_key}:
+            return current  # nothing changed: no new version, no change record
+        return _save_change(current, before_state, before, Action.UPDATE)
+
+
+def _save_change(current: Authorisation, before_state: Authorisation, before: dict,
+                 action: str) -> Authorisation:
+    now = timezone.now()
+    current.modified = now
+    current.save()
+    version_of(before_state, now).save(force_insert=True)
+    record(action=action, instance=current, before=before)
+    return current
+
+
+def authorisation_revoke(*, authorisation: Authorisation, details: str | None) -> Authorisation:
+    """Revocation is final: it ends the authorisation now and keeps why."""
+    with transaction.atomic(), audited():
+        current = _locked_live(authorisation)
+        if current.revoked:
+            raise ConflictError("The authorisation is already revoked.")
+        before_state = Authorisation(**{n: getattr(current, n) for n in STATE_FIELDS},
+                                     id=current.pk)
+        before = snapshot(before_state)
+        current.revoked, current.revoked_at = True, timezone.now()
+        current.revocation_details = details
+        return _save_change(current, before_state, before, Action.REVOKE)
+
+
+def authorisation_delete(*, authorisation: Authorisation) -> None:
+    """Soft delete: gone for clients, kept (with its change record) for auditors."""
+    with transaction.atomic(), audited():
+        current = _locked_live(authorisation)
+        before_state = Authorisation(**{n: getattr(current, n) for n in STATE_FIELDS},
+                                     id=current.pk)
+        before = snapshot(before_state)
+        now = timezone.now()
+        current.deleted_at = current.modified = now
+        current.save(update_fields=["deleted_at", "modified"])
+        version_of(before_state, now).save(force_insert=True)
+        record(action=Action.DELETE, instance=current, before=before, after=snapshot(current))
+
+
+def authorisations_revoke_for_subject(*, subject_type: str, subject_value: str, type_code: str,
+                                      details: str) -> int:
+    """Revoke every live, unrevoked, unexpired authorisation of a type (in any namespace)
+    whose subject matches; audited in bulk; answers how many were revoked."""
+    now = timezone.now()
+    with transaction.atomic(), audited():
+        rows = list(Authorisation.objects.alive().select_for_update().filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=now),
+            subject_type=subject_type, subject_value=subject_value, type__code=type_code,
+            revoked=False,
+        ))
+        return revoke_many(rows, details=details, now=now)
+
+
+def authorisations_revoke(*, ids: Sequence[Any], details: str | None) -> int:
+    """Revoke the live, unrevoked authorisations among `ids` (the admin's bulk action)."""
+    with transaction.atomic(), audited():
+        rows = list(Authorisation.objects.alive().select_for_update()
+                    .filter(pk__in=ids, revoked=False))
+        return revoke_many(rows, details=details, now=timezone.now())
+
+
+def revoke_many(rows: list[Authorisation], *, details: str | None, now: datetime) -> int:
+    """Revoke loaded rows with a fixed number of queries (bulk update, versions, records)."""
+    if not rows:
+        return 0
+    versions, changes = [], []
+    for row in rows:
+        versions.append(version_of(row, now))
+        before = snapshot(row)
+        row.revoked, row.revoked_at, row.revocation_details, row.modified = (
+            True, now, details, now)
+        changes.append(Change(action=Action.REVOKE, object_type=object_type_of(row),
+                              object_id=str(row.pk), before=before, after=snapshot(row),
+                              object_repr=str(row)))
+    Authorisation.objects.bulk_update(
+        rows, ["revoked", "revoked_at", "revocation_details", "modified"], batch_size=1000)
+    AuthorisationVersion.objects.bulk_create(versions, batch_size=1000)
+    record_bulk(changes)
+    return len(rows)

@@ -1,0 +1,121 @@
+"""The shape of an authorisation as clients send it, checked once for the API and the import.
+
+`clean_authorisation` takes the JSON-like body (`nsCode`, `authType`, `authSource`, `subject`,
+`object`, `validFrom`, `validTo`) and answers the cleaned values under model-ish keys, or raises
+`ValidationError` with one message list per wire field. References (types, sources, identities)
+are checked by the services, in one query per batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from authorisations.models import ObjectType, SubjectType
+
+WRITABLE = ("nsCode", "authType", "authSource", "subject", "object", "validFrom", "validTo")
+# Keys a client may send back unchanged from a read; they are ignored, never written.
+READ_ONLY = ("id", "revoked", "revokedAt", "revocationDetails", "active", "created", "modified")
+SUBJECT_TYPES = frozenset(SubjectType.values)
+OBJECT_TYPES = frozenset(ObjectType.values)
+
+
+def clean_authorisation(data: Any, *, partial: bool = False) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValidationError({"body": ["Expected a JSON object."]})
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    for key in data:
+        if key not in WRITABLE and key not in READ_ONLY:
+            errors[str(key)] = ["Unknown field."]
+
+    def field(key: str, target: str, check, *, required: bool) -> None:
+        if key not in data:
+            if required and not partial:
+                errors[key] = ["This field is required."]
+            return
+        try:
+            out[target] = check(data[key])
+        except ValueError as error:
+            errors[key] = [str(error)]
+
+    field("nsCode", "ns_code", lambda v: text(v, 64, nullable=True), required=False)
+    field("authType", "type_code", lambda v: text(v, 100), required=True)
+    field("authSource", "source_code", lambda v: text(v, 100, nullable=True), required=False)
+    field("subject", "subject", lambda v: party(v, SUBJECT_TYPES), required=True)
+    field("object", "object", lambda v: party(v, OBJECT_TYPES), required=True)
+    field("validFrom", "valid_from", lambda v: instant(v, nullable=True), required=False)
+    field("validTo", "valid_to", lambda v: instant(v, nullable=True), required=False)
+    if errors:
+        raise ValidationError(errors)
+    for name in ("subject", "object"):
+        if name in out:
+            out[f"{name}_type"], out[f"{name}_value"] = out.pop(name)
+    window_check(out.get("valid_from"), out.get("valid_to"))
+    return out
+
+
+def window_check(valid_from: datetime | None, valid_to: datetime | None) -> None:
+    if valid_from is not None and valid_to is not None and valid_to <= valid_from:
+        raise ValidationError({"validTo": ["validTo must be later than validFrom."]})
+
+
+def text(value: Any, max_length: int, *, nullable: bool = False) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("Expected a string.")
+    if not value.strip():
+        raise ValueError("This field may not be blank.")
+    if len(value) > max_length:
+        raise ValueError(f"Ensure this field has no more than {max_length} characters.")
+    if "\x00" in value:
+        raise ValueError("Null characters are not allowed.")
+    return value
+
+
+def party(value: Any, types: frozenset[str]) -> tuple[str, str]:
+    """A subject or object: `{"type": …, "value": …}`; a `user` value is an identity UUID."""
+    if not isinstance(value, Mapping):
+        raise ValueError('Expected an object {"type": …, "value": …}.')
+    unknown = sorted(set(value) - {"type", "value"})
+    if unknown:
+        raise ValueError(f"Unknown field {unknown[0]}.")
+    if "type" not in value or "value" not in value:
+        raise ValueError("Both type and value are required.")
+    kind = value["type"]
+    if not isinstance(kind, str) or kind.lower() not in types:
+        raise ValueError(f"type must be one of {', '.join(sorted(types))}.")
+    kind = kind.lower()
+    raw = text(value["value"], 255)
+    if kind == SubjectType.USER:
+        try:
+            raw = str(uuid.UUID(raw))
+        except ValueError:
+            raise ValueError("A user's value must be the identity's id (a UUID).") from None
+    return kind, raw
+
+
+def instant(value: Any, *, nullable: bool = False) -> datetime | None:
+    """An ISO 8601 date-time; offsets honoured, answered in UTC, no offset means UTC."""
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("Expected an ISO 8601 date-time string.")
+    try:
+        parsed = parse_datetime(value.strip()) if len(value) <= 64 else None
+        if parsed is not None:
+            if timezone.is_naive(parsed):
+                parsed = parsed.replace(tzinfo=UTC)
+            parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None:
+        raise ValueError(f"{value[:64]!r} is not an ISO 8601 date-time.")
+    return parsed
