@@ -235,3 +235,31 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- organizations (spec 001, the CustomerID surface under /eidm2/services/) --------------------
+# Organization types: "type:Role1|Role2;type2:" — each type names the roles created with an
+# organization of that type (the equivalent of CustomerID's configured organization classes).
+ORGS_ORGANIZATION_TYPES: dict[str, list[str]] = {
+    name.strip(): [role.strip() for role in roles.split("|") if role.strip()]
+    for name, _, roles in (
+        item.partition(":")
+        for item in env.str(
+            "ORGS_ORGANIZATION_TYPES",
+            default="company:OrganizationMainUser|OrganizationUser;department:",
+        ).split(";")
+        if item.strip()
+    )
+}
+# The type given to an organization created without organizationType ("" = none, no roles).
+ORGS_DEFAULT_ORGANIZATION_TYPE = env.str("ORGS_DEFAULT_ORGANIZATION_TYPE", default="")
+# Custom attributes (CustomerID's data.organization.fields and data.user.fields).
+ORGS_ORGANIZATION_ATTRIBUTES = env.list(
+    "ORGS_ORGANIZATION_ATTRIBUTES", default=["vatnumber", "organizationid", "domain", "address"]
+)
+ORGS_USER_ATTRIBUTES = env.list(
+    "ORGS_USER_ATTRIBUTES", default=["age", "title", "department", "employeeid"]
+)
+# The authorisation type code revoked by `mandates.remove` (spec 004 authorisations).
+ORGS_MANDATE_TYPE = env.str("ORGS_MANDATE_TYPE", default="mandate")
+# The largest list any read answers (maxResults may ask for less, never more).
+ORGS_MAX_RESULTS = env.int("ORGS_MAX_RESULTS", default=100_000)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("apidoc/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("apidoc/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("identities.api.urls")),
+    path("eidm2/services/", include("orgs.api.urls")),
     path("api/rest/v1/", include("authorisations.api.urls")),
     # Anything else under an API prefix answers a JSON 404 in that surface's style.
     re_path(

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from xml.sax.saxutils import escape as xml_escape
 
 from django.http import HttpResponse
 
@@ -60,6 +61,18 @@ def render_problem(error: ApiError) -> HttpResponse:
     return _json(body, error.status, "application/problem+json")
 
 
+# CustomerID (spec 001) error numbers by HTTP status, for errors raised without an explicit
+# number (authentication, method not allowed, parse errors, …); the table is in docs/orgs.md.
+CUSTOMERID_CODES = {400: "1", 401: "2", 403: "3", 404: "6", 405: "11", 409: "4", 413: "10"}
+
+
+def render_customerid(error: ApiError) -> HttpResponse:
+    """Spec 001: `<error><code>N</code><message>…</message></error>` (application/xml)."""
+    code = error.code if error.code.isdigit() else CUSTOMERID_CODES.get(error.status, "99")
+    body = f"<error><code>{code}</code><message>{xml_escape(error.message)}</message></error>"
+    return HttpResponse(body, status=error.status, content_type="application/xml")
+
+
 def render_oneportal(error: ApiError) -> HttpResponse:
     """Spec 004: `{"errorMessage": "…", "statusCode": 403, "correlationId": "…"}`."""
     body = {
@@ -77,6 +90,7 @@ def _json(body: dict, status: int, content_type: str) -> HttpResponse:
 STYLES: dict[str, Callable[[ApiError], HttpResponse]] = {
     "additiv": render_additiv,
     "problem": render_problem,
+    "customerid": render_customerid,
     "oneportal": render_oneportal,
 }
 
@@ -88,7 +102,7 @@ API_PREFIXES: list[tuple[str, str]] = [
     ("/api/rest/", "oneportal"),
     ("/api/", "problem"),
     ("/integrations/", "problem"),
-    ("/eidm2/", "problem"),
+    ("/eidm2/", "customerid"),
     ("/oauth/", "problem"),
     ("/connect/", "problem"),
     ("/apidoc/schema", "problem"),

@@ -36,6 +36,20 @@ ERROR_SCHEMAS: dict[str, tuple[str, str, dict]] = {
             "required": ["title", "status", "detail"],
         },
     ),
+    "customerid": (
+        "CustomerIdError",
+        "application/xml",
+        {
+            "type": "object",
+            "description": "CustomerID error: <error><code>N</code><message>…</message></error>.",
+            "xml": {"name": "error"},
+            "properties": {
+                "code": {"type": "integer", "example": 6},
+                "message": {"type": "string"},
+            },
+            "required": ["code", "message"],
+        },
+    ),
     "oneportal": (
         "OnePortalError",
         "application/json",

@@ -43,6 +43,14 @@ class Command(BaseCommand):
             help="An authorisation namespace the client may use, created if missing "
             "(repeatable; the first is the client's default).",
         )
+        parser.add_argument(
+            "--org",
+            action="append",
+            default=[],
+            metavar="PATH",
+            help="An organization subtree (CustomerID path such as ORG/SUBORG) the client is "
+            "limited to (repeatable; without --org, reach is the orgs.access_subtree permission).",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **options):
@@ -70,5 +78,9 @@ class Command(BaseCommand):
 
     def grant_scopes(self, identity, options) -> None:
         """Grants that later capabilities add (namespaces, organization subtrees)."""
+        if options["org"]:
+            from orgs.services import subtrees_grant
+
+            subtrees_grant(identity=identity, paths=options["org"])
         if options["namespace"]:
             api_client_namespaces_grant(identity=identity, codes=options["namespace"])

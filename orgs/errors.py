@@ -1,0 +1,56 @@
+"""The CustomerID error kinds (spec 001). Services raise them; each surface renders them.
+
+`code` is the number answered in `<error><code>N</code>…`; the table is in docs/orgs.md.
+"""
+
+from __future__ import annotations
+
+
+class OrgError(Exception):
+    code = 1
+    status = 400
+    kind = "invalid arguments"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgumentsError(OrgError):
+    pass
+
+
+class AlreadyExistsError(OrgError):
+    code, status, kind = 4, 409, "already exists"
+
+
+class ParentNotFoundError(OrgError):
+    code, status, kind = 5, 404, "parent not found"
+
+
+class EntityNotFoundError(OrgError):
+    code, status, kind = 6, 404, "entity not found"
+
+
+class ParentNotVirtualError(OrgError):
+    code, status, kind = 7, 409, "parent not virtual"
+
+
+class ParentNotNonVirtualError(OrgError):
+    code, status, kind = 8, 409, "parent not non-virtual"
+
+
+class InvalidReferenceError(OrgError):
+    code, status, kind = 9, 400, "invalid reference"
+
+
+class SizeLimitExceededError(OrgError):
+    code, status, kind = 10, 400, "size limit exceeded"
+
+
+class CycleRefusedError(OrgError):
+    code, status, kind = 12, 409, "reference cycle"
+
+
+class HasChildrenError(OrgError):
+    code, status, kind = 13, 409, "has sub-organizations"

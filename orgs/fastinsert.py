@@ -1,0 +1,45 @@
+"""Raw bulk inserts for the import commands: COPY on PostgreSQL, executemany on SQLite.
+
+Django's bulk_create spends most of its time compiling values field by field; an import of
+200,000 users builds its rows as plain tuples instead and loads them the way the database
+loads fastest. Only for rows whose every value the caller has already validated.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import connection
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    name = connection.ops.quote_name(table)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {name} ({quoted}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({marks})",
+                           [tuple(_sqlite(v) for v in row) for row in rows])
+
+
+def json_value(value) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _sqlite(value):
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value

@@ -1,0 +1,485 @@
+"""Bulk import and export of organizations and users (CSV or NDJSON), streaming in batches.
+
+An importer reads rows lazily, validates each batch like the API does, then upserts it with a
+fixed number of queries per batch (lookups, bulk inserts, bulk updates, bulk change records).
+Organizations upsert by path, users by `uid` (or by organization and name when a row has no
+uid). Errors carry the row's line number; by default one bad row aborts the whole import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+import sys
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
+from django.utils import timezone
+
+from audit.models import ChangeRecord
+from audit.services import MASK, Change, record_bulk
+from orgs import conf
+from orgs.errors import OrgError
+from orgs.fastinsert import insert_rows, json_value
+from orgs.hetu import hetu_clean
+from orgs.models import MAX_DEPTH, Organization, OrgUser, Role
+from orgs.paths import org_path_clean, segment_clean
+from orgs.services import UserFields, _user_fields_clean, attributes_apply
+
+BATCH = 2000
+ORG_COLUMNS = ["path", "friendlyName", "organizationType", "virtual"]
+USER_COLUMNS = ["organization", "name", "uid", "email", "firstname", "surname", "mobile",
+                "locale", "hetu", "pwd", "pwd_hash", "pwd.activated", "status"]
+TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+
+class RowError(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+# --- reading and writing -------------------------------------------------------------------------
+
+
+def open_input(path: str) -> io.TextIOBase:
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+def detect_format(path: str, given: str | None) -> str:
+    if given:
+        return given
+    return "ndjson" if path.endswith((".ndjson", ".jsonl", ".json")) else "csv"
+
+
+def read_rows(stream: Iterable[str], fmt: str) -> Iterator[tuple[int, dict]]:
+    """(line number, row) pairs, read lazily. CSV: a header row; NDJSON: an object a line."""
+    if fmt == "csv":
+        reader = csv.DictReader(stream)
+        for row in reader:
+            if None in row:
+                raise RowError(reader.line_num, "more fields than the header names")
+            yield reader.line_num, {k: v for k, v in row.items() if v is not None}
+        return
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as error:
+            raise RowError(number, f"not JSON: {error.msg}") from None
+        if not isinstance(row, dict):
+            raise RowError(number, "expected a JSON object")
+        yield number, row
+
+
+def batches(rows: Iterator[tuple[int, dict]], size: int = BATCH) -> Iterator[list]:
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_rows(out, rows: Iterable[dict], columns: list[str], fmt: str) -> int:
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    else:
+        for row in rows:
+            out.write(json.dumps({k: v for k, v in row.items() if v not in ("", None)},
+                                 ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def _text(row: dict, name: str) -> str | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def _flag(row: dict, name: str, line: int) -> bool | None:
+    value = _text(row, name)
+    if not value:
+        return None
+    if value.lower() in TRUE:
+        return True
+    if value.lower() in FALSE:
+        return False
+    raise RowError(line, f"{name} must be true or false")
+
+
+def _attributes(row: dict, allowed: list[str], known: set[str], line: int) -> dict:
+    """Custom attribute columns: a list (NDJSON) or comma-separated text; empty = absent."""
+    result: dict[str, list[str]] = {}
+    for key, value in row.items():
+        if key in known:
+            continue
+        if key not in allowed:
+            raise RowError(line, f"unknown attribute {key[:64]!r}")
+        values = value if isinstance(value, list) else str(value or "").split(",")
+        values = [str(v).strip() for v in values if str(v).strip()]
+        if values:
+            result[key] = values
+    return result
+
+
+def _audit_state(data: dict) -> dict:
+    return {k: (MASK if k in {"hetu", "password"} and v else v) for k, v in data.items()}
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+# --- organizations -------------------------------------------------------------------------------
+
+
+class OrgImporter:
+    """Upsert organizations by path. A parent must exist or come earlier in the file."""
+
+    def __init__(self, *, skip_bad_rows: bool = False):
+        self.skip_bad_rows = skip_bad_rows
+        self.report = Report()
+        self.types = conf.organization_types()
+        self.allowed = conf.organization_attributes()
+
+    def validate(self, line: int, row: dict) -> dict:
+        try:
+            path = org_path_clean((_text(row, "path") or "").strip("/"))
+            parts = path.split("/")
+            if len(parts) > MAX_DEPTH:
+                raise RowError(line, f"deeper than {MAX_DEPTH} levels")
+            friendly = _text(row, "friendlyName") or ""
+            if not friendly or len(friendly) > 256:
+                raise RowError(line, "friendlyName is mandatory (at most 256 characters)")
+            org_type = _text(row, "organizationType") or _text(row, "organizationClass") or ""
+            if org_type and org_type not in self.types:
+                raise RowError(line, f"unknown organizationType {org_type[:64]!r}")
+            attrs = _attributes(row, self.allowed, set(ORG_COLUMNS) | {"organizationClass"},
+                                line)
+            attributes_apply({}, attrs, self.allowed, "organization")
+        except OrgError as error:
+            raise RowError(line, error.message) from None
+        return {"line": line, "path": path, "name": parts[-1], "parent": "/".join(parts[:-1]),
+                "depth": len(parts) - 1, "friendly_name": friendly, "org_type": org_type,
+                "virtual": _flag(row, "virtual", line), "attributes": attrs}
+
+    def apply(self, rows: list[dict]) -> None:
+        """Upsert one validated batch: 2 lookups, then per depth one bulk insert, and bulk
+        updates, type roles and change records."""
+        paths = {r["path"] for r in rows} | {r["parent"] for r in rows if r["parent"]}
+        known = {o.path: o for o in Organization.objects.filter(path__in=paths)}
+        changes: list[Change] = []
+        to_update: list[Organization] = []
+        seen: set[str] = set()
+        for depth in sorted({r["depth"] for r in rows}):
+            new: list[Organization] = []
+            for r in (r for r in rows if r["depth"] == depth):
+                if r["path"] in seen:
+                    raise RowError(r["line"], f"{r['path']!r} appears twice in the file")
+                seen.add(r["path"])
+                existing = known.get(r["path"])
+                if existing is not None:
+                    self._update(existing, r, to_update, changes)
+                    continue
+                parent = known.get(r["parent"]) if r["parent"] else None
+                if r["parent"] and parent is None:
+                    raise RowError(r["line"], f"parent {r['parent']!r} not found")
+                virtual = r["virtual"] if r["virtual"] is not None else bool(
+                    parent and parent.virtual)
+                if parent is not None and virtual != parent.virtual:
+                    raise RowError(r["line"], "a sub-organization must be virtual exactly "
+                                              "when its parent is")
+                org = Organization(parent=parent, name=r["name"], path=r["path"],
+                                   depth=r["depth"], friendly_name=r["friendly_name"],
+                                   org_type=r["org_type"] or conf.default_organization_type(),
+                                   virtual=virtual, attributes=r["attributes"])
+                new.append(org)
+            Organization.objects.bulk_create(new, batch_size=BATCH)
+            for org in new:
+                known[org.path] = org
+                changes.append(Change(action=ChangeRecord.Action.IMPORT,
+                                      object_type="orgs.organization", object_id=str(org.pk),
+                                      object_repr=org.path, after=_org_dict(org)))
+            self.report.created += len(new)
+        if to_update:
+            Organization.objects.bulk_update(
+                to_update, ["friendly_name", "org_type", "attributes"], batch_size=BATCH)
+        self._type_roles([o for o in known.values() if o.path in seen], changes)
+        record_bulk(changes)
+
+    def _update(self, org: Organization, r: dict, to_update: list, changes: list) -> None:
+        if r["virtual"] is not None and r["virtual"] != org.virtual:
+            raise RowError(r["line"], "virtual cannot change on an existing organization")
+        before = _org_dict(org)
+        org.friendly_name = r["friendly_name"]
+        org.org_type = r["org_type"] or org.org_type
+        org.attributes = r["attributes"]
+        after = _org_dict(org)
+        if after == before:
+            self.report.unchanged += 1
+            return
+        to_update.append(org)
+        self.report.updated += 1
+        changes.append(Change(action=ChangeRecord.Action.UPDATE, object_type="orgs.organization",
+                              object_id=str(org.pk), object_repr=org.path, before=before,
+                              after=after))
+
+    def _type_roles(self, orgs: list[Organization], changes: list[Change]) -> None:
+        wanted = {(o.pk, name) for o in orgs for name in self.types.get(o.org_type, [])}
+        if not wanted:
+            return
+        have = set(Role.objects.filter(organization__in=[o.pk for o in orgs if
+                                                         self.types.get(o.org_type)])
+                   .values_list("organization_id", "name"))
+        new = [Role(organization_id=org_id, name=name) for org_id, name in sorted(wanted - have)]
+        Role.objects.bulk_create(new, batch_size=BATCH)
+        changes.extend(Change(action=ChangeRecord.Action.IMPORT, object_type="orgs.role",
+                              object_id=str(role.pk), object_repr=role.name,
+                              after={"organization": role.organization_id, "name": role.name})
+                       for role in new)
+
+
+def _org_dict(org: Organization) -> dict:
+    return {"path": org.path, "friendly_name": org.friendly_name, "org_type": org.org_type,
+            "virtual": org.virtual, "attributes": org.attributes}
+
+
+def org_rows(root: str | None = None) -> Iterator[dict]:
+    qs = Organization.objects.order_by("path")
+    if root:
+        from orgs.queries import subtree_q
+
+        qs = qs.filter(subtree_q(root))
+    for org in qs.iterator(chunk_size=BATCH):
+        row = {"path": org.path, "friendlyName": org.friendly_name,
+               "organizationType": org.org_type, "virtual": "true" if org.virtual else "false"}
+        row.update({k: ",".join(v) for k, v in org.attributes.items()})
+        yield row
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+class UserImporter:
+    """Upsert users by uid (or by organization and name). A user stays in its organization."""
+
+    def __init__(self, *, skip_bad_rows: bool = False):
+        self.skip_bad_rows = skip_bad_rows
+        self.report = Report()
+        self.allowed = conf.user_attributes()
+
+    def validate(self, line: int, row: dict) -> dict:
+        try:
+            org = org_path_clean((_text(row, "organization") or "").strip("/"))
+            name = _text(row, "name") or None
+            if name is not None:
+                segment_clean(name, "user name")
+            status = _text(row, "status") or None
+            data = UserFields(
+                uid=_text(row, "uid") or None, email=_text(row, "email"),
+                firstname=_text(row, "firstname"), surname=_text(row, "surname"),
+                mobile=_text(row, "mobile"), locale=_text(row, "locale"),
+                hetu=_text(row, "hetu"), pwd=_text(row, "pwd") or None,
+                pwd_hash=_text(row, "pwd_hash") or None,
+                pwd_activated=_flag(row, "pwd.activated", line), status=status,
+                attributes=_attributes(row, self.allowed, set(USER_COLUMNS), line),
+            )
+            _user_fields_clean(data)
+            if data.hetu:
+                data.hetu = hetu_clean(data.hetu)
+            attributes_apply({}, data.attributes, self.allowed, "user")
+        except OrgError as error:
+            raise RowError(line, error.message) from None
+        except Exception as error:  # a ValidationError from hetu_clean
+            messages = getattr(error, "messages", None)
+            if messages is None:
+                raise
+            raise RowError(line, messages[0]) from None
+        return {"line": line, "org": org, "name": name, "data": data}
+
+    def apply(self, rows: list[dict]) -> None:
+        """Upsert one validated batch with a fixed number of queries."""
+        identity_model = get_user_model()
+        orgs = {o.path: o for o in Organization.objects.filter(
+            path__in={r["org"] for r in rows})}
+        uids = [r["data"].uid for r in rows if r["data"].uid]
+        by_uid = {u.uid: u for u in OrgUser.objects.select_related("identity", "organization")
+                  .filter(uid__in=uids)}
+        wanted = {(r["org"], r["name"]) for r in rows if r["name"] and not r["data"].uid}
+        by_name = {
+            (u.organization.path, u.name): u
+            for u in OrgUser.objects.select_related("identity", "organization").filter(
+                organization__path__in={o for o, _ in wanted}, name__in={n for _, n in wanted})
+            if (u.organization.path, u.name) in wanted
+        }
+        taken = set(identity_model.objects.filter(username__in=uids).exclude(
+            org_profile__uid__in=uids).values_list("username", flat=True))
+        new_identities, new_users, new_rows, changes = [], [], [], []
+        upd_users, upd_ids = [], []
+        seen: set = set()
+        for r in rows:
+            data: UserFields = r["data"]
+            key = data.uid or (r["org"], r["name"])
+            if key in seen:
+                raise RowError(r["line"], "the same user appears twice in the file")
+            seen.add(key)
+            org = orgs.get(r["org"])
+            if org is None:
+                raise RowError(r["line"], f"organization {r['org']!r} not found")
+            if data.uid in taken:
+                raise RowError(r["line"], f"uid {data.uid!r} belongs to another identity")
+            user = by_uid.get(data.uid) if data.uid else by_name.get((r["org"], r["name"]))
+            if user is not None:
+                if user.organization_id != org.pk:
+                    raise RowError(r["line"], f"user {data.uid!r} is in {user.organization.path!r}"
+                                              "; moving users is not supported")
+                self._update(user, data, upd_users, upd_ids, changes)
+                continue
+            if org.virtual:
+                raise RowError(r["line"], f"organization {org.path!r} is virtual")
+            identity_id = uuid.uuid4()
+            identity = identity_model(id=identity_id, username=data.uid or str(identity_id),
+                                      kind="person")
+            user = OrgUser(identity=identity, organization=org, name=r["name"] or str(identity_id))
+            _fill(user, data)
+            new_identities.append(identity)
+            new_users.append(user)
+            new_rows.append(r)
+        chosen = {(u.organization_id, u.name) for u, r in zip(new_users, new_rows, strict=True)
+                  if r["name"]}
+        if chosen:
+            taken_names = set(OrgUser.objects.filter(
+                organization_id__in={o for o, _ in chosen}, name__in={n for _, n in chosen}
+            ).values_list("organization_id", "name")) & chosen
+            for user, r in zip(new_users, new_rows, strict=True):
+                if (user.organization_id, user.name) in taken_names:
+                    raise RowError(r["line"], f"user name {user.name!r} is taken in "
+                                              f"{user.organization.path!r}")
+        _insert_users(new_identities, new_users)
+        if upd_ids:
+            identity_model.objects.bulk_update(
+                upd_ids, ["username", "email", "first_name", "last_name", "password",
+                          "is_active"], batch_size=BATCH)
+            OrgUser.objects.bulk_update(
+                upd_users, ["uid", "mobile", "locale", "hetu", "pwd_activated", "status",
+                            "attributes"], batch_size=BATCH)
+        changes.extend(Change(action=ChangeRecord.Action.IMPORT, object_type="orgs.orguser",
+                              object_id=str(u.pk), object_repr=f"{u.organization.path}/{u.name}",
+                              after=_user_dict(u)) for u in new_users)
+        self.report.created += len(new_users)
+        record_bulk(changes)
+
+    def _update(self, user: OrgUser, data: UserFields, users: list, ids: list, changes: list):
+        before, password = _user_dict(user), user.identity.password
+        _fill(user, data)
+        after = _user_dict(user)
+        if after == before and user.identity.password == password:
+            self.report.unchanged += 1
+            return
+        users.append(user)
+        ids.append(user.identity)
+        self.report.updated += 1
+        changes.append(Change(action=ChangeRecord.Action.UPDATE, object_type="orgs.orguser",
+                              object_id=str(user.pk), object_repr=str(user.uid or user.name),
+                              before=before, after=after))
+
+
+IDENTITY_COLUMNS = ("id", "password", "is_superuser", "username", "first_name", "last_name",
+                    "email", "is_staff", "is_active", "date_joined", "kind")
+PROFILE_COLUMNS = ("identity_id", "organization_id", "name", "uid", "mobile", "locale", "hetu",
+                   "pwd_activated", "status", "attributes", "created_at", "modified_at")
+
+
+def _insert_users(identities: list, users: list[OrgUser]) -> None:
+    """New identities and profiles as raw rows (COPY / executemany), values already valid."""
+    now = timezone.now()
+    insert_rows(get_user_model()._meta.db_table, IDENTITY_COLUMNS, [
+        (i.pk, i.password, False, i.username, i.first_name, i.last_name, i.email, False,
+         i.is_active, now, i.kind) for i in identities])
+    insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, [
+        (u.identity.pk, u.organization_id, u.name, u.uid, u.mobile, u.locale, u.hetu,
+         u.pwd_activated, u.status, json_value(u.attributes), now, now) for u in users])
+
+
+def _unusable_password() -> str:
+    """What make_password(None) stores (the "!" prefix marks it unusable), made faster."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
+
+
+def _fill(user: OrgUser, data: UserFields) -> None:
+    """Apply a row: given columns replace, empty ones clear, a password is hashed once."""
+    identity = user.identity
+    if data.uid:
+        user.uid = data.uid
+        identity.username = data.uid
+    identity.email = data.email or ""
+    identity.first_name = data.firstname or ""
+    identity.last_name = data.surname or ""
+    user.mobile, user.locale, user.hetu = data.mobile or "", data.locale or "", data.hetu or ""
+    if data.pwd_hash:
+        identity.password = data.pwd_hash
+    elif data.pwd:
+        identity.password = make_password(data.pwd)
+    elif not identity.password:
+        identity.password = _unusable_password()
+    if data.pwd_activated is not None:
+        user.pwd_activated = data.pwd_activated
+    user.status = data.status or user.status or OrgUser.Status.ENABLED
+    identity.is_active = user.status == OrgUser.Status.ENABLED
+    user.attributes = dict(data.attributes or {})
+
+
+def _user_dict(user: OrgUser) -> dict:
+    identity = user.identity
+    return _audit_state({
+        "uid": user.uid, "email": identity.email, "firstname": identity.first_name,
+        "surname": identity.last_name, "mobile": user.mobile, "locale": user.locale,
+        "hetu": user.hetu, "password_usable": identity.has_usable_password(),
+        "pwd_activated": user.pwd_activated,
+        "status": user.status, "attributes": user.attributes,
+    })
+
+
+def user_rows(root: str | None = None) -> Iterator[dict]:
+    qs = OrgUser.objects.select_related("identity", "organization").order_by(
+        "organization__path", "name")
+    if root:
+        from orgs.queries import subtree_q
+
+        qs = qs.filter(subtree_q(root, "organization__path"))
+    for user in qs.iterator(chunk_size=BATCH):
+        identity = user.identity
+        row = {"organization": user.organization.path, "name": user.name, "uid": user.uid or "",
+               "email": identity.email, "firstname": identity.first_name,
+               "surname": identity.last_name, "mobile": user.mobile, "locale": user.locale,
+               "hetu": user.hetu, "pwd_hash": identity.password,
+               "pwd.activated": "true" if user.pwd_activated else "false",
+               "status": user.status}
+        row.update({k: ",".join(v) for k, v in user.attributes.items()})
+        yield row

@@ -1,0 +1,157 @@
+"""import_orgs / import_users: upsert, idempotent, all or nothing, line-numbered errors;
+the exports write what the imports read."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from audit.models import ChangeRecord
+from identities.models import Identity
+from orgs.models import Organization, OrgUser, Role
+from tests.orgs.conftest import state
+
+pytestmark = pytest.mark.django_db
+
+ORGS = """path,friendlyName,organizationType,virtual,vatnumber
+acme,Acme,company,false,"FI1,FI2"
+acme/sales,Sales,,,
+acme/sales/north,North,department,,
+virt,Virtual,,true,
+virt/v1,V1,,,
+"""
+USERS = """organization,uid,email,firstname,surname,hetu,pwd,status,age
+acme,alice,alice@example.com,Alice,A,131052-308T,Secret-1,enabled,45
+acme/sales,bob,bob@example.com,Bob,B,,,disabled,
+acme/sales/north,carol,,,,,,,
+"""
+
+
+def write(tmp_path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def run(command: str, *args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(command, *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_import_orgs_and_users_then_again_is_idempotent(tmp_path):
+    orgs, users = write(tmp_path, "o.csv", ORGS), write(tmp_path, "u.csv", USERS)
+    assert "5 created" in run("import_orgs", orgs)
+    assert "3 created" in run("import_users", users)
+    acme = Organization.objects.get(path="acme")
+    assert acme.attributes == {"vatnumber": ["FI1", "FI2"]} and acme.roles.count() == 2
+    assert Organization.objects.get(path="virt/v1").virtual
+    alice = OrgUser.objects.select_related("identity").get(uid="alice")
+    assert alice.identity.check_password("Secret-1") and alice.hetu == "131052-308T"
+    assert alice.attributes == {"age": ["45"]}
+    assert not OrgUser.objects.get(uid="bob").identity.is_active
+    records = ChangeRecord.objects.filter(action="import").count()
+    assert records == 5 + 2 + 3  # organizations, acme's type roles, users
+    assert ChangeRecord.objects.filter(action="import", object_type="orgs.orguser").first(
+        ).after["hetu"] in ("***", "")
+
+    before = state()
+    assert "0 created, 0 updated, 5 unchanged" in run("import_orgs", orgs)
+    assert state() == before  # not even a change record
+    # a plain password column re-hashes (a new salt): alice is updated, nobody else
+    assert "0 created, 1 updated, 2 unchanged" in run("import_users", users)
+    before = state()
+    users_again = write(tmp_path, "u2.csv", USERS.replace(",Secret-1,", ",,"))
+    assert "0 created, 0 updated, 3 unchanged" in run("import_users", users_again)
+    assert state() == before
+    assert OrgUser.objects.get(uid="alice").identity.check_password("Secret-1")
+
+
+def test_an_update_row_changes_the_organization(tmp_path):
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    run("import_orgs", write(tmp_path, "o2.csv",
+                             "path,friendlyName,vatnumber\nacme,Acme Oy,FI9\n"))
+    acme = Organization.objects.get(path="acme")
+    assert (acme.friendly_name, acme.attributes) == ("Acme Oy", {"vatnumber": ["FI9"]})
+    assert ChangeRecord.objects.filter(action="update", object_type="orgs.organization").count(
+        ) == 1
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("path,friendlyName\nok,OK\nbad path,X\n", 3, "Invalid"),
+    ("path,friendlyName\nok,OK\nnope/child,X\n", 3, "parent"),
+    ("path,friendlyName\nok,\n", 2, "friendlyName"),
+    ("path,friendlyName,colour\nok,OK,red\n", 2, "colour"),
+    ("path,friendlyName,organizationType\nok,OK,castle\n", 2, "castle"),
+    ("path,friendlyName,virtual\nok,OK,maybe\n", 2, "virtual"),
+    ("path,friendlyName,virtual\nok,OK,false\nok/v,V,true\n", 3, "virtual"),
+    ("path,friendlyName\nok,OK\nok,Again\n", 3, "twice"),
+    ("path,friendlyName\nok,OK,extra\n", 2, "more fields"),
+])
+def test_a_bad_org_row_writes_nothing_and_names_its_line(tmp_path, text, line, message):
+    before = state()
+    with pytest.raises(CommandError) as raised:
+        run("import_orgs", write(tmp_path, "o.csv", text))
+    assert f"line {line}:" in str(raised.value) and message in str(raised.value)
+    assert state() == before
+
+
+@pytest.mark.parametrize("row, message", [
+    ("acme,dave,,,,131052-308X,,,", "check character"),
+    ("acme,alice,,,,,,,", "twice"),
+    ("nowhere,dave,,,,,,,", "not found"),
+    ("virt,dave,,,,,,,", "virtual"),
+    ("acme,dave,not-an-email,,,,,,", "email"),
+    ("acme,dave,,,,,,sleeping,", "status"),
+    ("acme,restuser,,,,,,,", "another identity"),
+])
+def test_a_bad_user_row_writes_nothing_and_names_its_line(tmp_path, row, message, restuser):
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    before = state()
+    with pytest.raises(CommandError) as raised:
+        run("import_users", write(tmp_path, "u.csv", USERS + row + "\n"))
+    assert "line 5:" in str(raised.value) and message in str(raised.value)
+    assert state() == before
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    before = state()
+    assert "dry run" in run("import_orgs", write(tmp_path, "o.csv", ORGS), "--dry-run")
+    assert state() == before
+
+
+def test_skip_bad_rows_writes_the_good_ones(tmp_path):
+    text = ORGS + "nope/x,X,,,\n"
+    out = run("import_orgs", write(tmp_path, "o.csv", text), "--skip-bad-rows")
+    assert "5 created" in out and "1 skipped" in out
+
+
+def test_ndjson_and_export_round_trip(tmp_path):
+    lines = [{"path": "acme", "friendlyName": "Acme", "organizationType": "company",
+              "vatnumber": ["FI1", "FI2"]},
+             {"path": "acme/sales", "friendlyName": "Sales"}]
+    run("import_orgs", write(tmp_path, "o.ndjson", "\n".join(json.dumps(x) for x in lines)))
+    run("import_users", write(tmp_path, "u.ndjson", json.dumps(
+        {"organization": "acme/sales", "uid": "erin", "pwd": "Pw-12345", "age": [30]})))
+    orgs_out, users_out = tmp_path / "orgs.csv", tmp_path / "users.ndjson"
+    call_command("export_orgs", "-o", str(orgs_out))
+    call_command("export_users", "--format", "ndjson", "-o", str(users_out))
+    assert '"FI1,FI2"' in orgs_out.read_text()
+    exported = json.loads(users_out.read_text())
+    assert exported["uid"] == "erin" and exported["pwd_hash"].startswith("md5$")
+    before = state()
+    assert "2 unchanged" in run("import_orgs", str(orgs_out))
+    assert "1 unchanged" in run("import_users", str(users_out))
+    assert state() == before
+    assert Identity.objects.get(username="erin").check_password("Pw-12345")
+    assert Role.objects.filter(organization__path="acme").count() == 2
+
+
+def test_demo_loads_twice(capsys):
+    call_command("load_demo")
+    before = state()
+    call_command("load_demo")
+    assert state() == before
+    assert Organization.objects.filter(path="partners/resellers", virtual=True).exists()
