@@ -69,7 +69,8 @@ def _default_tenant():
     return tenant
 
 
-def _actor_fields() -> dict:
+def actor_fields() -> dict:
+    """The actor columns of a change record, from the current scope."""
     current = scope.current()
     actor = current.actor if getattr(current.actor, "is_authenticated", False) else None
     return {
@@ -90,7 +91,7 @@ def audit_context_create(
 ) -> AuditContext:
     """Open a new audit context; `created_by` defaults to the tenant's name (spec 002)."""
     tenant = tenant or _default_tenant()
-    actor = _actor_fields()
+    actor = actor_fields()
     with transaction.atomic():
         context = AuditContext.objects.create(
             tenant=tenant,
@@ -157,7 +158,7 @@ def record(
         before=to_json(before) if before is not None else None,
         after=to_json(after) if after is not None and after is not GONE else None,
         correlation_id=scope.correlation_id(),
-        **_actor_fields(),
+        **actor_fields(),
     )
 
 
@@ -179,7 +180,7 @@ def record_bulk(
     """Append many change records with a fixed number of INSERTs per `batch_size` rows;
     with `copy` on PostgreSQL, one COPY whatever the number (bulk imports)."""
     context = current_or_implicit_context(context)
-    actor = _actor_fields()
+    actor = actor_fields()
     cid = scope.correlation_id()
     if copy and connection.vendor == "postgresql":
         return _copy_records(changes, context, actor, cid)

@@ -21,6 +21,7 @@ from guardian.shortcuts import assign_perm
 
 from audit.models import ChangeRecord
 from audit.services import audited, record, snapshot
+from audit.tombstones import state_of, tombstones, uuid_text
 from authorisations.services import authorisations_revoke_for_subject
 from orgs import conf
 from orgs.errors import (
@@ -45,7 +46,7 @@ from orgs.models import (
 )
 from orgs.paths import child_path, org_path_clean, segment_clean
 from orgs.queries import subtree_q, would_cycle
-from orgs.removal import cascade_delete, state_of, tombstones, uuid_text
+from orgs.removal import cascade_delete
 
 Action = ChangeRecord.Action
 MAX_VALUE = 256
