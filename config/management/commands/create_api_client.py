@@ -9,6 +9,7 @@ from django.db import transaction
 from audit import context as scope
 from authorisations.services import api_client_namespaces_grant
 from identities.services import api_client_create
+from orgs.services import subtrees_grant
 
 
 class Command(BaseCommand):
@@ -79,8 +80,6 @@ class Command(BaseCommand):
     def grant_scopes(self, identity, options) -> None:
         """Grants that later capabilities add (namespaces, organization subtrees)."""
         if options["org"]:
-            from orgs.services import subtrees_grant
-
             subtrees_grant(identity=identity, paths=options["org"])
         if options["namespace"]:
             api_client_namespaces_grant(identity=identity, codes=options["namespace"])
