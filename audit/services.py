@@ -47,6 +47,14 @@ def to_json(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+def masked(state: dict | None) -> dict | None:
+    """A state with its secret fields (top level) replaced by the mask."""
+    if not state:
+        return state
+    return {k: (MASK if k in SECRET_FIELDS and v not in (None, "") else v)
+            for k, v in state.items()}
+
+
 def snapshot(instance: models.Model, *, exclude: Sequence[str] = ()) -> dict:
     """The concrete field values of a row as JSON, with secret fields masked."""
     data = {}
@@ -155,8 +163,8 @@ def record(
         object_type=object_type,
         object_id=str(object_id),
         object_repr=(object_repr or "")[:255],
-        before=to_json(before) if before is not None else None,
-        after=to_json(after) if after is not None and after is not GONE else None,
+        before=to_json(masked(before)) if before is not None else None,
+        after=to_json(masked(after)) if after is not None and after is not GONE else None,
         correlation_id=scope.correlation_id(),
         **actor_fields(),
     )

@@ -3,18 +3,16 @@ admin leaves the same versions and change records as the API; deleted records st
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from audit.models import ChangeRecord
+from audit.admin import ChangeHistoryMixin
+from audit.queries import changes_of
 from authorisations import services
 from authorisations.models import (
     Authorisation,
@@ -29,25 +27,17 @@ from authorisations.validation import window_check
 
 
 def change_history(obj) -> str:
-    """The change log of one record, newest first, linked to the read-only audit admin."""
+    """The last changes of one record, newest first, linked to the read-only audit admin
+    (its History page lists them all)."""
     if obj is None or obj.pk is None:
         return "—"
-    records = ChangeRecord.objects.filter(
-        object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-id")[:50]
     rows = format_html_join(
         "", "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href='{}'>details</a></td></tr>",
         ((r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.action, r.actor_repr,
-          reverse("admin:audit_changerecord_change", args=[r.pk])) for r in records))
+          reverse("admin:audit_changerecord_change", args=[r.pk]))
+         for r in changes_of(obj, limit=50)))
     return format_html("<table><tr><th>when</th><th>action</th><th>who</th><th></th></tr>{}"
                        "</table>", rows)
-
-
-class AuditHistoryMixin:
-    """The admin's History link shows the audit change log of the record."""
-
-    def history_view(self, request, object_id, extra_context=None):
-        url = reverse("admin:audit_changerecord_changelist")
-        return HttpResponseRedirect(f"{url}?{urlencode({'q': object_id})}")
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -104,7 +94,7 @@ class NamespaceForm(forms.ModelForm):
 
 
 @admin.register(Namespace)
-class NamespaceAdmin(admin.ModelAdmin):
+class NamespaceAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     form = NamespaceForm
     list_display = ("code", "name", "default_validity", "created")
     search_fields = ("code", "name")
@@ -147,7 +137,7 @@ class NamespaceAdmin(admin.ModelAdmin):
         return False  # namespaces hold history; they are never removed
 
 
-class CodedItemAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class CodedItemAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ("code", "name", "namespace", "modified", "deleted_at")
     list_filter = ("namespace", DeletedFilter)
     list_select_related = ("namespace",)
@@ -228,7 +218,7 @@ class AuthorisationForm(forms.ModelForm):
 
 
 @admin.register(Authorisation)
-class AuthorisationAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class AuthorisationAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     form = AuthorisationForm
     list_display = ("subject_value", "object_value", "type", "source", "namespace",
                     "valid_from", "valid_to", "is_active_now", "revoked", "deleted_at")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
+from audit.admin import ChangeHistoryMixin
 from orgs import conf, services
 from orgs.errors import OrgError
 from orgs.hetu import hetu_mask
@@ -75,7 +76,7 @@ class OrganizationForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ServiceErrors, admin.ModelAdmin):
+class OrganizationAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
     form = OrganizationForm
     list_display = ("indented", "friendly_name", "org_type", "virtual", "path")
     list_filter = ("org_type", "virtual", "depth")
@@ -163,7 +164,7 @@ class AssignmentInline(ReadOnlyInline):
 
 
 @admin.register(OrgUser)
-class OrgUserAdmin(ServiceErrors, admin.ModelAdmin):
+class OrgUserAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
     form = OrgUserForm
     list_display = ("name", "organization", "uid", "status", "masked_hetu", "pwd_activated")
     list_filter = ("status", "pwd_activated", "organization__org_type")
@@ -218,7 +219,7 @@ class MemberOfInline(admin.TabularInline):
 
 
 @admin.register(Role)
-class RoleAdmin(ServiceErrors, admin.ModelAdmin):
+class RoleAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ("name", "organization")
     list_filter = ("organization__org_type", "organization__virtual")
     search_fields = ("name", "organization__path")
@@ -244,7 +245,7 @@ class RoleAdmin(ServiceErrors, admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ServiceErrors, admin.ModelAdmin):
+class AssignmentAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ("user", "role", "created_at")
     list_select_related = ("user__organization", "role__organization")
     search_fields = ("user__name", "user__uid", "role__name", "role__organization__path")

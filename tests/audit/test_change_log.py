@@ -32,6 +32,13 @@ def test_secret_fields_never_enter_the_log():
     assert "s3cret" not in str(change.after)
 
 
+def test_secret_keys_of_hand_built_states_are_masked_too():
+    change = record(action="update", object_type="x.y", object_id="1",
+                    before={"hetu": "131052-308T", "name": "a"}, after={"pwd": "", "name": "b"})
+    assert change.before == {"hetu": "***", "name": "a"}
+    assert change.after == {"pwd": "", "name": "b"}  # an empty secret stays visibly empty
+
+
 def test_change_record_cannot_be_changed_or_deleted():
     change = record(action="create", object_type="x.y", object_id="1", after={"a": 1})
     change.action = "delete"

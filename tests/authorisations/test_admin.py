@@ -62,8 +62,8 @@ def test_deleted_records_stay_visible_and_filterable(operator, ns_a):
     detail = operator.get(f"{CHANGELIST}{gone.pk}/change/").content.decode().lower()
     assert "<td>delete</td>" in detail and "change history" in detail
     history = operator.get(f"{CHANGELIST}{gone.pk}/history/")
-    assert history.status_code == 302 and str(gone.pk) in history["Location"]
-    assert operator.get(history["Location"]).status_code == 200
+    assert history.status_code == 200
+    assert b"Delete" in history.content and b"Create" in history.content
     assert kept.pk
 
 

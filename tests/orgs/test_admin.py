@@ -51,3 +51,13 @@ def test_admin_refusal_is_a_message_not_a_500(operator, tree):
     assert response.status_code == 200
     assert b"virtual" in response.content
     assert not OrgUser.objects.filter(name="v").exists()
+
+
+def test_history_page_lists_the_change_records_without_secrets(operator, tree, api):
+    api.put("/eidm2/services/user/acme/alice?hetu=131052-308T&mobile=0401234567")
+    page = operator.get(f"/admin/orgs/orguser/{tree['alice'].pk}/history/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "0401234567" in content and "308T" not in content
+    org_page = operator.get(f"/admin/orgs/organization/{tree['acme'].pk}/history/")
+    assert org_page.status_code == 200 and "Create" in org_page.content.decode()
