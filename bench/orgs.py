@@ -3,6 +3,11 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_orgs .venv/bin/python bench/orgs.py
     DATABASE_URL=sqlite:////tmp/bench_orgs.sqlite3 .venv/bin/python bench/orgs.py
 
+Options (for iterating; the figures of record use the defaults):
+    --users N        users to import (default 200,000; BENCH_USERS is read too)
+    --import-only    stop after the import figures (1.)
+    --profile FILE   run the import under cProfile and write its stats to FILE
+
 The database is migrated and emptied first. Figures:
   1. import of 10,000 organizations (a tree of depth 6) and 200,000 users through
      import_orgs / import_users: rows/s, and the ratio to a raw COPY (PostgreSQL) or
@@ -14,6 +19,8 @@ The database is migrated and emptied first. Figures:
 
 from __future__ import annotations
 
+import argparse
+import cProfile
 import csv
 import os
 import statistics
@@ -39,8 +46,7 @@ from django.utils import timezone  # noqa: E402
 
 FANOUT = 5
 DEPTH = 6
-TOTAL_USERS = int(os.environ.get("BENCH_USERS", 200_000))  # smaller for a smoke run
-BIG_USERS = TOTAL_USERS // 4
+TOTAL_USERS = int(os.environ.get("BENCH_USERS", 200_000))  # smaller for a smoke run (--users)
 TOTAL_ORGS = 10_000
 DELETE_ORGS = 2_000
 
@@ -68,10 +74,11 @@ def tree() -> list[tuple[str, str]]:
 
 def users_for(orgs: list[str]) -> list[tuple[str, str]]:
     """(organization, uid): 50,000 in r0's subtree, the rest spread over the others."""
+    big_users = TOTAL_USERS // 4
     big = [p for p in orgs if p == "r0" or p.startswith("r0/")]
     rest = [p for p in orgs if not (p == "r0" or p.startswith("r0/"))]
-    rows = [(big[i % len(big)], f"u{i}") for i in range(BIG_USERS)]
-    rows += [(rest[i % len(rest)], f"u{i}") for i in range(BIG_USERS, TOTAL_USERS)]
+    rows = [(big[i % len(big)], f"u{i}") for i in range(big_users)]
+    rows += [(rest[i % len(rest)], f"u{i}") for i in range(big_users, TOTAL_USERS)]
     return rows
 
 
@@ -171,8 +178,20 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
+def options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=TOTAL_USERS)
+    parser.add_argument("--import-only", action="store_true")
+    parser.add_argument("--profile", metavar="FILE")
+    return parser.parse_args()
+
+
 def main() -> None:
+    global TOTAL_USERS
     from io import StringIO
+
+    args = options()
+    TOTAL_USERS = args.users
 
     from identities.services import api_client_create
     from orgs import queries, services
@@ -194,12 +213,18 @@ def main() -> None:
     baseline = "COPY" if connection.vendor == "postgresql" else "executemany"
 
     out = StringIO()
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
     started = time.perf_counter()
     call_command("import_orgs", org_file, stdout=out, stderr=StringIO())
     org_seconds = time.perf_counter() - started
     started = time.perf_counter()
     call_command("import_users", user_file, stdout=out, stderr=StringIO())
     user_seconds = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     total = org_seconds + user_seconds
     rows = len(orgs) + len(users)
     print("\n1. import (import_orgs + import_users, change records included)")
@@ -210,6 +235,8 @@ def main() -> None:
     print(f"   all:           {rows} rows in {total:.1f} s = {rows / total:,.0f} rows/s")
     print(f"   raw {baseline} of the same rows into the same tables: {raw:.1f} s = "
           f"{rows / raw:,.0f} rows/s; import / raw = {total / raw:.1f}x (target <= 3x)")
+    if args.import_only:
+        return
 
     deep = Organization.objects.filter(depth=DEPTH - 1).order_by("path").first().path
     _, times, count = timed(lambda: queries.org_find(deep), repeat=200)

@@ -231,7 +231,7 @@ class OrgImporter:
             Organization.objects.bulk_update(
                 to_update, ["friendly_name", "org_type", "attributes"], batch_size=BATCH)
         self._type_roles([o for o in known.values() if o.path in seen], changes)
-        record_bulk(changes)
+        record_bulk(changes, copy=True)
 
     def _update(self, org: Organization, r: dict, to_update: list, changes: list) -> None:
         if r["virtual"] is not None and r["virtual"] != org.virtual:
@@ -393,7 +393,7 @@ class UserImporter:
                               object_id=str(u.pk), object_repr=f"{u.organization.path}/{u.name}",
                               after=_user_dict(u)) for u in new_users)
         self.report.created += len(new_users)
-        record_bulk(changes)
+        record_bulk(changes, copy=True)
 
     def _update(self, user: OrgUser, data: UserFields, users: list, ids: list, changes: list):
         before, password = _user_dict(user), user.identity.password
