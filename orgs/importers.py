@@ -18,7 +18,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
+from django.contrib.auth.hashers import (
+    UNUSABLE_PASSWORD_PREFIX,
+    is_password_usable,
+    make_password,
+)
 from django.utils import timezone
 
 from audit.models import ChangeRecord
@@ -26,7 +30,6 @@ from audit.services import MASK, Change, record_bulk
 from orgs import conf
 from orgs.errors import OrgError
 from orgs.fastinsert import insert_rows, json_value
-from orgs.hetu import hetu_clean
 from orgs.models import MAX_DEPTH, Organization, OrgUser, Role
 from orgs.paths import org_path_clean, segment_clean
 from orgs.services import UserFields, _user_fields_clean, attributes_apply
@@ -310,9 +313,7 @@ class UserImporter:
                 pwd_activated=_flag(row, "pwd.activated", line), status=status,
                 attributes=_attributes(row, self.allowed, set(USER_COLUMNS), line),
             )
-            _user_fields_clean(data)
-            if data.hetu:
-                data.hetu = hetu_clean(data.hetu)
+            _user_fields_clean(data)  # hetu: format, date and check character, canonical form
             attributes_apply({}, data.attributes, self.allowed, "user")
         except OrgError as error:
             raise RowError(line, error.message) from None
@@ -324,10 +325,11 @@ class UserImporter:
         return {"line": line, "org": org, "name": name, "data": data}
 
     def apply(self, rows: list[dict]) -> None:
-        """Upsert one validated batch with a fixed number of queries."""
+        """Upsert one validated batch with a fixed number of queries. New users go straight
+        from the validated row to COPY rows and change-record states (no model instances)."""
         identity_model = get_user_model()
-        orgs = {o.path: o for o in Organization.objects.filter(
-            path__in={r["org"] for r in rows})}
+        orgs = {path: (pk, virtual) for pk, path, virtual in Organization.objects.filter(
+            path__in={r["org"] for r in rows}).values_list("pk", "path", "virtual")}
         uids = [r["data"].uid for r in rows if r["data"].uid]
         by_uid = {u.uid: u for u in OrgUser.objects.select_related("identity", "organization")
                   .filter(uid__in=uids)}
@@ -337,10 +339,11 @@ class UserImporter:
             for u in OrgUser.objects.select_related("identity", "organization").filter(
                 organization__path__in={o for o, _ in wanted}, name__in={n for _, n in wanted})
             if (u.organization.path, u.name) in wanted
-        }
+        } if wanted else {}
         taken = set(identity_model.objects.filter(username__in=uids).exclude(
             org_profile__uid__in=uids).values_list("username", flat=True))
-        new_identities, new_users, new_rows, changes = [], [], [], []
+        new: list[tuple[dict, uuid.UUID, int, str]] = []  # (row, identity id, org id, name)
+        changes: list[Change] = []
         upd_users, upd_ids = [], []
         seen: set = set()
         for r in rows:
@@ -356,32 +359,24 @@ class UserImporter:
                 raise RowError(r["line"], f"uid {data.uid!r} belongs to another identity")
             user = by_uid.get(data.uid) if data.uid else by_name.get((r["org"], r["name"]))
             if user is not None:
-                if user.organization_id != org.pk:
+                if user.organization_id != org[0]:
                     raise RowError(r["line"], f"user {data.uid!r} is in {user.organization.path!r}"
                                               "; moving users is not supported")
                 self._update(user, data, upd_users, upd_ids, changes)
                 continue
-            if org.virtual:
-                raise RowError(r["line"], f"organization {org.path!r} is virtual")
+            if org[1]:
+                raise RowError(r["line"], f"organization {r['org']!r} is virtual")
             identity_id = uuid.uuid4()
-            identity = identity_model(id=identity_id, username=data.uid or str(identity_id),
-                                      kind="person")
-            user = OrgUser(identity=identity, organization=org, name=r["name"] or str(identity_id))
-            _fill(user, data)
-            new_identities.append(identity)
-            new_users.append(user)
-            new_rows.append(r)
-        chosen = {(u.organization_id, u.name) for u, r in zip(new_users, new_rows, strict=True)
-                  if r["name"]}
+            new.append((r, identity_id, org[0], r["name"] or str(identity_id)))
+        chosen = {(org_id, name) for r, _, org_id, name in new if r["name"]}
         if chosen:
             taken_names = set(OrgUser.objects.filter(
                 organization_id__in={o for o, _ in chosen}, name__in={n for _, n in chosen}
             ).values_list("organization_id", "name")) & chosen
-            for user, r in zip(new_users, new_rows, strict=True):
-                if (user.organization_id, user.name) in taken_names:
-                    raise RowError(r["line"], f"user name {user.name!r} is taken in "
-                                              f"{user.organization.path!r}")
-        _insert_users(new_identities, new_users)
+            for r, _, org_id, name in new:
+                if (org_id, name) in taken_names:
+                    raise RowError(r["line"], f"user name {name!r} is taken in {r['org']!r}")
+        _insert_new_users(new, changes)
         if upd_ids:
             identity_model.objects.bulk_update(
                 upd_ids, ["username", "email", "first_name", "last_name", "password",
@@ -389,10 +384,7 @@ class UserImporter:
             OrgUser.objects.bulk_update(
                 upd_users, ["uid", "mobile", "locale", "hetu", "pwd_activated", "status",
                             "attributes"], batch_size=BATCH)
-        changes.extend(Change(action=ChangeRecord.Action.IMPORT, object_type="orgs.orguser",
-                              object_id=str(u.pk), object_repr=f"{u.organization.path}/{u.name}",
-                              after=_user_dict(u)) for u in new_users)
-        self.report.created += len(new_users)
+        self.report.created += len(new)
         record_bulk(changes, copy=True)
 
     def _update(self, user: OrgUser, data: UserFields, users: list, ids: list, changes: list):
@@ -416,15 +408,53 @@ PROFILE_COLUMNS = ("identity_id", "organization_id", "name", "uid", "mobile", "l
                    "pwd_activated", "status", "attributes", "created_at", "modified_at")
 
 
-def _insert_users(identities: list, users: list[OrgUser]) -> None:
-    """New identities and profiles as raw rows (COPY / executemany), values already valid."""
+def new_user_values(data: UserFields) -> dict:
+    """What a new user gets from a validated row: the values `_fill` gives a fresh OrgUser and
+    identity (given columns, else the model defaults), a password hashed once."""
+    if data.pwd_hash:
+        password = data.pwd_hash
+    elif data.pwd:
+        password = make_password(data.pwd)
+    else:
+        password = _unusable_password()
+    status = data.status or OrgUser.Status.ENABLED
+    return {
+        "uid": data.uid or None, "email": data.email or "", "first_name": data.firstname or "",
+        "last_name": data.surname or "", "mobile": data.mobile or "",
+        "locale": data.locale or "", "hetu": data.hetu or "", "password": password,
+        "pwd_activated": True if data.pwd_activated is None else data.pwd_activated,
+        "status": status, "attributes": dict(data.attributes or {}),
+    }
+
+
+def new_user_state(v: dict) -> dict:
+    """The change-record state of a new user, the same as `_user_dict` of its instance."""
+    return {
+        "uid": v["uid"], "email": v["email"], "firstname": v["first_name"],
+        "surname": v["last_name"], "mobile": v["mobile"], "locale": v["locale"],
+        "hetu": MASK if v["hetu"] else "", "password_usable": is_password_usable(v["password"]),
+        "pwd_activated": v["pwd_activated"], "status": v["status"],
+        "attributes": v["attributes"],
+    }
+
+
+def _insert_new_users(new: list[tuple[dict, uuid.UUID, int, str]], changes: list[Change]) -> None:
+    """New identities and profiles as raw rows (COPY / executemany), values already valid,
+    and their change records."""
     now = timezone.now()
-    insert_rows(get_user_model()._meta.db_table, IDENTITY_COLUMNS, [
-        (i.pk, i.password, False, i.username, i.first_name, i.last_name, i.email, False,
-         i.is_active, now, i.kind) for i in identities])
-    insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, [
-        (u.identity.pk, u.organization_id, u.name, u.uid, u.mobile, u.locale, u.hetu,
-         u.pwd_activated, u.status, json_value(u.attributes), now, now) for u in users])
+    identities, profiles = [], []
+    for r, pk, org_id, name in new:
+        v = new_user_values(r["data"])
+        identities.append((pk, v["password"], False, v["uid"] or str(pk), v["first_name"],
+                           v["last_name"], v["email"], False, v["status"] == "enabled", now,
+                           "person"))
+        profiles.append((pk, org_id, name, v["uid"], v["mobile"], v["locale"], v["hetu"],
+                         v["pwd_activated"], v["status"], json_value(v["attributes"]), now, now))
+        changes.append(Change(action=ChangeRecord.Action.IMPORT, object_type="orgs.orguser",
+                              object_id=str(pk), object_repr=f"{r['org']}/{name}",
+                              after=new_user_state(v)))
+    insert_rows(get_user_model()._meta.db_table, IDENTITY_COLUMNS, identities)
+    insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, profiles)
 
 
 def _unusable_password() -> str:

@@ -155,3 +155,59 @@ def test_demo_loads_twice(capsys):
     call_command("load_demo")
     assert state() == before
     assert Organization.objects.filter(path="partners/resellers", virtual=True).exists()
+
+
+def test_import_change_records_hold_masked_states_under_one_context(tmp_path):
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    run("import_users", write(tmp_path, "u.csv", USERS))
+    records = list(ChangeRecord.objects.filter(action="import", object_type="orgs.orguser"))
+    assert len(records) == 3
+    assert len({r.context_id for r in records}) == 1  # one audit context for the import
+    assert len({r.correlation_id for r in records}) == 1 and records[0].correlation_id
+    assert {r.actor_repr for r in records} == {"command:import_users"}
+    alice = next(r for r in records if r.after["uid"] == "alice")
+    user = OrgUser.objects.get(uid="alice")
+    assert alice.object_id == str(user.pk) and alice.object_repr == f"acme/{user.name}"
+    assert alice.after == {
+        "uid": "alice", "email": "alice@example.com", "firstname": "Alice", "surname": "A",
+        "mobile": "", "locale": "", "hetu": "***", "password_usable": True,
+        "pwd_activated": True, "status": "enabled", "attributes": {"age": ["45"]}}
+    text = json.dumps([r.after for r in records])
+    assert "131052" not in text and "Secret-1" not in text and "md5$" not in text
+    carol = next(r for r in records if r.after["uid"] == "carol")
+    assert carol.after["password_usable"] is False and carol.after["hetu"] == ""
+
+
+@pytest.mark.parametrize("fields", [
+    {},
+    {"uid": "u1", "email": "a@example.com", "firstname": "A", "surname": "B",
+     "mobile": "+358 40 1", "locale": "fi_FI", "hetu": "131052-308T", "pwd": "Pw-1",
+     "pwd_activated": False, "status": "locked", "attributes": {"age": ["1"]}},
+    {"uid": "u2", "pwd_hash": "md5$salt$abc", "status": "enabled", "pwd_activated": True},
+    {"pwd_hash": "!unusable", "status": "disabled"},
+])
+def test_a_new_user_row_gives_what_a_filled_instance_gives(fields):
+    """The raw path for new users (tuples and states straight from the row) matches the
+    model-instance path it replaced (`_fill` then `_user_dict`)."""
+    from orgs.importers import _fill, _user_dict, new_user_state, new_user_values
+    from orgs.services import UserFields
+
+    data = UserFields(**fields)
+    values = new_user_values(data)
+    user = OrgUser(identity=Identity(username="x"), name="n")
+    _fill(user, data)
+    identity = user.identity
+    assert new_user_state(values) == _user_dict(user)
+    assert (values["uid"], values["email"], values["first_name"], values["last_name"]) == (
+        user.uid, identity.email, identity.first_name, identity.last_name)
+    assert (values["mobile"], values["locale"], values["hetu"], values["pwd_activated"],
+            values["status"], values["attributes"]) == (
+        user.mobile, user.locale, user.hetu, user.pwd_activated, user.status, user.attributes)
+    assert (values["status"] == "enabled") == identity.is_active
+    if data.pwd:
+        assert identity.check_password(data.pwd) and Identity(
+            password=values["password"]).check_password(data.pwd)
+    elif data.pwd_hash:
+        assert values["password"] == identity.password == data.pwd_hash
+    else:
+        assert values["password"].startswith("!") and identity.password.startswith("!")
