@@ -29,7 +29,7 @@ from audit.models import ChangeRecord
 from audit.services import MASK, Change, record_bulk
 from orgs import conf
 from orgs.errors import OrgError
-from orgs.fastinsert import insert_rows, json_value
+from orgs.fastinsert import insert_rows, json_value, one_of
 from orgs.models import MAX_DEPTH, Organization, OrgUser, Role
 from orgs.paths import org_path_clean, segment_clean
 from orgs.services import UserFields, _user_fields_clean, attributes_apply
@@ -196,7 +196,7 @@ class OrgImporter:
         """Upsert one validated batch: 2 lookups, then per depth one bulk insert, and bulk
         updates, type roles and change records."""
         paths = {r["path"] for r in rows} | {r["parent"] for r in rows if r["parent"]}
-        known = {o.path: o for o in Organization.objects.filter(path__in=paths)}
+        known = {o.path: o for o in Organization.objects.filter(one_of("path", paths))}
         changes: list[Change] = []
         to_update: list[Organization] = []
         seen: set[str] = set()
@@ -296,6 +296,7 @@ class UserImporter:
         self.skip_bad_rows = skip_bad_rows
         self.report = Report()
         self.allowed = conf.user_attributes()
+        self._orgs: dict[str, tuple[int, bool]] = {}
 
     def validate(self, line: int, row: dict) -> dict:
         try:
@@ -328,11 +329,10 @@ class UserImporter:
         """Upsert one validated batch with a fixed number of queries. New users go straight
         from the validated row to COPY rows and change-record states (no model instances)."""
         identity_model = get_user_model()
-        orgs = {path: (pk, virtual) for pk, path, virtual in Organization.objects.filter(
-            path__in={r["org"] for r in rows}).values_list("pk", "path", "virtual")}
+        orgs = self._organizations({r["org"] for r in rows})
         uids = [r["data"].uid for r in rows if r["data"].uid]
         by_uid = {u.uid: u for u in OrgUser.objects.select_related("identity", "organization")
-                  .filter(uid__in=uids)}
+                  .filter(one_of("uid", uids))} if uids else {}
         wanted = {(r["org"], r["name"]) for r in rows if r["name"] and not r["data"].uid}
         by_name = {
             (u.organization.path, u.name): u
@@ -340,8 +340,8 @@ class UserImporter:
                 organization__path__in={o for o, _ in wanted}, name__in={n for _, n in wanted})
             if (u.organization.path, u.name) in wanted
         } if wanted else {}
-        taken = set(identity_model.objects.filter(username__in=uids).exclude(
-            org_profile__uid__in=uids).values_list("username", flat=True))
+        taken = set(identity_model.objects.filter(one_of("username", uids)).exclude(
+            one_of("org_profile__uid", uids)).values_list("username", flat=True)) if uids else set()
         new: list[tuple[dict, uuid.UUID, int, str]] = []  # (row, identity id, org id, name)
         changes: list[Change] = []
         upd_users, upd_ids = [], []
@@ -386,6 +386,16 @@ class UserImporter:
                             "attributes"], batch_size=BATCH)
         self.report.created += len(new)
         record_bulk(changes, copy=True)
+
+    def _organizations(self, paths: set[str]) -> dict[str, tuple[int, bool]]:
+        """path → (id, virtual), one query per batch for the paths not seen in earlier batches
+        (a users import never changes organizations; its transaction holds them)."""
+        missing = paths - self._orgs.keys()
+        if missing:
+            self._orgs.update((path, (pk, virtual)) for pk, path, virtual in
+                              Organization.objects.filter(one_of("path", missing))
+                              .values_list("pk", "path", "virtual"))
+        return self._orgs
 
     def _update(self, user: OrgUser, data: UserFields, users: list, ids: list, changes: list):
         before, password = _user_dict(user), user.identity.password
