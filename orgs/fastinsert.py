@@ -35,8 +35,13 @@ def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
                            [tuple(_sqlite(v) for v in row) for row in rows])
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def json_value(value) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    if value == {}:
+        return "{}"  # most rows: no custom attributes
+    return _ENCODE(value)
 
 
 def _sqlite(value):

@@ -114,6 +114,8 @@ def _text(row: dict, name: str) -> str | None:
     value = row.get(name)
     if value is None:
         return None
+    if value.__class__ is str:
+        return value.strip()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
@@ -297,10 +299,20 @@ class UserImporter:
         self.report = Report()
         self.allowed = conf.user_attributes()
         self._orgs: dict[str, tuple[int, bool]] = {}
+        self._org_paths: dict[str, str] = {}
+
+    def _org_path(self, raw: str) -> str:
+        """org_path_clean, remembered per path (many users share an organization)."""
+        path = self._org_paths.get(raw)
+        if path is None:
+            path = org_path_clean(raw)
+            if len(self._org_paths) < 100_000:
+                self._org_paths[raw] = path
+        return path
 
     def validate(self, line: int, row: dict) -> dict:
         try:
-            org = org_path_clean((_text(row, "organization") or "").strip("/"))
+            org = self._org_path((_text(row, "organization") or "").strip("/"))
             name = _text(row, "name") or None
             if name is not None:
                 segment_clean(name, "user name")
