@@ -38,6 +38,8 @@ BATCH = 2000
 ORG_COLUMNS = ["path", "friendlyName", "organizationType", "virtual"]
 USER_COLUMNS = ["organization", "name", "uid", "email", "firstname", "surname", "mobile",
                 "locale", "hetu", "pwd", "pwd_hash", "pwd.activated", "status"]
+ORG_KNOWN = frozenset(ORG_COLUMNS) | {"organizationClass"}
+USER_KNOWN = frozenset(USER_COLUMNS)
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
@@ -185,8 +187,7 @@ class OrgImporter:
             org_type = _text(row, "organizationType") or _text(row, "organizationClass") or ""
             if org_type and org_type not in self.types:
                 raise RowError(line, f"unknown organizationType {org_type[:64]!r}")
-            attrs = _attributes(row, self.allowed, set(ORG_COLUMNS) | {"organizationClass"},
-                                line)
+            attrs = _attributes(row, self.allowed, ORG_KNOWN, line)
             attributes_apply({}, attrs, self.allowed, "organization")
         except OrgError as error:
             raise RowError(line, error.message) from None
@@ -324,7 +325,7 @@ class UserImporter:
                 hetu=_text(row, "hetu"), pwd=_text(row, "pwd") or None,
                 pwd_hash=_text(row, "pwd_hash") or None,
                 pwd_activated=_flag(row, "pwd.activated", line), status=status,
-                attributes=_attributes(row, self.allowed, set(USER_COLUMNS), line),
+                attributes=_attributes(row, self.allowed, USER_KNOWN, line),
             )
             _user_fields_clean(data)  # hetu: format, date and check character, canonical form
             attributes_apply({}, data.attributes, self.allowed, "user")
@@ -352,8 +353,12 @@ class UserImporter:
                 organization__path__in={o for o, _ in wanted}, name__in={n for _, n in wanted})
             if (u.organization.path, u.name) in wanted
         } if wanted else {}
-        taken = set(identity_model.objects.filter(one_of("username", uids)).exclude(
-            one_of("org_profile__uid", uids)).values_list("username", flat=True)) if uids else set()
+        # identities holding a uid of the batch as username, unless their profile has a uid of
+        # the batch (those are by_uid's users): one query, the exclusion done here
+        uid_set = set(uids)
+        taken = {username for username, profile_uid in identity_model.objects.filter(
+            one_of("username", uids)).values_list("username", "org_profile__uid")
+            if profile_uid not in uid_set} if uids else set()
         new: list[tuple[dict, uuid.UUID, int, str]] = []  # (row, identity id, org id, name)
         changes: list[Change] = []
         upd_users, upd_ids = [], []

@@ -211,3 +211,21 @@ def test_a_new_user_row_gives_what_a_filled_instance_gives(fields):
         assert values["password"] == identity.password == data.pwd_hash
     else:
         assert values["password"].startswith("!") and identity.password.startswith("!")
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_import_users_query_count_does_not_grow_with_rows(tmp_path, size, count_queries):
+    """One batch: its lookups, inserts and change records take a fixed number of queries
+    (compared with the 3-row import, whatever the number of rows)."""
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    header = "organization,uid,email,hetu,pwd_hash\n"
+    counts = []
+    for prefix, n in (("a", 3), ("b", size)):
+        rows = "".join(f"acme/sales,{prefix}{i},{prefix}{i}@example.com,131052-308T,md5$s$h\n"
+                       for i in range(n))
+        with count_queries() as queries:
+            assert f"{n} created" in run("import_users", write(tmp_path, f"{prefix}.csv",
+                                                                header + rows))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert ChangeRecord.objects.filter(object_type="orgs.orguser").count() == 3 + size
