@@ -41,6 +41,7 @@ USER_COLUMNS = ["organization", "name", "uid", "email", "firstname", "surname", 
 ORG_KNOWN = frozenset(ORG_COLUMNS) | {"organizationClass"}
 USER_KNOWN = frozenset(USER_COLUMNS)
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+IMPORT = ChangeRecord.Action.IMPORT.value
 
 
 class RowError(Exception):
@@ -477,9 +478,8 @@ def _insert_new_users(new: list[tuple[dict, uuid.UUID, int, str]], changes: list
                            "person"))
         profiles.append((pk, org_id, name, v["uid"], v["mobile"], v["locale"], v["hetu"],
                          v["pwd_activated"], v["status"], json_value(v["attributes"]), now, now))
-        changes.append(Change(action=ChangeRecord.Action.IMPORT, object_type="orgs.orguser",
-                              object_id=str(pk), object_repr=f"{r['org']}/{name}",
-                              after=new_user_state(v)))
+        changes.append(Change(action=IMPORT, object_type="orgs.orguser", object_id=str(pk),
+                              object_repr=f"{r['org']}/{name}", after=new_user_state(v)))
     insert_rows(get_user_model()._meta.db_table, IDENTITY_COLUMNS, identities)
     insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, profiles)
 
