@@ -32,7 +32,31 @@ def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({marks})",
-                           [tuple(_sqlite(v) for v in row) for row in rows])
+                           _sqlite_rows(rows))
+
+
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+_UUIDS = frozenset({uuid.UUID, type(None)})
+
+
+def _sqlite_rows(rows: list[tuple]) -> list[tuple]:
+    """The rows with UUIDs and datetimes stored as Django stores them on SQLite, converted
+    column by column (a column of plain values is passed through untouched)."""
+    columns = list(zip(*rows, strict=True))
+    for i, column in enumerate(columns):
+        kinds = set(map(type, column))
+        if kinds <= _PLAIN:
+            continue
+        if kinds <= _UUIDS:
+            columns[i] = [None if v is None else v.hex for v in column]
+            continue
+        adapted: dict = {}  # a batch shares its timestamps: adapt each distinct value once
+        try:
+            columns[i] = [adapted[v] if v in adapted else adapted.setdefault(v, _sqlite(v))
+                          for v in column]
+        except TypeError:  # an unhashable value
+            columns[i] = [_sqlite(v) for v in column]
+    return list(zip(*columns, strict=True))
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode

@@ -229,3 +229,31 @@ def test_import_users_query_count_does_not_grow_with_rows(tmp_path, size, count_
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert ChangeRecord.objects.filter(object_type="orgs.orguser").count() == 3 + size
+
+
+def test_raw_rows_store_uuids_and_datetimes_as_the_orm_does():
+    """fastinsert converts values column by column on SQLite; what it stores reads back
+    through the ORM exactly as written (UUID keys, aware datetimes, nulls)."""
+    import datetime
+    import uuid
+
+    from orgs.fastinsert import insert_rows
+
+    org = Organization.objects.create(name="raw", path="raw", friendly_name="Raw")
+    stamp = datetime.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=datetime.UTC)
+    ids = [uuid.uuid4() for _ in range(3)]
+    insert_rows(Identity._meta.db_table, ("id", "password", "is_superuser", "username",
+                                          "first_name", "last_name", "email", "is_staff",
+                                          "is_active", "date_joined", "kind", "last_login"),
+                [(pk, "!x", False, f"raw{i}", "", "", "", False, True, stamp, "person",
+                  stamp if i else None) for i, pk in enumerate(ids)])
+    insert_rows(OrgUser._meta.db_table, ("identity_id", "organization_id", "name", "uid",
+                                         "attributes", "created_at", "modified_at", "status",
+                                         "pwd_activated", "mobile", "locale", "hetu"),
+                [(pk, org.pk, f"n{i}", None, '{"a":["1"]}', stamp, stamp, "enabled", True,
+                  "", "", "") for i, pk in enumerate(ids)])
+    users = OrgUser.objects.select_related("identity").filter(organization=org).order_by("name")
+    assert [u.pk for u in users] == ids
+    assert all(u.created_at == stamp and u.identity.date_joined == stamp for u in users)
+    assert [u.identity.last_login for u in users] == [None, stamp, stamp]
+    assert users[0].attributes == {"a": ["1"]} and users[0].uid is None
