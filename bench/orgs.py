@@ -50,6 +50,7 @@ DEPTH = 6
 TOTAL_USERS = int(os.environ.get("BENCH_USERS", 200_000))  # smaller for a smoke run (--users)
 TOTAL_ORGS = 10_000
 DELETE_ORGS = 2_000
+RAW_RUNS = 3
 
 
 def tree() -> list[tuple[str, str]]:
@@ -216,9 +217,11 @@ def main() -> None:
           f"{len(users)} users")
 
     raw_data = raw_rows(orgs, users)
-    raw = raw_load(*raw_data)
-    raw_checked = raw_load(*raw_data, fk_checks=True) if connection.vendor == "postgresql" \
-        else None
+    # best of RAW_RUNS: the baseline at its least disturbed (2 shared cores), which can only
+    # make the ratio larger
+    raw = min(raw_load(*raw_data) for _ in range(RAW_RUNS))
+    raw_checked = min(raw_load(*raw_data, fk_checks=True) for _ in range(RAW_RUNS)) \
+        if connection.vendor == "postgresql" else None
     baseline = "COPY" if connection.vendor == "postgresql" else "executemany"
 
     out = StringIO()
@@ -242,10 +245,12 @@ def main() -> None:
     print(f"   users:         {len(users)} in {user_seconds:.1f} s = "
           f"{len(users) / user_seconds:,.0f} rows/s")
     print(f"   all:           {rows} rows in {total:.1f} s = {rows / total:,.0f} rows/s")
-    print(f"   raw {baseline} of the same rows into the same tables: {raw:.1f} s = "
+    print(f"   raw {baseline} of the same rows into the same tables (best of {RAW_RUNS}): "
+          f"{raw:.1f} s = "
           f"{rows / raw:,.0f} rows/s; import / raw = {total / raw:.1f}x (target <= 3x)")
     if raw_checked is not None:
-        print(f"   raw COPY with its foreign keys checked (as the import's COMMIT checks them): "
+        print(f"   raw COPY with its foreign keys checked (as the import's COMMIT checks them; "
+              f"best of {RAW_RUNS}): "
               f"{raw_checked:.1f} s = {rows / raw_checked:,.0f} rows/s; "
               f"import / raw = {total / raw_checked:.1f}x")
     if args.import_only:

@@ -8,6 +8,7 @@ uid). Errors carry the row's line number; by default one bad row aborts the whol
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -436,15 +437,16 @@ PROFILE_COLUMNS = ("identity_id", "organization_id", "name", "uid", "mobile", "l
                    "pwd_activated", "status", "attributes", "created_at", "modified_at")
 
 
-def new_user_values(data: UserFields) -> dict:
+def new_user_values(data: UserFields, unusable=None) -> dict:
     """What a new user gets from a validated row: the values `_fill` gives a fresh OrgUser and
-    identity (given columns, else the model defaults), a password hashed once."""
+    identity (given columns, else the model defaults), a password hashed once. `unusable`
+    supplies unusable passwords (default: `_unusable_password`)."""
     if data.pwd_hash:
         password = data.pwd_hash
     elif data.pwd:
         password = make_password(data.pwd)
     else:
-        password = _unusable_password()
+        password = (unusable or _unusable_password)()
     status = data.status or OrgUser.Status.ENABLED
     return {
         "uid": data.uid or None, "email": data.email or "", "first_name": data.firstname or "",
@@ -471,8 +473,9 @@ def _insert_new_users(new: list[tuple[dict, uuid.UUID, int, str]], changes: list
     and their change records."""
     now = timezone.now()
     identities, profiles = [], []
+    unusable = _unusable_passwords(len(new)).__next__
     for r, pk, org_id, name in new:
-        v = new_user_values(r["data"])
+        v = new_user_values(r["data"], unusable)
         identities.append((pk, v["password"], False, v["uid"] or str(pk), v["first_name"],
                            v["last_name"], v["email"], False, v["status"] == "enabled", now,
                            "person"))
@@ -487,6 +490,14 @@ def _insert_new_users(new: list[tuple[dict, uuid.UUID, int, str]], changes: list
 def _unusable_password() -> str:
     """What make_password(None) stores (the "!" prefix marks it unusable), made faster."""
     return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
+
+
+def _unusable_passwords(count: int) -> Iterator[str]:
+    """`count` values of `_unusable_password()` from one draw of random bytes: 30 random
+    bytes encode to exactly 40 URL-safe base64 characters, so slicing the encoding of
+    30·count bytes gives each its own 30 bytes."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(30 * count)).decode()
+    return (UNUSABLE_PASSWORD_PREFIX + text[i:i + 40] for i in range(0, 40 * count, 40))
 
 
 def _fill(user: OrgUser, data: UserFields) -> None:

@@ -389,12 +389,13 @@ class _EmailCheck(EmailValidator):
 
 
 _email_check = _EmailCheck()
+_WHITESPACE = re.compile(r"\s")  # str pattern: matches exactly the characters str.isspace() does
 
 
 def _user_fields_clean(data: UserFields) -> UserFields:
     if data.uid is not None:
         _text(data.uid, "uid", 150)
-        if data.uid and (data.uid != data.uid.strip() or any(c.isspace() for c in data.uid)):
+        if data.uid and (data.uid != data.uid.strip() or _WHITESPACE.search(data.uid)):
             raise InvalidArgumentsError("uid cannot contain whitespace.")
     if data.email:
         _text(data.email, "email", 254)

@@ -257,3 +257,18 @@ def test_raw_rows_store_uuids_and_datetimes_as_the_orm_does():
     assert all(u.created_at == stamp and u.identity.date_joined == stamp for u in users)
     assert [u.identity.last_login for u in users] == [None, stamp, stamp]
     assert users[0].attributes == {"a": ["1"]} and users[0].uid is None
+
+
+def test_unusable_passwords_drawn_per_batch_look_like_make_password_none():
+    import re
+
+    from django.contrib.auth.hashers import is_password_usable, make_password
+
+    from orgs.importers import _unusable_passwords
+
+    drawn = list(_unusable_passwords(500))
+    reference = make_password(None)
+    assert len(drawn) == len(set(drawn)) == 500
+    assert all(re.fullmatch(r"![A-Za-z0-9_-]{40}", p) for p in drawn)
+    assert len(reference) == len(drawn[0]) and not is_password_usable(reference)
+    assert not any(is_password_usable(p) for p in drawn)
