@@ -77,10 +77,14 @@ def _sqlite(value):
 
 
 def one_of(field: str, values) -> Q:
-    """`field IN values` for a batch lookup. On PostgreSQL the values travel as ONE array
-    parameter (`IN (SELECT unnest(%s::text[]))`): Django compiles and psycopg splits a
+    """`field IN values` for a batch lookup of text values. The values travel as ONE
+    parameter: an array on PostgreSQL (`IN (SELECT unnest(%s::text[]))`), a JSON array on
+    SQLite (`IN (SELECT value FROM json_each(%s))`); Django compiles (and psycopg splits) a
     2,000-placeholder IN list at a cost per value that dominates the lookup."""
-    values = list(values)
+    values = [str(v) for v in values]
     if connection.vendor == "postgresql":
         return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::text[])", (values,))})
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)",
+                                           (json.dumps(values),))})
     return Q(**{f"{field}__in": values})

@@ -201,7 +201,8 @@ class OrgImporter:
         """Upsert one validated batch: 2 lookups, then per depth one bulk insert, and bulk
         updates, type roles and change records."""
         paths = {r["path"] for r in rows} | {r["parent"] for r in rows if r["parent"]}
-        known = {o.path: o for o in Organization.objects.filter(one_of("path", paths))}
+        known = {o.path: o for o in
+                 Organization.objects.filter(one_of("path", paths)).order_by()}
         changes: list[Change] = []
         to_update: list[Organization] = []
         seen: set[str] = set()
@@ -347,7 +348,7 @@ class UserImporter:
         orgs = self._organizations({r["org"] for r in rows})
         uids = [r["data"].uid for r in rows if r["data"].uid]
         by_uid = {u.uid: u for u in OrgUser.objects.select_related("identity", "organization")
-                  .filter(one_of("uid", uids))} if uids else {}
+                  .filter(one_of("uid", uids)).order_by()} if uids else {}
         wanted = {(r["org"], r["name"]) for r in rows if r["name"] and not r["data"].uid}
         by_name = {
             (u.organization.path, u.name): u
@@ -359,7 +360,7 @@ class UserImporter:
         # the batch (those are by_uid's users): one query, the exclusion done here
         uid_set = set(uids)
         taken = {username for username, profile_uid in identity_model.objects.filter(
-            one_of("username", uids)).values_list("username", "org_profile__uid")
+            one_of("username", uids)).order_by().values_list("username", "org_profile__uid")
             if profile_uid not in uid_set} if uids else set()
         new: list[tuple[dict, uuid.UUID, int, str]] = []  # (row, identity id, org id, name)
         changes: list[Change] = []
@@ -413,7 +414,7 @@ class UserImporter:
         if missing:
             self._orgs.update((path, (pk, virtual)) for pk, path, virtual in
                               Organization.objects.filter(one_of("path", missing))
-                              .values_list("pk", "path", "virtual"))
+                              .order_by().values_list("pk", "path", "virtual"))
         return self._orgs
 
     def _update(self, user: OrgUser, data: UserFields, users: list, ids: list, changes: list):

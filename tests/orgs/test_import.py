@@ -272,3 +272,14 @@ def test_unusable_passwords_drawn_per_batch_look_like_make_password_none():
     assert all(re.fullmatch(r"![A-Za-z0-9_-]{40}", p) for p in drawn)
     assert len(reference) == len(drawn[0]) and not is_password_usable(reference)
     assert not any(is_password_usable(p) for p in drawn)
+
+
+@pytest.mark.parametrize("values", [[], ["acme"], ["acme", "acme/sales", "nope", "ä/ö", 'q"uote']])
+def test_one_of_finds_exactly_the_given_values(tmp_path, values):
+    from orgs.fastinsert import one_of
+
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    Organization.objects.create(name='q"uote', path='q"uote', friendly_name="Q")
+    found = set(Organization.objects.filter(one_of("path", values)).values_list("path",
+                                                                                 flat=True))
+    assert found == set(values) & set(Organization.objects.values_list("path", flat=True))
