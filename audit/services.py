@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -186,12 +187,15 @@ def record_bulk(
     copy: bool = False,
 ) -> int:
     """Append many change records with a fixed number of INSERTs per `batch_size` rows;
-    with `copy` on PostgreSQL, one COPY whatever the number (bulk imports)."""
+    with `copy` (bulk imports), raw rows with each JSON state serialised once: on PostgreSQL
+    one COPY whatever the number, elsewhere one executemany per `batch_size` rows."""
     context = current_or_implicit_context(context)
     actor = actor_fields()
     cid = scope.correlation_id()
-    if copy and connection.vendor == "postgresql":
-        return _copy_records(changes, context, actor, cid)
+    if copy:
+        if connection.vendor == "postgresql":
+            return _copy_records(changes, context, actor, cid)
+        return _executemany_records(changes, context, actor, cid, batch_size)
     count = 0
     batch: list[ChangeRecord] = []
     for change in changes:
@@ -222,6 +226,15 @@ COPY_COLUMNS = ("context_id", "actor_id", "actor_repr", "client_id", "action", "
                 "object_id", "object_repr", "before", "after", "correlation_id", "created_at")
 
 
+_ENCODE = DjangoJSONEncoder().encode  # one encoder for every state of a bulk write
+
+
+def _dumps(value: Any) -> str | None:
+    """A state as the JSON text the change log stores (what `to_json` then the field would
+    write), serialised once."""
+    return None if value is None else _ENCODE(value)
+
+
 def _copy_records(changes: Iterable[Change], context: AuditContext, actor: dict,
                   cid: str) -> int:
     """record_bulk on PostgreSQL: COPY, with each JSON state serialised once (bulk imports)."""
@@ -229,16 +242,42 @@ def _copy_records(changes: Iterable[Change], context: AuditContext, actor: dict,
     actor_id = actor["actor"].pk if actor["actor"] else None
     now = timezone.now()
     count = 0
-
-    def dumps(value: Any) -> str | None:
-        return None if value is None else json.dumps(value, cls=DjangoJSONEncoder)
-
     with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
         for change in changes:
             copy.write_row((context.pk, actor_id, actor["actor_repr"], actor["client_id"],
                             change.action, change.object_type, str(change.object_id),
-                            change.object_repr[:255], dumps(change.before),
-                            dumps(change.after), cid, now))
+                            change.object_repr[:255], _dumps(change.before),
+                            _dumps(change.after), cid, now))
             count += 1
+    return count
+
+
+def _executemany_records(changes: Iterable[Change], context: AuditContext, actor: dict,
+                         cid: str, batch_size: int) -> int:
+    """record_bulk elsewhere (SQLite): one executemany per `batch_size` rows, each JSON state
+    serialised once, the constant columns adapted once."""
+    ops = connection.ops
+    table = ops.quote_name(ChangeRecord._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in COPY_COLUMNS)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COPY_COLUMNS))})"
+    actor_id = actor["actor"].pk if actor["actor"] else None
+    if isinstance(actor_id, uuid.UUID) and not connection.features.has_native_uuid_field:
+        actor_id = actor_id.hex  # as UUIDField stores it
+    now = ops.adapt_datetimefield_value(timezone.now())
+    head = (context.pk, actor_id, actor["actor_repr"], actor["client_id"])
+    count = 0
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for change in changes:
+            batch.append((*head, change.action, change.object_type, str(change.object_id),
+                          change.object_repr[:255], _dumps(change.before),
+                          _dumps(change.after), cid, now))
+            if len(batch) >= batch_size:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
     return count

@@ -8,6 +8,7 @@ uid). Errors carry the row's line number; by default one bad row aborts the whol
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -18,15 +19,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
+from django.contrib.auth.hashers import (
+    UNUSABLE_PASSWORD_PREFIX,
+    is_password_usable,
+    make_password,
+)
 from django.utils import timezone
 
 from audit.models import ChangeRecord
 from audit.services import MASK, Change, record_bulk
 from orgs import conf
 from orgs.errors import OrgError
-from orgs.fastinsert import insert_rows, json_value
-from orgs.hetu import hetu_clean
+from orgs.fastinsert import insert_rows, json_value, one_of
 from orgs.models import MAX_DEPTH, Organization, OrgUser, Role
 from orgs.paths import org_path_clean, segment_clean
 from orgs.services import UserFields, _user_fields_clean, attributes_apply
@@ -35,7 +39,10 @@ BATCH = 2000
 ORG_COLUMNS = ["path", "friendlyName", "organizationType", "virtual"]
 USER_COLUMNS = ["organization", "name", "uid", "email", "firstname", "surname", "mobile",
                 "locale", "hetu", "pwd", "pwd_hash", "pwd.activated", "status"]
+ORG_KNOWN = frozenset(ORG_COLUMNS) | {"organizationClass"}
+USER_KNOWN = frozenset(USER_COLUMNS)
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+IMPORT = ChangeRecord.Action.IMPORT.value
 
 
 class RowError(Exception):
@@ -111,6 +118,8 @@ def _text(row: dict, name: str) -> str | None:
     value = row.get(name)
     if value is None:
         return None
+    if value.__class__ is str:
+        return value.strip()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
@@ -180,8 +189,7 @@ class OrgImporter:
             org_type = _text(row, "organizationType") or _text(row, "organizationClass") or ""
             if org_type and org_type not in self.types:
                 raise RowError(line, f"unknown organizationType {org_type[:64]!r}")
-            attrs = _attributes(row, self.allowed, set(ORG_COLUMNS) | {"organizationClass"},
-                                line)
+            attrs = _attributes(row, self.allowed, ORG_KNOWN, line)
             attributes_apply({}, attrs, self.allowed, "organization")
         except OrgError as error:
             raise RowError(line, error.message) from None
@@ -193,7 +201,8 @@ class OrgImporter:
         """Upsert one validated batch: 2 lookups, then per depth one bulk insert, and bulk
         updates, type roles and change records."""
         paths = {r["path"] for r in rows} | {r["parent"] for r in rows if r["parent"]}
-        known = {o.path: o for o in Organization.objects.filter(path__in=paths)}
+        known = {o.path: o for o in
+                 Organization.objects.filter(one_of("path", paths)).order_by()}
         changes: list[Change] = []
         to_update: list[Organization] = []
         seen: set[str] = set()
@@ -231,7 +240,7 @@ class OrgImporter:
             Organization.objects.bulk_update(
                 to_update, ["friendly_name", "org_type", "attributes"], batch_size=BATCH)
         self._type_roles([o for o in known.values() if o.path in seen], changes)
-        record_bulk(changes)
+        record_bulk(changes, copy=True)
 
     def _update(self, org: Organization, r: dict, to_update: list, changes: list) -> None:
         if r["virtual"] is not None and r["virtual"] != org.virtual:
@@ -293,10 +302,21 @@ class UserImporter:
         self.skip_bad_rows = skip_bad_rows
         self.report = Report()
         self.allowed = conf.user_attributes()
+        self._orgs: dict[str, tuple[int, bool]] = {}
+        self._org_paths: dict[str, str] = {}
+
+    def _org_path(self, raw: str) -> str:
+        """org_path_clean, remembered per path (many users share an organization)."""
+        path = self._org_paths.get(raw)
+        if path is None:
+            path = org_path_clean(raw)
+            if len(self._org_paths) < 100_000:
+                self._org_paths[raw] = path
+        return path
 
     def validate(self, line: int, row: dict) -> dict:
         try:
-            org = org_path_clean((_text(row, "organization") or "").strip("/"))
+            org = self._org_path((_text(row, "organization") or "").strip("/"))
             name = _text(row, "name") or None
             if name is not None:
                 segment_clean(name, "user name")
@@ -308,11 +328,9 @@ class UserImporter:
                 hetu=_text(row, "hetu"), pwd=_text(row, "pwd") or None,
                 pwd_hash=_text(row, "pwd_hash") or None,
                 pwd_activated=_flag(row, "pwd.activated", line), status=status,
-                attributes=_attributes(row, self.allowed, set(USER_COLUMNS), line),
+                attributes=_attributes(row, self.allowed, USER_KNOWN, line),
             )
-            _user_fields_clean(data)
-            if data.hetu:
-                data.hetu = hetu_clean(data.hetu)
+            _user_fields_clean(data)  # hetu: format, date and check character, canonical form
             attributes_apply({}, data.attributes, self.allowed, "user")
         except OrgError as error:
             raise RowError(line, error.message) from None
@@ -324,23 +342,28 @@ class UserImporter:
         return {"line": line, "org": org, "name": name, "data": data}
 
     def apply(self, rows: list[dict]) -> None:
-        """Upsert one validated batch with a fixed number of queries."""
+        """Upsert one validated batch with a fixed number of queries. New users go straight
+        from the validated row to COPY rows and change-record states (no model instances)."""
         identity_model = get_user_model()
-        orgs = {o.path: o for o in Organization.objects.filter(
-            path__in={r["org"] for r in rows})}
+        orgs = self._organizations({r["org"] for r in rows})
         uids = [r["data"].uid for r in rows if r["data"].uid]
         by_uid = {u.uid: u for u in OrgUser.objects.select_related("identity", "organization")
-                  .filter(uid__in=uids)}
+                  .filter(one_of("uid", uids)).order_by()} if uids else {}
         wanted = {(r["org"], r["name"]) for r in rows if r["name"] and not r["data"].uid}
         by_name = {
             (u.organization.path, u.name): u
             for u in OrgUser.objects.select_related("identity", "organization").filter(
                 organization__path__in={o for o, _ in wanted}, name__in={n for _, n in wanted})
             if (u.organization.path, u.name) in wanted
-        }
-        taken = set(identity_model.objects.filter(username__in=uids).exclude(
-            org_profile__uid__in=uids).values_list("username", flat=True))
-        new_identities, new_users, new_rows, changes = [], [], [], []
+        } if wanted else {}
+        # identities holding a uid of the batch as username, unless their profile has a uid of
+        # the batch (those are by_uid's users): one query, the exclusion done here
+        uid_set = set(uids)
+        taken = {username for username, profile_uid in identity_model.objects.filter(
+            one_of("username", uids)).order_by().values_list("username", "org_profile__uid")
+            if profile_uid not in uid_set} if uids else set()
+        new: list[tuple[dict, uuid.UUID, int, str]] = []  # (row, identity id, org id, name)
+        changes: list[Change] = []
         upd_users, upd_ids = [], []
         seen: set = set()
         for r in rows:
@@ -356,32 +379,24 @@ class UserImporter:
                 raise RowError(r["line"], f"uid {data.uid!r} belongs to another identity")
             user = by_uid.get(data.uid) if data.uid else by_name.get((r["org"], r["name"]))
             if user is not None:
-                if user.organization_id != org.pk:
+                if user.organization_id != org[0]:
                     raise RowError(r["line"], f"user {data.uid!r} is in {user.organization.path!r}"
                                               "; moving users is not supported")
                 self._update(user, data, upd_users, upd_ids, changes)
                 continue
-            if org.virtual:
-                raise RowError(r["line"], f"organization {org.path!r} is virtual")
+            if org[1]:
+                raise RowError(r["line"], f"organization {r['org']!r} is virtual")
             identity_id = uuid.uuid4()
-            identity = identity_model(id=identity_id, username=data.uid or str(identity_id),
-                                      kind="person")
-            user = OrgUser(identity=identity, organization=org, name=r["name"] or str(identity_id))
-            _fill(user, data)
-            new_identities.append(identity)
-            new_users.append(user)
-            new_rows.append(r)
-        chosen = {(u.organization_id, u.name) for u, r in zip(new_users, new_rows, strict=True)
-                  if r["name"]}
+            new.append((r, identity_id, org[0], r["name"] or str(identity_id)))
+        chosen = {(org_id, name) for r, _, org_id, name in new if r["name"]}
         if chosen:
             taken_names = set(OrgUser.objects.filter(
                 organization_id__in={o for o, _ in chosen}, name__in={n for _, n in chosen}
             ).values_list("organization_id", "name")) & chosen
-            for user, r in zip(new_users, new_rows, strict=True):
-                if (user.organization_id, user.name) in taken_names:
-                    raise RowError(r["line"], f"user name {user.name!r} is taken in "
-                                              f"{user.organization.path!r}")
-        _insert_users(new_identities, new_users)
+            for r, _, org_id, name in new:
+                if (org_id, name) in taken_names:
+                    raise RowError(r["line"], f"user name {name!r} is taken in {r['org']!r}")
+        _insert_new_users(new, changes)
         if upd_ids:
             identity_model.objects.bulk_update(
                 upd_ids, ["username", "email", "first_name", "last_name", "password",
@@ -389,11 +404,18 @@ class UserImporter:
             OrgUser.objects.bulk_update(
                 upd_users, ["uid", "mobile", "locale", "hetu", "pwd_activated", "status",
                             "attributes"], batch_size=BATCH)
-        changes.extend(Change(action=ChangeRecord.Action.IMPORT, object_type="orgs.orguser",
-                              object_id=str(u.pk), object_repr=f"{u.organization.path}/{u.name}",
-                              after=_user_dict(u)) for u in new_users)
-        self.report.created += len(new_users)
-        record_bulk(changes)
+        self.report.created += len(new)
+        record_bulk(changes, copy=True)
+
+    def _organizations(self, paths: set[str]) -> dict[str, tuple[int, bool]]:
+        """path → (id, virtual), one query per batch for the paths not seen in earlier batches
+        (a users import never changes organizations; its transaction holds them)."""
+        missing = paths - self._orgs.keys()
+        if missing:
+            self._orgs.update((path, (pk, virtual)) for pk, path, virtual in
+                              Organization.objects.filter(one_of("path", missing))
+                              .order_by().values_list("pk", "path", "virtual"))
+        return self._orgs
 
     def _update(self, user: OrgUser, data: UserFields, users: list, ids: list, changes: list):
         before, password = _user_dict(user), user.identity.password
@@ -416,20 +438,67 @@ PROFILE_COLUMNS = ("identity_id", "organization_id", "name", "uid", "mobile", "l
                    "pwd_activated", "status", "attributes", "created_at", "modified_at")
 
 
-def _insert_users(identities: list, users: list[OrgUser]) -> None:
-    """New identities and profiles as raw rows (COPY / executemany), values already valid."""
+def new_user_values(data: UserFields, unusable=None) -> dict:
+    """What a new user gets from a validated row: the values `_fill` gives a fresh OrgUser and
+    identity (given columns, else the model defaults), a password hashed once. `unusable`
+    supplies unusable passwords (default: `_unusable_password`)."""
+    if data.pwd_hash:
+        password = data.pwd_hash
+    elif data.pwd:
+        password = make_password(data.pwd)
+    else:
+        password = (unusable or _unusable_password)()
+    status = data.status or OrgUser.Status.ENABLED
+    return {
+        "uid": data.uid or None, "email": data.email or "", "first_name": data.firstname or "",
+        "last_name": data.surname or "", "mobile": data.mobile or "",
+        "locale": data.locale or "", "hetu": data.hetu or "", "password": password,
+        "pwd_activated": True if data.pwd_activated is None else data.pwd_activated,
+        "status": status, "attributes": dict(data.attributes or {}),
+    }
+
+
+def new_user_state(v: dict) -> dict:
+    """The change-record state of a new user, the same as `_user_dict` of its instance."""
+    return {
+        "uid": v["uid"], "email": v["email"], "firstname": v["first_name"],
+        "surname": v["last_name"], "mobile": v["mobile"], "locale": v["locale"],
+        "hetu": MASK if v["hetu"] else "", "password_usable": is_password_usable(v["password"]),
+        "pwd_activated": v["pwd_activated"], "status": v["status"],
+        "attributes": v["attributes"],
+    }
+
+
+def _insert_new_users(new: list[tuple[dict, uuid.UUID, int, str]], changes: list[Change]) -> None:
+    """New identities and profiles as raw rows (COPY / executemany), values already valid,
+    and their change records."""
     now = timezone.now()
-    insert_rows(get_user_model()._meta.db_table, IDENTITY_COLUMNS, [
-        (i.pk, i.password, False, i.username, i.first_name, i.last_name, i.email, False,
-         i.is_active, now, i.kind) for i in identities])
-    insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, [
-        (u.identity.pk, u.organization_id, u.name, u.uid, u.mobile, u.locale, u.hetu,
-         u.pwd_activated, u.status, json_value(u.attributes), now, now) for u in users])
+    identities, profiles = [], []
+    unusable = _unusable_passwords(len(new)).__next__
+    for r, pk, org_id, name in new:
+        v = new_user_values(r["data"], unusable)
+        identities.append((pk, v["password"], False, v["uid"] or str(pk), v["first_name"],
+                           v["last_name"], v["email"], False, v["status"] == "enabled", now,
+                           "person"))
+        profiles.append((pk, org_id, name, v["uid"], v["mobile"], v["locale"], v["hetu"],
+                         v["pwd_activated"], v["status"], json_value(v["attributes"]), now, now))
+        changes.append(Change(action=IMPORT, object_type="orgs.orguser", object_id=str(pk),
+                              object_repr=f"{r['org']}/{name}", after=new_user_state(v)))
+    insert_rows(get_user_model()._meta.db_table, IDENTITY_COLUMNS, identities)
+    insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, profiles)
 
 
 def _unusable_password() -> str:
     """What make_password(None) stores (the "!" prefix marks it unusable), made faster."""
     return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
+
+
+def _unusable_passwords(count: int) -> Iterator[str]:
+    """`count` values of `_unusable_password()` from one draw of random bytes: 30 random
+    bytes encode to exactly 40 URL-safe base64 characters, so slicing the encoding of
+    30·count bytes gives each its own 30 bytes."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(30 * count)).decode()
+    return (UNUSABLE_PASSWORD_PREFIX + text[i:i + 40] for i in range(0, 40 * count, 40))
 
 
 def _fill(user: OrgUser, data: UserFields) -> None:

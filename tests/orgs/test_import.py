@@ -155,3 +155,131 @@ def test_demo_loads_twice(capsys):
     call_command("load_demo")
     assert state() == before
     assert Organization.objects.filter(path="partners/resellers", virtual=True).exists()
+
+
+def test_import_change_records_hold_masked_states_under_one_context(tmp_path):
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    run("import_users", write(tmp_path, "u.csv", USERS))
+    records = list(ChangeRecord.objects.filter(action="import", object_type="orgs.orguser"))
+    assert len(records) == 3
+    assert len({r.context_id for r in records}) == 1  # one audit context for the import
+    assert len({r.correlation_id for r in records}) == 1 and records[0].correlation_id
+    assert {r.actor_repr for r in records} == {"command:import_users"}
+    alice = next(r for r in records if r.after["uid"] == "alice")
+    user = OrgUser.objects.get(uid="alice")
+    assert alice.object_id == str(user.pk) and alice.object_repr == f"acme/{user.name}"
+    assert alice.after == {
+        "uid": "alice", "email": "alice@example.com", "firstname": "Alice", "surname": "A",
+        "mobile": "", "locale": "", "hetu": "***", "password_usable": True,
+        "pwd_activated": True, "status": "enabled", "attributes": {"age": ["45"]}}
+    text = json.dumps([r.after for r in records])
+    assert "131052" not in text and "Secret-1" not in text and "md5$" not in text
+    carol = next(r for r in records if r.after["uid"] == "carol")
+    assert carol.after["password_usable"] is False and carol.after["hetu"] == ""
+
+
+@pytest.mark.parametrize("fields", [
+    {},
+    {"uid": "u1", "email": "a@example.com", "firstname": "A", "surname": "B",
+     "mobile": "+358 40 1", "locale": "fi_FI", "hetu": "131052-308T", "pwd": "Pw-1",
+     "pwd_activated": False, "status": "locked", "attributes": {"age": ["1"]}},
+    {"uid": "u2", "pwd_hash": "md5$salt$abc", "status": "enabled", "pwd_activated": True},
+    {"pwd_hash": "!unusable", "status": "disabled"},
+])
+def test_a_new_user_row_gives_what_a_filled_instance_gives(fields):
+    """The raw path for new users (tuples and states straight from the row) matches the
+    model-instance path it replaced (`_fill` then `_user_dict`)."""
+    from orgs.importers import _fill, _user_dict, new_user_state, new_user_values
+    from orgs.services import UserFields
+
+    data = UserFields(**fields)
+    values = new_user_values(data)
+    user = OrgUser(identity=Identity(username="x"), name="n")
+    _fill(user, data)
+    identity = user.identity
+    assert new_user_state(values) == _user_dict(user)
+    assert (values["uid"], values["email"], values["first_name"], values["last_name"]) == (
+        user.uid, identity.email, identity.first_name, identity.last_name)
+    assert (values["mobile"], values["locale"], values["hetu"], values["pwd_activated"],
+            values["status"], values["attributes"]) == (
+        user.mobile, user.locale, user.hetu, user.pwd_activated, user.status, user.attributes)
+    assert (values["status"] == "enabled") == identity.is_active
+    if data.pwd:
+        assert identity.check_password(data.pwd) and Identity(
+            password=values["password"]).check_password(data.pwd)
+    elif data.pwd_hash:
+        assert values["password"] == identity.password == data.pwd_hash
+    else:
+        assert values["password"].startswith("!") and identity.password.startswith("!")
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_import_users_query_count_does_not_grow_with_rows(tmp_path, size, count_queries):
+    """One batch: its lookups, inserts and change records take a fixed number of queries
+    (compared with the 3-row import, whatever the number of rows)."""
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    header = "organization,uid,email,hetu,pwd_hash\n"
+    counts = []
+    for prefix, n in (("a", 3), ("b", size)):
+        rows = "".join(f"acme/sales,{prefix}{i},{prefix}{i}@example.com,131052-308T,md5$s$h\n"
+                       for i in range(n))
+        with count_queries() as queries:
+            assert f"{n} created" in run("import_users", write(tmp_path, f"{prefix}.csv",
+                                                                header + rows))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert ChangeRecord.objects.filter(object_type="orgs.orguser").count() == 3 + size
+
+
+def test_raw_rows_store_uuids_and_datetimes_as_the_orm_does():
+    """fastinsert converts values column by column on SQLite; what it stores reads back
+    through the ORM exactly as written (UUID keys, aware datetimes, nulls)."""
+    import datetime
+    import uuid
+
+    from orgs.fastinsert import insert_rows
+
+    org = Organization.objects.create(name="raw", path="raw", friendly_name="Raw")
+    stamp = datetime.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=datetime.UTC)
+    ids = [uuid.uuid4() for _ in range(3)]
+    insert_rows(Identity._meta.db_table, ("id", "password", "is_superuser", "username",
+                                          "first_name", "last_name", "email", "is_staff",
+                                          "is_active", "date_joined", "kind", "last_login"),
+                [(pk, "!x", False, f"raw{i}", "", "", "", False, True, stamp, "person",
+                  stamp if i else None) for i, pk in enumerate(ids)])
+    insert_rows(OrgUser._meta.db_table, ("identity_id", "organization_id", "name", "uid",
+                                         "attributes", "created_at", "modified_at", "status",
+                                         "pwd_activated", "mobile", "locale", "hetu"),
+                [(pk, org.pk, f"n{i}", None, '{"a":["1"]}', stamp, stamp, "enabled", True,
+                  "", "", "") for i, pk in enumerate(ids)])
+    users = OrgUser.objects.select_related("identity").filter(organization=org).order_by("name")
+    assert [u.pk for u in users] == ids
+    assert all(u.created_at == stamp and u.identity.date_joined == stamp for u in users)
+    assert [u.identity.last_login for u in users] == [None, stamp, stamp]
+    assert users[0].attributes == {"a": ["1"]} and users[0].uid is None
+
+
+def test_unusable_passwords_drawn_per_batch_look_like_make_password_none():
+    import re
+
+    from django.contrib.auth.hashers import is_password_usable, make_password
+
+    from orgs.importers import _unusable_passwords
+
+    drawn = list(_unusable_passwords(500))
+    reference = make_password(None)
+    assert len(drawn) == len(set(drawn)) == 500
+    assert all(re.fullmatch(r"![A-Za-z0-9_-]{40}", p) for p in drawn)
+    assert len(reference) == len(drawn[0]) and not is_password_usable(reference)
+    assert not any(is_password_usable(p) for p in drawn)
+
+
+@pytest.mark.parametrize("values", [[], ["acme"], ["acme", "acme/sales", "nope", "ä/ö", 'q"uote']])
+def test_one_of_finds_exactly_the_given_values(tmp_path, values):
+    from orgs.fastinsert import one_of
+
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    Organization.objects.create(name='q"uote', path='q"uote', friendly_name="Q")
+    found = set(Organization.objects.filter(one_of("path", values)).values_list("path",
+                                                                                 flat=True))
+    assert found == set(values) & set(Organization.objects.values_list("path", flat=True))
