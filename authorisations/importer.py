@@ -10,7 +10,10 @@ and otherwise creates one. Rows that change nothing write nothing.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import queue
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +41,7 @@ COMPARED = ["type_id", "source_id", "subject_type", "subject_value", "object_typ
             "revocation_details"]
 OBJECT_TYPE = "authorisations.authorisation"
 MAX_REPORTED = 50
+_END = object()  # the reader thread's last item
 
 
 class RollbackError(Exception):
@@ -72,18 +76,49 @@ def read_rows(stream: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
                 except ValueError as error:
                     yield number, ValueError(f"not valid JSON ({error.msg})")
         return
-    reader = csv.DictReader(stream)
-    header = reader.fieldnames or []
+    reader = csv.reader(stream)
+    header = next(reader, [])
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         yield 1, ValueError(f"unknown column(s) {', '.join(unknown)}; expected "
                             f"{', '.join(COLUMNS)}")
         return
-    for row in reader:
-        if None in row:
+    width = len(header)
+    build = csv_body_builder(header)
+    for values in reader:
+        if not values:
+            continue  # a blank line (as csv.DictReader skips it)
+        if len(values) > width:
             yield reader.line_num, ValueError("more values than columns")
             continue
-        yield reader.line_num, csv_to_body(row)
+        if len(values) < width:
+            values = [*values, *[None] * (width - len(values))]
+        yield reader.line_num, build(values)
+
+
+def csv_body_builder(header: list[str]) -> Callable[[list[str | None]], dict[str, Any]]:
+    """`csv_to_body` for rows of this header, with the column positions worked out once (it
+    runs per row of an import)."""
+    index = {name: i for i, name in enumerate(header)}
+    sides = [(side, index.get(f"{side}.type"), index.get(f"{side}.value"))
+             for side in ("subject", "object")
+             if f"{side}.type" in index or f"{side}.value" in index]
+    plain = [(name, i) for i, name in enumerate(header) if "." not in name]
+    blank_type = "authType" in index
+
+    def build(values: list[str | None]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for side, type_at, value_at in sides:
+            body[side] = {"type": "" if type_at is None else values[type_at],
+                          "value": "" if value_at is None else values[value_at]}
+        for name, i in plain:
+            value = values[i]
+            body[name] = value if value != "" else None
+        if blank_type and body["authType"] is None:
+            body["authType"] = ""
+        return body
+
+    return build
 
 
 def csv_to_body(row: dict[str, str]) -> dict[str, Any]:
@@ -187,28 +222,69 @@ class Importer:
         self.report = ImportReport()
 
     def run(self, rows: Iterable[tuple[int, Any]]) -> ImportReport:
-        batch: list[tuple[int, Any]] = []
-        for item in rows:
-            batch.append(item)
-            if len(batch) >= self.batch_size:
-                self.batch(batch)
-                batch = []
-        if batch:
-            self.batch(batch)
+        """Apply the rows batch by batch. A reader thread reads and validates the next batch
+        (pure Python, no database) while this thread writes the current one, so the database's
+        work on a batch overlaps the reading of the next; at most two batches wait in between
+        (constant memory). The reader's exceptions are raised here, in order."""
+        batches: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def put(item: Any) -> None:
+            while not stop.is_set():
+                try:
+                    batches.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        def read() -> None:
+            try:
+                batch: list[tuple[int, Any]] = []
+                for item in rows:
+                    batch.append(item)
+                    if len(batch) >= self.batch_size:
+                        put(self.parse_batch(batch))
+                        batch = []
+                        if stop.is_set():
+                            return
+                if batch:
+                    put(self.parse_batch(batch))
+                put(_END)
+            except BaseException as error:  # handed to the writing thread, which raises it
+                put(error)
+
+        reader = threading.Thread(target=read, name="import-reader", daemon=True)
+        reader.start()
+        try:
+            while (item := batches.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                self.batch(*item)
+        finally:
+            stop.set()
+            reader.join(timeout=30)
         return self.report
 
     @property
     def writing(self) -> bool:
         return self.partial or self.report.invalid == 0
 
-    def batch(self, batch: list[tuple[int, Any]]) -> None:
-        self.report.rows += len(batch)
+    def parse_batch(self, batch: list[tuple[int, Any]]
+                    ) -> tuple[int, list[Parsed], list[tuple[int, str]]]:
+        """Read and validate a batch's rows (no database access: runs in the reader thread)."""
         parsed: list[Parsed] = []
+        errors: list[tuple[int, str]] = []
         for line, raw in batch:
             try:
                 parsed.append(parse_row(line, raw, self.namespaces, self.default_ns))
             except ValidationError as error:
-                self.report.error(line, message_of(error))
+                errors.append((line, message_of(error)))
+        return len(batch), parsed, errors
+
+    def batch(self, count: int, parsed: list[Parsed], errors: list[tuple[int, str]]) -> None:
+        self.report.rows += count
+        for line, message in errors:
+            self.report.error(line, message)
         self.resolver.load((p.namespace, p.data) for p in parsed)
         now = timezone.now()
         built: list[tuple[Parsed, NewRow]] = []
@@ -228,7 +304,7 @@ class Importer:
             built.append((row, candidate))
         if self.writing:
             self.apply(built, now)
-        self.progress(len(batch))
+        self.progress(count)
 
     def apply(self, built: list[tuple[Parsed, NewRow]], now: datetime) -> None:
         by_id = Authorisation.objects.in_bulk([c.id for r, c in built if r.pk])
@@ -283,22 +359,23 @@ class Importer:
 
     def write(self, creates: list[NewRow],
               updates: list[tuple[Authorisation, Authorisation]], now: datetime) -> None:
-        changes: list[Change] = []
+        changes: list[Iterable[Change]] = []
         if creates:
             insert(creates)
-            changes += [Change(action=Action.CREATE, object_type=OBJECT_TYPE,
-                               object_id=str(a.pk), after=state(a)) for a in creates]
+            changes.append(created_changes(creates, now))
         if updates:
             Authorisation.objects.bulk_update(
                 [after for _, after in updates], [*COMPARED, "natural_key", "modified"],
                 batch_size=1000)
             AuthorisationVersion.objects.bulk_create(
                 [version_of(before, now) for before, _ in updates], batch_size=2000)
-            changes += [Change(action=Action.REVOKE if after.revoked and not before.revoked
-                               else Action.UPDATE, object_type=OBJECT_TYPE,
-                               object_id=str(after.pk), before=state(before), after=state(after))
-                        for before, after in updates]
-        record_bulk(changes, copy=True)
+            changes.append([Change(action=Action.REVOKE if after.revoked and not before.revoked
+                                   else Action.UPDATE, object_type=OBJECT_TYPE,
+                                   object_id=str(after.pk), before=state(before),
+                                   after=state(after))
+                            for before, after in updates])
+        # A generator: each record is built while COPY streams the ones before it.
+        record_bulk(itertools.chain.from_iterable(changes), copy=True)
         self.report.created += len(creates)
         self.report.updated += len(updates)
 
@@ -372,23 +449,46 @@ def _db_prep(name: str) -> Callable[[Any], Any] | None:
     return None
 
 
-def state(a: Authorisation) -> dict[str, Any]:
-    """An authorisation's change-log state, built without a JSON round trip (it is hot)."""
+def state(a: Authorisation | NewRow, *, stamp: str | None = None,
+          text: dict[Any, str] | None = None) -> dict[str, Any]:
+    """An authorisation's change-log state, built without a JSON round trip (it is hot). With
+    `stamp`, the row was created now (`stamp` is `_iso(now)`); `text` caches the string form
+    of type and source ids across rows."""
+    if text is None:
+        text = {}
+    type_id, source_id = a.type_id, a.source_id
+    type_text = text.get(type_id)
+    if type_text is None:
+        type_text = text[type_id] = str(type_id)
+    source_text = None
+    if source_id:
+        source_text = text.get(source_id)
+        if source_text is None:
+            source_text = text[source_id] = str(source_id)
     return {
-        "id": str(a.pk), "namespace": a.namespace_id, "type": str(a.type_id),
-        "source": str(a.source_id) if a.source_id else None,
+        "id": str(a.pk), "namespace": a.namespace_id, "type": type_text, "source": source_text,
         "subject_type": a.subject_type, "subject_value": a.subject_value,
         "object_type": a.object_type, "object_value": a.object_value,
         "valid_from": _iso(a.valid_from), "valid_to": _iso(a.valid_to),
         "revoked": a.revoked, "revoked_at": _iso(a.revoked_at),
         "revocation_details": a.revocation_details,
-        "created": _iso(a.created), "modified": _iso(a.modified),
+        "created": stamp or _iso(a.created), "modified": stamp or _iso(a.modified),
         "deleted_at": _iso(a.deleted_at),
     }
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
+
+
+def created_changes(rows: list[NewRow], now: datetime) -> Iterator[Change]:
+    """The CREATE records of new rows: `state` with what the rows share worked out once."""
+    stamp = _iso(now)
+    text: dict[Any, str] = {}
+    for a in rows:
+        after = state(a, stamp=stamp, text=text)
+        yield Change(action=Action.CREATE, object_type=OBJECT_TYPE, object_id=after["id"],
+                     after=after)
 
 
 def import_authorisations(rows: Iterable[tuple[int, Any]], *, dry_run: bool = False,
