@@ -221,8 +221,10 @@ def _copy_records(changes: Iterable[Change], context: AuditContext, actor: dict,
     now = timezone.now()
     count = 0
 
+    encode = DjangoJSONEncoder().encode  # what json.dumps(cls=…) does, without an encoder a row
+
     def dumps(value: Any) -> str | None:
-        return None if value is None else json.dumps(value, cls=DjangoJSONEncoder)
+        return None if value is None else encode(value)
 
     with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import queue
-import threading
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,13 +25,14 @@ from django.utils import timezone
 
 from audit.models import ChangeRecord
 from audit.services import Change, record_bulk
-from authorisations.models import Authorisation, AuthorisationVersion, Namespace
+from authorisations.models import Authorisation, AuthorisationVersion, Namespace, SubjectType
 from authorisations.queries import AUTHORISATION_ATTRS, scim_q
 from authorisations.references import Resolver
 from authorisations.services import STATE_FIELDS, authorisation_values, version_of
 from authorisations.validation import clean_authorisation, instant
 
 Action = ChangeRecord.Action
+CREATE = Action.CREATE
 COLUMNS = ["id", "nsCode", "authType", "authSource", "subject.type", "subject.value",
            "object.type", "object.value", "validFrom", "validTo", "revoked", "revokedAt",
            "revocationDetails"]
@@ -41,7 +41,6 @@ COMPARED = ["type_id", "source_id", "subject_type", "subject_value", "object_typ
             "revocation_details"]
 OBJECT_TYPE = "authorisations.authorisation"
 MAX_REPORTED = 50
-_END = object()  # the reader thread's last item
 
 
 class RollbackError(Exception):
@@ -219,50 +218,18 @@ class Importer:
         self.progress = progress or (lambda n: None)
         self.namespaces = {n.code: n for n in Namespace.objects.all()}
         self.resolver = Resolver()
+        self.known_refs: dict[tuple, dict[str, Any]] = {}
         self.report = ImportReport()
 
     def run(self, rows: Iterable[tuple[int, Any]]) -> ImportReport:
-        """Apply the rows batch by batch. A reader thread reads and validates the next batch
-        (pure Python, no database) while this thread writes the current one, so the database's
-        work on a batch overlaps the reading of the next; at most two batches wait in between
-        (constant memory). The reader's exceptions are raised here, in order."""
-        batches: queue.Queue = queue.Queue(maxsize=2)
-        stop = threading.Event()
-
-        def put(item: Any) -> None:
-            while not stop.is_set():
-                try:
-                    batches.put(item, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
-
-        def read() -> None:
-            try:
-                batch: list[tuple[int, Any]] = []
-                for item in rows:
-                    batch.append(item)
-                    if len(batch) >= self.batch_size:
-                        put(self.parse_batch(batch))
-                        batch = []
-                        if stop.is_set():
-                            return
-                if batch:
-                    put(self.parse_batch(batch))
-                put(_END)
-            except BaseException as error:  # handed to the writing thread, which raises it
-                put(error)
-
-        reader = threading.Thread(target=read, name="import-reader", daemon=True)
-        reader.start()
-        try:
-            while (item := batches.get()) is not _END:
-                if isinstance(item, BaseException):
-                    raise item
-                self.batch(*item)
-        finally:
-            stop.set()
-            reader.join(timeout=30)
+        batch: list[tuple[int, Any]] = []
+        for item in rows:
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                self.batch(*self.parse_batch(batch))
+                batch = []
+        if batch:
+            self.batch(*self.parse_batch(batch))
         return self.report
 
     @property
@@ -271,7 +238,7 @@ class Importer:
 
     def parse_batch(self, batch: list[tuple[int, Any]]
                     ) -> tuple[int, list[Parsed], list[tuple[int, str]]]:
-        """Read and validate a batch's rows (no database access: runs in the reader thread)."""
+        """Read and validate a batch's rows (no database access)."""
         parsed: list[Parsed] = []
         errors: list[tuple[int, str]] = []
         for line, raw in batch:
@@ -288,15 +255,16 @@ class Importer:
         self.resolver.load((p.namespace, p.data) for p in parsed)
         now = timezone.now()
         built: list[tuple[Parsed, NewRow]] = []
+        ids = new_ids(len(parsed))
         for row in parsed:
             try:
-                refs = self.resolver.resolve(row.namespace, row.data)
+                refs = self.refs(row)
                 candidate = NewRow(authorisation_values(namespace=row.namespace, data=row.data,
                                                         refs=refs, now=now))
             except ValidationError as error:
                 self.report.error(row.line, message_of(error))
                 continue
-            candidate.id = row.pk or uuid.uuid4()
+            candidate.id = row.pk or next(ids)
             if row.revoked:
                 candidate.revoked = True
                 candidate.revoked_at = row.revoked_at or now
@@ -305,6 +273,19 @@ class Importer:
         if self.writing:
             self.apply(built, now)
         self.progress(count)
+
+    def refs(self, row: Parsed) -> dict[str, Any]:
+        """`Resolver.resolve`, remembered per namespace, type and source for rows naming no
+        identity (most rows of a file share a few): a per-row answer cost a dict or two."""
+        data = row.data
+        if data["subject_type"] == SubjectType.USER or data["object_type"] == SubjectType.USER:
+            return self.resolver.resolve(row.namespace, data)
+        key = (row.namespace.pk, data.get("type_code"), "source_code" in data,
+               data.get("source_code"))
+        refs = self.known_refs.get(key)
+        if refs is None:
+            refs = self.known_refs[key] = self.resolver.resolve(row.namespace, data)
+        return refs
 
     def apply(self, built: list[tuple[Parsed, NewRow]], now: datetime) -> None:
         by_id = Authorisation.objects.in_bulk([c.id for r, c in built if r.pk])
@@ -403,6 +384,14 @@ class NewRow:
         return self.id
 
 
+def new_ids(n: int) -> Iterator[uuid.UUID]:
+    """`n` random (version 4) UUIDs, as `uuid.uuid4` makes them, from one read of the system's
+    random source (a read per row was a system call per row)."""
+    pool = os.urandom(16 * n)
+    for start in range(0, 16 * n, 16):
+        yield uuid.UUID(bytes=pool[start:start + 16], version=4)
+
+
 def live_by_natural_key(keys: list[str]) -> Iterable[Authorisation]:
     """Live authorisations with these digests: on PostgreSQL one array parameter (an IN list of
     10,000 parameters cost more to build than to run)."""
@@ -449,30 +438,17 @@ def _db_prep(name: str) -> Callable[[Any], Any] | None:
     return None
 
 
-def state(a: Authorisation | NewRow, *, stamp: str | None = None,
-          text: dict[Any, str] | None = None) -> dict[str, Any]:
-    """An authorisation's change-log state, built without a JSON round trip (it is hot). With
-    `stamp`, the row was created now (`stamp` is `_iso(now)`); `text` caches the string form
-    of type and source ids across rows."""
-    if text is None:
-        text = {}
-    type_id, source_id = a.type_id, a.source_id
-    type_text = text.get(type_id)
-    if type_text is None:
-        type_text = text[type_id] = str(type_id)
-    source_text = None
-    if source_id:
-        source_text = text.get(source_id)
-        if source_text is None:
-            source_text = text[source_id] = str(source_id)
+def state(a: Authorisation | NewRow) -> dict[str, Any]:
+    """An authorisation's change-log state, built without a JSON round trip (it is hot)."""
     return {
-        "id": str(a.pk), "namespace": a.namespace_id, "type": type_text, "source": source_text,
+        "id": str(a.pk), "namespace": a.namespace_id, "type": str(a.type_id),
+        "source": str(a.source_id) if a.source_id else None,
         "subject_type": a.subject_type, "subject_value": a.subject_value,
         "object_type": a.object_type, "object_value": a.object_value,
         "valid_from": _iso(a.valid_from), "valid_to": _iso(a.valid_to),
         "revoked": a.revoked, "revoked_at": _iso(a.revoked_at),
         "revocation_details": a.revocation_details,
-        "created": stamp or _iso(a.created), "modified": stamp or _iso(a.modified),
+        "created": _iso(a.created), "modified": _iso(a.modified),
         "deleted_at": _iso(a.deleted_at),
     }
 
@@ -482,13 +458,27 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def created_changes(rows: list[NewRow], now: datetime) -> Iterator[Change]:
-    """The CREATE records of new rows: `state` with what the rows share worked out once."""
+    """The CREATE records of new rows: `state`, written out with what the rows share worked
+    out once (it runs per row of an import)."""
     stamp = _iso(now)
-    text: dict[Any, str] = {}
+    text: dict[Any, str | None] = {None: None}
     for a in rows:
-        after = state(a, stamp=stamp, text=text)
-        yield Change(action=Action.CREATE, object_type=OBJECT_TYPE, object_id=after["id"],
-                     after=after)
+        type_text = text.get(a.type_id) or text.setdefault(a.type_id, str(a.type_id))
+        source_text = (text.get(a.source_id) if a.source_id in text
+                       else text.setdefault(a.source_id, str(a.source_id)))
+        pk = str(a.id)
+        valid_to, revoked_at = a.valid_to, a.revoked_at
+        yield Change(CREATE, OBJECT_TYPE, pk, None, {
+            "id": pk, "namespace": a.namespace_id, "type": type_text, "source": source_text,
+            "subject_type": a.subject_type, "subject_value": a.subject_value,
+            "object_type": a.object_type, "object_value": a.object_value,
+            "valid_from": a.valid_from.astimezone(UTC).isoformat(),
+            "valid_to": valid_to.astimezone(UTC).isoformat() if valid_to else None,
+            "revoked": a.revoked,
+            "revoked_at": revoked_at.astimezone(UTC).isoformat() if revoked_at else None,
+            "revocation_details": a.revocation_details,
+            "created": stamp, "modified": stamp, "deleted_at": None,
+        })
 
 
 def import_authorisations(rows: Iterable[tuple[int, Any]], *, dry_run: bool = False,

@@ -1,5 +1,5 @@
 """The import's lean row path answers what the plain one did: the CSV reader, the change
-records of new rows (built without model objects), and the reader thread's errors."""
+records of new rows (built without model objects), a reading error mid-stream."""
 
 import csv
 import io
