@@ -222,33 +222,31 @@ class Importer:
         self.report = ImportReport()
 
     def run(self, rows: Iterable[tuple[int, Any]]) -> ImportReport:
-        batch: list[tuple[int, Any]] = []
-        for item in rows:
-            batch.append(item)
-            if len(batch) >= self.batch_size:
-                self.batch(*self.parse_batch(batch))
-                batch = []
-        if batch:
-            self.batch(*self.parse_batch(batch))
+        """Apply the rows batch by batch. The next batch is read and validated (pure Python, no
+        database) a row at a time while this batch's change records stream to the database,
+        so the database's work overlaps the reading instead of following it."""
+        source = iter(rows)
+        pending = Lookahead(source, self).finish()
+        while pending[0]:
+            ahead = Lookahead(source, self)
+            self.batch(*pending, ahead=ahead)
+            pending = ahead.finish()
         return self.report
 
     @property
     def writing(self) -> bool:
         return self.partial or self.report.invalid == 0
 
-    def parse_batch(self, batch: list[tuple[int, Any]]
-                    ) -> tuple[int, list[Parsed], list[tuple[int, str]]]:
-        """Read and validate a batch's rows (no database access)."""
-        parsed: list[Parsed] = []
-        errors: list[tuple[int, str]] = []
-        for line, raw in batch:
-            try:
-                parsed.append(parse_row(line, raw, self.namespaces, self.default_ns))
-            except ValidationError as error:
-                errors.append((line, message_of(error)))
-        return len(batch), parsed, errors
+    def parse(self, line: int, raw: Any, parsed: list[Parsed],
+              errors: list[tuple[int, str]]) -> None:
+        """Read and validate one row (no database access)."""
+        try:
+            parsed.append(parse_row(line, raw, self.namespaces, self.default_ns))
+        except ValidationError as error:
+            errors.append((line, message_of(error)))
 
-    def batch(self, count: int, parsed: list[Parsed], errors: list[tuple[int, str]]) -> None:
+    def batch(self, count: int, parsed: list[Parsed], errors: list[tuple[int, str]],
+              ahead: Lookahead | None = None) -> None:
         self.report.rows += count
         for line, message in errors:
             self.report.error(line, message)
@@ -271,7 +269,7 @@ class Importer:
                 candidate.revocation_details = row.details
             built.append((row, candidate))
         if self.writing:
-            self.apply(built, now)
+            self.apply(built, now, ahead)
         self.progress(count)
 
     def refs(self, row: Parsed) -> dict[str, Any]:
@@ -287,7 +285,8 @@ class Importer:
             refs = self.known_refs[key] = self.resolver.resolve(row.namespace, data)
         return refs
 
-    def apply(self, built: list[tuple[Parsed, NewRow]], now: datetime) -> None:
+    def apply(self, built: list[tuple[Parsed, NewRow]], now: datetime,
+              ahead: Lookahead | None = None) -> None:
         by_id = Authorisation.objects.in_bulk([c.id for r, c in built if r.pk])
         keys = [c.natural_key for r, c in built if not r.pk]
         by_key = {a.natural_key: a for a in live_by_natural_key(keys)} if keys else {}
@@ -320,7 +319,7 @@ class Importer:
             updates[existing.pk] = (before, existing)
         if not self.writing:
             return
-        self.write(list(creates.values()), list(updates.values()), now)
+        self.write(list(creates.values()), list(updates.values()), now, ahead)
 
     def merge_problem(self, row: Parsed, existing: Authorisation,
                       candidate: NewRow) -> str | None:
@@ -339,11 +338,12 @@ class Importer:
             getattr(existing, name) != getattr(candidate, name) for name in COMPARED[:8])
 
     def write(self, creates: list[NewRow],
-              updates: list[tuple[Authorisation, Authorisation]], now: datetime) -> None:
+              updates: list[tuple[Authorisation, Authorisation]], now: datetime,
+              ahead: Lookahead | None = None) -> None:
         changes: list[Iterable[Change]] = []
         if creates:
             insert(creates)
-            changes.append(created_changes(creates, now))
+            changes.append(created_changes(creates, now, ahead))
         if updates:
             Authorisation.objects.bulk_update(
                 [after for _, after in updates], [*COMPARED, "natural_key", "modified"],
@@ -365,6 +365,32 @@ INSERT_COLUMNS = ["id", "namespace_id", "type_id", "source_id", "subject_type", 
                   "object_type", "object_value", "valid_from", "valid_to", "revoked",
                   "revoked_at", "revocation_details", "created", "modified", "deleted_at",
                   "natural_key"]
+
+
+class Lookahead:
+    """The next batch, read and validated a row at a time (`step`) or all at once (`finish`)."""
+
+    def __init__(self, source: Iterator[tuple[int, Any]], importer: Importer) -> None:
+        self.source, self.importer = source, importer
+        self.count = 0
+        self.parsed: list[Parsed] = []
+        self.errors: list[tuple[int, str]] = []
+        self.done = False
+
+    def step(self) -> None:
+        if self.done or self.count >= self.importer.batch_size:
+            return
+        item = next(self.source, None)
+        if item is None:
+            self.done = True
+            return
+        self.count += 1
+        self.importer.parse(*item, self.parsed, self.errors)
+
+    def finish(self) -> tuple[int, list[Parsed], list[tuple[int, str]]]:
+        while not self.done and self.count < self.importer.batch_size:
+            self.step()
+        return self.count, self.parsed, self.errors
 
 
 class NewRow:
@@ -457,9 +483,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
 
-def created_changes(rows: list[NewRow], now: datetime) -> Iterator[Change]:
+def created_changes(rows: list[NewRow], now: datetime,
+                    ahead: Lookahead | None = None) -> Iterator[Change]:
     """The CREATE records of new rows: `state`, written out with what the rows share worked
-    out once (it runs per row of an import)."""
+    out once (it runs per row of an import). With `ahead`, a row of the next batch is read
+    after each record, while COPY streams."""
+    step = ahead.step if ahead is not None else (lambda: None)
     stamp = _iso(now)
     text: dict[Any, str | None] = {None: None}
     for a in rows:
@@ -479,6 +508,7 @@ def created_changes(rows: list[NewRow], now: datetime) -> Iterator[Change]:
             "revocation_details": a.revocation_details,
             "created": stamp, "modified": stamp, "deleted_at": None,
         })
+        step()
 
 
 def import_authorisations(rows: Iterable[tuple[int, Any]], *, dry_run: bool = False,
