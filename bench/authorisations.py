@@ -59,6 +59,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--http-only", action="store_true",
+                        help="only the HTTP figures, on the rows a previous run left")
     args = parser.parse_args()
 
     import django
@@ -71,6 +73,10 @@ def main() -> None:
     vendor = connection.vendor
     print(f"database: {vendor} ({connection.settings_dict['NAME']}), rows: {args.rows:,}")
     ns, type_, source = setup()
+    if args.http_only:
+        client_identity()
+        http_bench(args.rows, args.requests)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="bench-authz-"))
     data = tmp / "rows.csv"
     write_csv(data, args.rows)
