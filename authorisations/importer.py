@@ -223,9 +223,8 @@ class Importer:
 
     def run(self, rows: Iterable[tuple[int, Any]]) -> ImportReport:
         """Apply the rows batch by batch. The next batch is read and validated (pure Python, no
-        database) a row at a time while this batch's rows and change records stream to the
-        database (COPY), so the database's work overlaps the reading instead of following it.
-        Rows are still applied in file order, and errors reported the same."""
+        database) a row at a time while this batch's change records stream to the database,
+        so the database's work overlaps the reading instead of following it."""
         source = iter(rows)
         pending = Lookahead(source, self).finish()
         while pending[0]:
@@ -343,7 +342,7 @@ class Importer:
               ahead: Lookahead | None = None) -> None:
         changes: list[Iterable[Change]] = []
         if creates:
-            insert(creates, ahead)
+            insert(creates)
             changes.append(created_changes(creates, now, ahead))
         if updates:
             Authorisation.objects.bulk_update(
@@ -429,7 +428,7 @@ def live_by_natural_key(keys: list[str]) -> Iterable[Authorisation]:
     return Authorisation.objects.alive().filter(natural_key__in=keys)
 
 
-def insert(rows: list[NewRow], ahead: Lookahead | None = None) -> None:
+def insert(rows: list[NewRow]) -> None:
     """New rows: one COPY on PostgreSQL; elsewhere multi-row INSERTs of as many rows as the
     backend's parameter limit allows (what bulk_create sends, without a model object a row)."""
     table = Authorisation._meta.db_table
@@ -449,13 +448,11 @@ def insert(rows: list[NewRow], ahead: Lookahead | None = None) -> None:
         return
     with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
-        step = ahead.step if ahead is not None else (lambda: None)
         for a in rows:
             copy.write_row((a.id, a.namespace_id, a.type_id, a.source_id, a.subject_type,
                             a.subject_value, a.object_type, a.object_value, a.valid_from,
                             a.valid_to, a.revoked, a.revoked_at, a.revocation_details,
                             a.created, a.modified, a.deleted_at, a.natural_key))
-            step()  # a row of the next batch is read while the server inserts this one
 
 
 def _db_prep(name: str) -> Callable[[Any], Any] | None:
