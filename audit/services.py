@@ -206,8 +206,8 @@ def record_bulk(
                 object_type=change.object_type,
                 object_id=str(change.object_id),
                 object_repr=change.object_repr[:255],
-                before=to_json(change.before) if change.before is not None else None,
-                after=to_json(change.after) if change.after is not None else None,
+                before=to_json(masked(change.before)) if change.before is not None else None,
+                after=to_json(masked(change.after)) if change.after is not None else None,
                 correlation_id=cid,
                 **actor,
             )
@@ -229,10 +229,10 @@ COPY_COLUMNS = ("context_id", "actor_id", "actor_repr", "client_id", "action", "
 _ENCODE = DjangoJSONEncoder().encode  # one encoder for every state of a bulk write
 
 
-def _dumps(value: Any) -> str | None:
+def _dumps(value: dict | None) -> str | None:
     """A state as the JSON text the change log stores (what `to_json` then the field would
-    write), serialised once."""
-    return None if value is None else _ENCODE(value)
+    write), secrets masked, serialised once."""
+    return None if value is None else _ENCODE(masked(value))
 
 
 def _copy_records(changes: Iterable[Change], context: AuditContext, actor: dict,

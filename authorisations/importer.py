@@ -10,7 +10,9 @@ and otherwise creates one. Rows that change nothing write nothing.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,13 +25,14 @@ from django.utils import timezone
 
 from audit.models import ChangeRecord
 from audit.services import Change, record_bulk
-from authorisations.models import Authorisation, AuthorisationVersion, Namespace
+from authorisations.models import Authorisation, AuthorisationVersion, Namespace, SubjectType
 from authorisations.queries import AUTHORISATION_ATTRS, scim_q
 from authorisations.references import Resolver
-from authorisations.services import STATE_FIELDS, authorisation_build, version_of
+from authorisations.services import STATE_FIELDS, authorisation_values, version_of
 from authorisations.validation import clean_authorisation, instant
 
 Action = ChangeRecord.Action
+CREATE = Action.CREATE
 COLUMNS = ["id", "nsCode", "authType", "authSource", "subject.type", "subject.value",
            "object.type", "object.value", "validFrom", "validTo", "revoked", "revokedAt",
            "revocationDetails"]
@@ -72,18 +75,49 @@ def read_rows(stream: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
                 except ValueError as error:
                     yield number, ValueError(f"not valid JSON ({error.msg})")
         return
-    reader = csv.DictReader(stream)
-    header = reader.fieldnames or []
+    reader = csv.reader(stream)
+    header = next(reader, [])
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         yield 1, ValueError(f"unknown column(s) {', '.join(unknown)}; expected "
                             f"{', '.join(COLUMNS)}")
         return
-    for row in reader:
-        if None in row:
+    width = len(header)
+    build = csv_body_builder(header)
+    for values in reader:
+        if not values:
+            continue  # a blank line (as csv.DictReader skips it)
+        if len(values) > width:
             yield reader.line_num, ValueError("more values than columns")
             continue
-        yield reader.line_num, csv_to_body(row)
+        if len(values) < width:
+            values = [*values, *[None] * (width - len(values))]
+        yield reader.line_num, build(values)
+
+
+def csv_body_builder(header: list[str]) -> Callable[[list[str | None]], dict[str, Any]]:
+    """`csv_to_body` for rows of this header, with the column positions worked out once (it
+    runs per row of an import)."""
+    index = {name: i for i, name in enumerate(header)}
+    sides = [(side, index.get(f"{side}.type"), index.get(f"{side}.value"))
+             for side in ("subject", "object")
+             if f"{side}.type" in index or f"{side}.value" in index]
+    plain = [(name, i) for i, name in enumerate(header) if "." not in name]
+    blank_type = "authType" in index
+
+    def build(values: list[str | None]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for side, type_at, value_at in sides:
+            body[side] = {"type": "" if type_at is None else values[type_at],
+                          "value": "" if value_at is None else values[value_at]}
+        for name, i in plain:
+            value = values[i]
+            body[name] = value if value != "" else None
+        if blank_type and body["authType"] is None:
+            body["authType"] = ""
+        return body
+
+    return build
 
 
 def csv_to_body(row: dict[str, str]) -> dict[str, Any]:
@@ -184,59 +218,79 @@ class Importer:
         self.progress = progress or (lambda n: None)
         self.namespaces = {n.code: n for n in Namespace.objects.all()}
         self.resolver = Resolver()
+        self.known_refs: dict[tuple, dict[str, Any]] = {}
         self.report = ImportReport()
 
     def run(self, rows: Iterable[tuple[int, Any]]) -> ImportReport:
-        batch: list[tuple[int, Any]] = []
-        for item in rows:
-            batch.append(item)
-            if len(batch) >= self.batch_size:
-                self.batch(batch)
-                batch = []
-        if batch:
-            self.batch(batch)
+        """Apply the rows batch by batch. The next batch is read and validated (pure Python, no
+        database) a row at a time while this batch's change records stream to the database,
+        so the database's work overlaps the reading instead of following it."""
+        source = iter(rows)
+        pending = Lookahead(source, self).finish()
+        while pending[0]:
+            ahead = Lookahead(source, self)
+            self.batch(*pending, ahead=ahead)
+            pending = ahead.finish()
         return self.report
 
     @property
     def writing(self) -> bool:
         return self.partial or self.report.invalid == 0
 
-    def batch(self, batch: list[tuple[int, Any]]) -> None:
-        self.report.rows += len(batch)
-        parsed: list[Parsed] = []
-        for line, raw in batch:
-            try:
-                parsed.append(parse_row(line, raw, self.namespaces, self.default_ns))
-            except ValidationError as error:
-                self.report.error(line, message_of(error))
+    def parse(self, line: int, raw: Any, parsed: list[Parsed],
+              errors: list[tuple[int, str]]) -> None:
+        """Read and validate one row (no database access)."""
+        try:
+            parsed.append(parse_row(line, raw, self.namespaces, self.default_ns))
+        except ValidationError as error:
+            errors.append((line, message_of(error)))
+
+    def batch(self, count: int, parsed: list[Parsed], errors: list[tuple[int, str]],
+              ahead: Lookahead | None = None) -> None:
+        self.report.rows += count
+        for line, message in errors:
+            self.report.error(line, message)
         self.resolver.load((p.namespace, p.data) for p in parsed)
         now = timezone.now()
-        built: list[tuple[Parsed, Authorisation]] = []
+        built: list[tuple[Parsed, NewRow]] = []
+        ids = new_ids(len(parsed))
         for row in parsed:
             try:
-                refs = self.resolver.resolve(row.namespace, row.data)
-                candidate = authorisation_build(namespace=row.namespace, data=row.data,
-                                                refs=refs, now=now)
+                refs = self.refs(row)
+                candidate = NewRow(authorisation_values(namespace=row.namespace, data=row.data,
+                                                        refs=refs, now=now))
             except ValidationError as error:
                 self.report.error(row.line, message_of(error))
                 continue
-            if row.pk:
-                candidate.id = row.pk
+            candidate.id = row.pk or next(ids)
             if row.revoked:
                 candidate.revoked = True
                 candidate.revoked_at = row.revoked_at or now
                 candidate.revocation_details = row.details
             built.append((row, candidate))
         if self.writing:
-            self.apply(built, now)
-        self.progress(len(batch))
+            self.apply(built, now, ahead)
+        self.progress(count)
 
-    def apply(self, built: list[tuple[Parsed, Authorisation]], now: datetime) -> None:
+    def refs(self, row: Parsed) -> dict[str, Any]:
+        """`Resolver.resolve`, remembered per namespace, type and source for rows naming no
+        identity (most rows of a file share a few): a per-row answer cost a dict or two."""
+        data = row.data
+        if data["subject_type"] == SubjectType.USER or data["object_type"] == SubjectType.USER:
+            return self.resolver.resolve(row.namespace, data)
+        key = (row.namespace.pk, data.get("type_code"), "source_code" in data,
+               data.get("source_code"))
+        refs = self.known_refs.get(key)
+        if refs is None:
+            refs = self.known_refs[key] = self.resolver.resolve(row.namespace, data)
+        return refs
+
+    def apply(self, built: list[tuple[Parsed, NewRow]], now: datetime,
+              ahead: Lookahead | None = None) -> None:
         by_id = Authorisation.objects.in_bulk([c.id for r, c in built if r.pk])
         keys = [c.natural_key for r, c in built if not r.pk]
-        by_key = {a.natural_key: a for a in
-                  Authorisation.objects.alive().filter(natural_key__in=keys)} if keys else {}
-        creates: dict[Any, Authorisation] = {}
+        by_key = {a.natural_key: a for a in live_by_natural_key(keys)} if keys else {}
+        creates: dict[Any, NewRow] = {}
         updates: dict[Any, tuple[Authorisation, Authorisation]] = {}  # pk -> (before, after)
         for row, candidate in built:
             existing = by_id.get(candidate.id) if row.pk else by_key.get(candidate.natural_key)
@@ -265,10 +319,10 @@ class Importer:
             updates[existing.pk] = (before, existing)
         if not self.writing:
             return
-        self.write(list(creates.values()), list(updates.values()), now)
+        self.write(list(creates.values()), list(updates.values()), now, ahead)
 
     def merge_problem(self, row: Parsed, existing: Authorisation,
-                      candidate: Authorisation) -> str | None:
+                      candidate: NewRow) -> str | None:
         if existing.deleted_at is not None:
             return f"id: authorisation {existing.pk} was deleted."
         if existing.namespace_id != candidate.namespace_id:
@@ -278,29 +332,31 @@ class Importer:
         return None
 
     @staticmethod
-    def differs(existing: Authorisation, candidate: Authorisation) -> bool:
+    def differs(existing: Authorisation, candidate: NewRow) -> bool:
         """Revocation stamps are not compared: revocation is final and happens once."""
         return candidate.revoked != existing.revoked or any(
             getattr(existing, name) != getattr(candidate, name) for name in COMPARED[:8])
 
-    def write(self, creates: list[Authorisation],
-              updates: list[tuple[Authorisation, Authorisation]], now: datetime) -> None:
-        changes: list[Change] = []
+    def write(self, creates: list[NewRow],
+              updates: list[tuple[Authorisation, Authorisation]], now: datetime,
+              ahead: Lookahead | None = None) -> None:
+        changes: list[Iterable[Change]] = []
         if creates:
             insert(creates)
-            changes += [Change(action=Action.CREATE, object_type=OBJECT_TYPE,
-                               object_id=str(a.pk), after=state(a)) for a in creates]
+            changes.append(created_changes(creates, now, ahead))
         if updates:
             Authorisation.objects.bulk_update(
                 [after for _, after in updates], [*COMPARED, "natural_key", "modified"],
                 batch_size=1000)
             AuthorisationVersion.objects.bulk_create(
                 [version_of(before, now) for before, _ in updates], batch_size=2000)
-            changes += [Change(action=Action.REVOKE if after.revoked and not before.revoked
-                               else Action.UPDATE, object_type=OBJECT_TYPE,
-                               object_id=str(after.pk), before=state(before), after=state(after))
-                        for before, after in updates]
-        record_bulk(changes, copy=True)
+            changes.append([Change(action=Action.REVOKE if after.revoked and not before.revoked
+                                   else Action.UPDATE, object_type=OBJECT_TYPE,
+                                   object_id=str(after.pk), before=state(before),
+                                   after=state(after))
+                            for before, after in updates])
+        # A generator: each record is built while COPY streams the ones before it.
+        record_bulk(itertools.chain.from_iterable(changes), copy=True)
         self.report.created += len(creates)
         self.report.updated += len(updates)
 
@@ -311,12 +367,85 @@ INSERT_COLUMNS = ["id", "namespace_id", "type_id", "source_id", "subject_type", 
                   "natural_key"]
 
 
-def insert(rows: list[Authorisation]) -> None:
-    """New rows in one statement: COPY on PostgreSQL, bulk INSERTs elsewhere."""
-    if connection.vendor != "postgresql":
-        Authorisation.objects.bulk_create(rows, batch_size=2000)
-        return
+class Lookahead:
+    """The next batch, read and validated a row at a time (`step`) or all at once (`finish`)."""
+
+    def __init__(self, source: Iterator[tuple[int, Any]], importer: Importer) -> None:
+        self.source, self.importer = source, importer
+        self.count = 0
+        self.parsed: list[Parsed] = []
+        self.errors: list[tuple[int, str]] = []
+        self.done = False
+
+    def step(self) -> None:
+        if self.done or self.count >= self.importer.batch_size:
+            return
+        item = next(self.source, None)
+        if item is None:
+            self.done = True
+            return
+        self.count += 1
+        self.importer.parse(*item, self.parsed, self.errors)
+
+    def finish(self) -> tuple[int, list[Parsed], list[tuple[int, str]]]:
+        while not self.done and self.count < self.importer.batch_size:
+            self.step()
+        return self.count, self.parsed, self.errors
+
+
+class NewRow:
+    """A new authorisation's column values. The import builds one per new row; a model object
+    each cost more than the rest of the row's work (parsing, validation, digest) together."""
+
+    __slots__ = INSERT_COLUMNS
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.revoked, self.revoked_at, self.revocation_details = False, None, None
+        self.deleted_at = None
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> uuid.UUID:
+        return self.id
+
+
+def new_ids(n: int) -> Iterator[uuid.UUID]:
+    """`n` random (version 4) UUIDs, as `uuid.uuid4` makes them, from one read of the system's
+    random source (a read per row was a system call per row)."""
+    pool = os.urandom(16 * n)
+    for start in range(0, 16 * n, 16):
+        yield uuid.UUID(bytes=pool[start:start + 16], version=4)
+
+
+def live_by_natural_key(keys: list[str]) -> Iterable[Authorisation]:
+    """Live authorisations with these digests: on PostgreSQL one array parameter (an IN list of
+    10,000 parameters cost more to build than to run)."""
+    if connection.vendor == "postgresql":
+        table = Authorisation._meta.db_table
+        return Authorisation.objects.raw(
+            f"SELECT * FROM {table} WHERE deleted_at IS NULL AND natural_key = ANY(%s)", [keys])
+    return Authorisation.objects.alive().filter(natural_key__in=keys)
+
+
+def insert(rows: list[NewRow]) -> None:
+    """New rows: one COPY on PostgreSQL; elsewhere multi-row INSERTs of as many rows as the
+    backend's parameter limit allows (what bulk_create sends, without a model object a row)."""
     table = Authorisation._meta.db_table
+    if connection.vendor != "postgresql":
+        preps = [_db_prep(name) for name in INSERT_COLUMNS]
+        size = min(2000, connection.ops.bulk_batch_size(INSERT_COLUMNS, rows) or len(rows))
+        one = f"({', '.join(['%s'] * len(INSERT_COLUMNS))})"
+        head = f"INSERT INTO {table} ({', '.join(INSERT_COLUMNS)}) VALUES "
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), size):
+                chunk = rows[start:start + size]
+                params = [value if prep is None or value is None else prep(value)
+                          for a in chunk
+                          for prep, value in zip(preps, (getattr(a, n) for n in INSERT_COLUMNS),
+                                                 strict=True)]
+                cursor.execute(head + ", ".join([one] * len(chunk)), params)
+        return
     with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
         for a in rows:
@@ -326,7 +455,16 @@ def insert(rows: list[Authorisation]) -> None:
                             a.created, a.modified, a.deleted_at, a.natural_key))
 
 
-def state(a: Authorisation) -> dict[str, Any]:
+def _db_prep(name: str) -> Callable[[Any], Any] | None:
+    """How a column's value goes to the database (UUIDs and date-times need it off PostgreSQL)."""
+    field = Authorisation._meta.get_field(name)
+    target = field.target_field if field.is_relation else field
+    if target.get_internal_type() in ("UUIDField", "DateTimeField"):
+        return lambda value: target.get_db_prep_save(value, connection)
+    return None
+
+
+def state(a: Authorisation | NewRow) -> dict[str, Any]:
     """An authorisation's change-log state, built without a JSON round trip (it is hot)."""
     return {
         "id": str(a.pk), "namespace": a.namespace_id, "type": str(a.type_id),
@@ -343,6 +481,34 @@ def state(a: Authorisation) -> dict[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
+
+
+def created_changes(rows: list[NewRow], now: datetime,
+                    ahead: Lookahead | None = None) -> Iterator[Change]:
+    """The CREATE records of new rows: `state`, written out with what the rows share worked
+    out once (it runs per row of an import). With `ahead`, a row of the next batch is read
+    after each record, while COPY streams."""
+    step = ahead.step if ahead is not None else (lambda: None)
+    stamp = _iso(now)
+    text: dict[Any, str | None] = {None: None}
+    for a in rows:
+        type_text = text.get(a.type_id) or text.setdefault(a.type_id, str(a.type_id))
+        source_text = (text.get(a.source_id) if a.source_id in text
+                       else text.setdefault(a.source_id, str(a.source_id)))
+        pk = str(a.id)
+        valid_to, revoked_at = a.valid_to, a.revoked_at
+        yield Change(CREATE, OBJECT_TYPE, pk, None, {
+            "id": pk, "namespace": a.namespace_id, "type": type_text, "source": source_text,
+            "subject_type": a.subject_type, "subject_value": a.subject_value,
+            "object_type": a.object_type, "object_value": a.object_value,
+            "valid_from": a.valid_from.astimezone(UTC).isoformat(),
+            "valid_to": valid_to.astimezone(UTC).isoformat() if valid_to else None,
+            "revoked": a.revoked,
+            "revoked_at": revoked_at.astimezone(UTC).isoformat() if revoked_at else None,
+            "revocation_details": a.revocation_details,
+            "created": stamp, "modified": stamp, "deleted_at": None,
+        })
+        step()
 
 
 def import_authorisations(rows: Iterable[tuple[int, Any]], *, dry_run: bool = False,

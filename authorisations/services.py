@@ -29,6 +29,7 @@ from authorisations.models import (
     AuthorisationVersion,
     DefaultNamespace,
     Namespace,
+    natural_key,
 )
 from authorisations.references import Resolver
 from authorisations.validation import window_check
@@ -156,21 +157,36 @@ def default_valid_to(namespace: Namespace, valid_from: datetime) -> datetime | N
     return None
 
 
-def authorisation_build(*, namespace: Namespace, data: dict[str, Any], refs: dict[str, Any],
-                        now: datetime) -> Authorisation:
-    """An unsaved authorisation from cleaned data and resolved references (shared with import)."""
+def authorisation_values(*, namespace: Namespace, data: dict[str, Any], refs: dict[str, Any],
+                         now: datetime) -> dict[str, Any]:
+    """The column values of a new authorisation from cleaned data and resolved references
+    (without a model object: the import builds many); `natural_key` included."""
     valid_from = data.get("valid_from") or now
     valid_to = (data["valid_to"] if "valid_to" in data
                 else default_valid_to(namespace, valid_from))
     window_check(valid_from, valid_to)
-    authorisation = Authorisation(
-        namespace=namespace, type=refs["type"], source=refs.get("source"),
-        subject_type=data["subject_type"], subject_value=data["subject_value"],
-        object_type=data["object_type"], object_value=data["object_value"],
-        valid_from=valid_from, valid_to=valid_to, created=now, modified=now,
-    )
-    authorisation.natural_key = authorisation.compute_natural_key()
-    return authorisation
+    type_id = refs["type"].pk
+    source = refs.get("source")
+    subject_type, subject_value = data["subject_type"], data["subject_value"]
+    object_type, object_value = data["object_type"], data["object_value"]
+    return {
+        "namespace_id": namespace.pk, "type_id": type_id,
+        "source_id": source.pk if source is not None else None,
+        "subject_type": subject_type, "subject_value": subject_value,
+        "object_type": object_type, "object_value": object_value,
+        "valid_from": valid_from, "valid_to": valid_to, "created": now, "modified": now,
+        "natural_key": natural_key(namespace.pk, type_id, subject_type, subject_value,
+                                   object_type, object_value, valid_from, valid_to),
+    }
+
+
+def authorisation_build(*, namespace: Namespace, data: dict[str, Any], refs: dict[str, Any],
+                        now: datetime) -> Authorisation:
+    """An unsaved authorisation from cleaned data and resolved references."""
+    values = authorisation_values(namespace=namespace, data=data, refs=refs, now=now)
+    del values["namespace_id"], values["type_id"], values["source_id"]
+    return Authorisation(namespace=namespace, type=refs["type"], source=refs.get("source"),
+                         **values)
 
 
 def authorisation_create(*, namespace: Namespace, data: dict[str, Any]) -> Authorisation:

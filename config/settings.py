@@ -100,7 +100,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "config.backends.WrittenOutModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No anonymous guardian user: anonymous callers never hold object permissions.

@@ -140,3 +140,12 @@ def test_record_bulk_copy_stores_what_the_orm_path_stores():
 def test_audit_context_ids_strictly_increase():
     ids = [audit_context_create(created_by="x").id for _ in range(5)]
     assert ids == sorted(ids) and len(set(ids)) == 5
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_bulk_records_mask_secret_keys_too(copy):
+    context = audit_context_create(created_by="import")
+    record_bulk([Change("import", "x.y", "1", before={"hetu": "131052-308T"},
+                        after={"pwd": "s3cret", "name": "n"})], context=context, copy=copy)
+    change = ChangeRecord.objects.get(context=context, action="import")
+    assert change.before == {"hetu": "***"} and change.after == {"pwd": "***", "name": "n"}
