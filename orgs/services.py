@@ -260,15 +260,8 @@ def _remove(*, orgs=None, roles=None, users=None) -> None:
     links = RoleLink.objects.filter(
         (Q(role_id__in=role_ids) | Q(member_of_id__in=role_ids)) if roles is not None else none
     )
-    tombstones(
-        assignments, object_type="orgs.assignment", object_id=F("pk"),
-        object_repr=Concat(F("role__organization__path"), Value("/"), F("role__name"),
-                           Value(" ← "), F("user__organization__path"), Value("/"),
-                           F("user__name")),
-        state=state_of(Assignment),
-    )
     links._raw_delete(links.db)
-    assignments._raw_delete(assignments.db)
+    _remove_assignments(assignments)
     if users is not None:
         tombstones(
             users, object_type="orgs.orguser", object_id=uuid_text("identity_id"),
@@ -543,12 +536,12 @@ def user_update(
 
 
 def _remove_assignments(assignments) -> None:
+    """Tombstones, then the rows (one statement each, whatever the number)."""
     tombstones(
-        assignments, object_type="orgs.assignment", object_id=F("pk"),
+        assignments,
         object_repr=Concat(F("role__organization__path"), Value("/"), F("role__name"),
                            Value(" ← "), F("user__organization__path"), Value("/"),
                            F("user__name")),
-        state=state_of(Assignment),
     )
     assignments._raw_delete(assignments.db)
 

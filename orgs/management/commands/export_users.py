@@ -1,31 +1,17 @@
 """Export users as CSV or NDJSON, in the columns import_users reads (streaming)."""
 
-import sys
-
-from django.core.management.base import BaseCommand
-
 from orgs import conf
-from orgs.importers import USER_COLUMNS as COLUMNS
-from orgs.importers import user_rows as rows
-from orgs.importers import write_rows
+from orgs.importers import USER_COLUMNS, user_rows
+from orgs.management.commands._bulk import ExportCommand
 
 
-class Command(BaseCommand):
+class Command(ExportCommand):
     help = "Export users (the whole tree or one subtree) as CSV or NDJSON."
+    noun = "users"
+    columns = USER_COLUMNS
 
-    def add_arguments(self, parser):
-        parser.add_argument("--format", choices=["csv", "ndjson"], default="csv")
-        parser.add_argument("--root", metavar="PATH", help="Only this organization's subtree.")
-        parser.add_argument("-o", "--output", metavar="FILE", help="Default: stdout.")
+    def rows(self, root):
+        return user_rows(root)
 
-    def handle(self, *args, **options):
-        columns = [c for c in COLUMNS if c != "pwd"] + list(
-            conf.user_attributes())
-        out = open(options["output"], "w", newline="", encoding="utf-8") if options[  # noqa: SIM115
-            "output"] else sys.stdout
-        try:
-            count = write_rows(out, rows(options["root"]), columns, options["format"])
-        finally:
-            if out is not sys.stdout:
-                out.close()
-        self.stderr.write(f"{count} users exported")
+    def attributes(self):
+        return conf.user_attributes()
