@@ -98,12 +98,17 @@ class ChangeRecord(AppendOnlyModel):
     object_repr = models.CharField(max_length=255, blank=True, default="")
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
-    correlation_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    correlation_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="change_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="change_object_idx"),
+            # an Index rather than db_index=True: no second (LIKE) index on PostgreSQL, a
+            # correlation id is looked up by equality only
+            models.Index(fields=["correlation_id"], name="change_correlation_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"

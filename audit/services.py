@@ -37,6 +37,9 @@ class Change:
     before: dict | None = None
     after: dict | None = None
     object_repr: str = ""
+    # `after` already masked and serialised by `encoded` (a bulk import prepares the states
+    # of its new rows in its reading process); used instead of `after` when given
+    after_encoded: str | None = None
 
 
 def object_type_of(instance_or_model: models.Model | type[models.Model]) -> str:
@@ -207,7 +210,7 @@ def record_bulk(
                 object_id=str(change.object_id),
                 object_repr=change.object_repr[:255],
                 before=to_json(masked(change.before)) if change.before is not None else None,
-                after=to_json(masked(change.after)) if change.after is not None else None,
+                after=_after_value(change),
                 correlation_id=cid,
                 **actor,
             )
@@ -229,10 +232,20 @@ COPY_COLUMNS = ("context_id", "actor_id", "actor_repr", "client_id", "action", "
 _ENCODE = DjangoJSONEncoder().encode  # one encoder for every state of a bulk write
 
 
-def _dumps(value: dict | None) -> str | None:
+def encoded(value: dict | None) -> str | None:
     """A state as the JSON text the change log stores (what `to_json` then the field would
     write), secrets masked, serialised once."""
     return None if value is None else _ENCODE(masked(value))
+
+
+def _after_text(change: Change) -> str | None:
+    return change.after_encoded if change.after_encoded is not None else encoded(change.after)
+
+
+def _after_value(change: Change):
+    if change.after_encoded is not None:
+        return json.loads(change.after_encoded)
+    return to_json(masked(change.after)) if change.after is not None else None
 
 
 def _copy_records(changes: Iterable[Change], context: AuditContext, actor: dict,
@@ -247,8 +260,8 @@ def _copy_records(changes: Iterable[Change], context: AuditContext, actor: dict,
         for change in changes:
             copy.write_row((context.pk, actor_id, actor["actor_repr"], actor["client_id"],
                             change.action, change.object_type, str(change.object_id),
-                            change.object_repr[:255], _dumps(change.before),
-                            _dumps(change.after), cid, now))
+                            change.object_repr[:255], encoded(change.before),
+                            _after_text(change), cid, now))
             count += 1
     return count
 
@@ -271,8 +284,8 @@ def _executemany_records(changes: Iterable[Change], context: AuditContext, actor
     with connection.cursor() as cursor:
         for change in changes:
             batch.append((*head, change.action, change.object_type, str(change.object_id),
-                          change.object_repr[:255], _dumps(change.before),
-                          _dumps(change.after), cid, now))
+                          change.object_repr[:255], encoded(change.before),
+                          _after_text(change), cid, now))
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)
                 count += len(batch)

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -59,6 +60,15 @@ def _sqlite_rows(rows: list[tuple]) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
+def db_now() -> str:
+    """The current time as text the database stores for a datetime column (adapted once for
+    a batch of raw rows, not row by row)."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        return now.isoformat()
+    return connection.ops.adapt_datetimefield_value(now)
+
+
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -77,14 +87,15 @@ def _sqlite(value):
 
 
 def one_of(field: str, values) -> Q:
-    """`field IN values` for a batch lookup of text values. The values travel as ONE
-    parameter: an array on PostgreSQL (`IN (SELECT unnest(%s::text[]))`), a JSON array on
-    SQLite (`IN (SELECT value FROM json_each(%s))`); Django compiles (and psycopg splits) a
-    2,000-placeholder IN list at a cost per value that dominates the lookup."""
-    values = [str(v) for v in values]
+    """`field IN values` for a batch lookup of text values. The values travel as ONE JSON
+    parameter (`IN (SELECT json_array_elements_text(%s::json))` on PostgreSQL, `json_each`
+    on SQLite): Django compiles (and psycopg splits) a 2,000-placeholder IN list, and psycopg
+    dumps a text[] element by element, at a cost per value that dominates the lookup; the
+    json module encodes the list in C."""
+    text = json.dumps([str(v) for v in values])
     if connection.vendor == "postgresql":
-        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::text[])", (values,))})
+        return Q(**{f"{field}__in": RawSQL("SELECT json_array_elements_text(%s::json)",
+                                           (text,))})
     if connection.vendor == "sqlite":
-        return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)",
-                                           (json.dumps(values),))})
-    return Q(**{f"{field}__in": values})
+        return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", (text,))})
+    return Q(**{f"{field}__in": [str(v) for v in values]})

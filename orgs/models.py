@@ -105,9 +105,11 @@ class OrgUser(models.Model):
         primary_key=True,
         related_name="org_profile",
     )
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="users")
+    # no index of its own: orguser_unique_in_org's (organization, name) serves it
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="users",
+                                     db_index=False)
     name = models.CharField(max_length=MAX_SEGMENT)
-    uid = models.CharField(max_length=150, unique=True, null=True, blank=True)
+    uid = models.CharField(max_length=150, null=True, blank=True)  # unique: orguser_uid_unique
     mobile = models.CharField(max_length=32, blank=True, default="")
     locale = models.CharField(max_length=16, blank=True, default="")
     hetu = models.CharField(max_length=11, blank=True, default="")
@@ -122,6 +124,9 @@ class OrgUser(models.Model):
         ordering = ["organization__path", "name"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="orguser_unique_in_org"),
+            # a constraint rather than unique=True: no second (LIKE) index on PostgreSQL,
+            # uid is looked up by equality only
+            models.UniqueConstraint(fields=["uid"], name="orguser_uid_unique"),
         ]
         indexes = [models.Index(fields=["status"], name="orguser_status_idx")]
 

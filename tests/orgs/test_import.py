@@ -187,30 +187,43 @@ def test_import_change_records_hold_masked_states_under_one_context(tmp_path):
     {"pwd_hash": "!unusable", "status": "disabled"},
 ])
 def test_a_new_user_row_gives_what_a_filled_instance_gives(fields):
-    """The raw path for new users (tuples and states straight from the row) matches the
-    model-instance path it replaced (`_fill` then `_user_dict`)."""
-    from orgs.importers import _fill, _user_dict, new_user_state, new_user_values
+    """The raw path for new users (tuples and a state prepared from the row) matches the
+    model-instance path of updates (`_fill`, then `_user_dict`)."""
+    from orgs.fastinsert import db_now
     from orgs.services import UserFields
+    from orgs.user_import import (
+        IDENTITY_COLUMNS,
+        PROFILE_COLUMNS,
+        _fill,
+        _user_dict,
+        new_user_tuples,
+        user_row,
+    )
 
     data = UserFields(**fields)
-    values = new_user_values(data)
+    row = user_row(1, "acme", None, data)
+    identity_values, profile_values = new_user_tuples(row, row.new_id, 7, "n", db_now())
+    new = dict(zip(IDENTITY_COLUMNS, identity_values, strict=True)) | dict(
+        zip(PROFILE_COLUMNS, profile_values, strict=True))
     user = OrgUser(identity=Identity(username="x"), name="n")
-    _fill(user, data)
+    _fill(user, row)
     identity = user.identity
-    assert new_user_state(values) == _user_dict(user)
-    assert (values["uid"], values["email"], values["first_name"], values["last_name"]) == (
+    assert json.loads(row.new_state) == _user_dict(user)
+    assert (new["uid"], new["email"], new["first_name"], new["last_name"]) == (
         user.uid, identity.email, identity.first_name, identity.last_name)
-    assert (values["mobile"], values["locale"], values["hetu"], values["pwd_activated"],
-            values["status"], values["attributes"]) == (
-        user.mobile, user.locale, user.hetu, user.pwd_activated, user.status, user.attributes)
-    assert (values["status"] == "enabled") == identity.is_active
+    assert (new["mobile"], new["locale"], new["hetu"], new["pwd_activated"], new["status"],
+            json.loads(new["attributes"]), new["is_active"]) == (
+        user.mobile, user.locale, user.hetu, user.pwd_activated, user.status, user.attributes,
+        identity.is_active)
+    assert new["username"] == (data.uid or row.new_id) and new["organization_id"] == 7
     if data.pwd:
         assert identity.check_password(data.pwd) and Identity(
-            password=values["password"]).check_password(data.pwd)
+            password=new["password"]).check_password(data.pwd)
+        assert new["password"] == identity.password  # hashed once, in the reading process
     elif data.pwd_hash:
-        assert values["password"] == identity.password == data.pwd_hash
+        assert new["password"] == identity.password == data.pwd_hash
     else:
-        assert values["password"].startswith("!") and identity.password.startswith("!")
+        assert new["password"].startswith("!") and identity.password.startswith("!")
 
 
 @pytest.mark.parametrize("size", [3, 60])
@@ -259,14 +272,14 @@ def test_raw_rows_store_uuids_and_datetimes_as_the_orm_does():
     assert users[0].attributes == {"a": ["1"]} and users[0].uid is None
 
 
-def test_unusable_passwords_drawn_per_batch_look_like_make_password_none():
+def test_unusable_passwords_look_like_make_password_none():
     import re
 
     from django.contrib.auth.hashers import is_password_usable, make_password
 
-    from orgs.importers import _unusable_passwords
+    from orgs.user_import import _unusable_password
 
-    drawn = list(_unusable_passwords(500))
+    drawn = [_unusable_password() for _ in range(500)]
     reference = make_password(None)
     assert len(drawn) == len(set(drawn)) == 500
     assert all(re.fullmatch(r"![A-Za-z0-9_-]{40}", p) for p in drawn)
@@ -283,3 +296,65 @@ def test_one_of_finds_exactly_the_given_values(tmp_path, values):
     found = set(Organization.objects.filter(one_of("path", values)).values_list("path",
                                                                                  flat=True))
     assert found == set(values) & set(Organization.objects.values_list("path", flat=True))
+
+
+def _import(path: str, importer, *, parallel: bool):
+    from orgs.bulk import run_import
+
+    return run_import(importer, path, fmt=None, dry_run=False, command="import_users",
+                      parallel=parallel)
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, monkeypatch,
+                                                                     parallel):
+    """Batches of 2 rows: the worker (forked) and the in-process fallback read, validate and
+    hand over every batch in order, errors included."""
+    from orgs.bulk import validated_batches
+    from orgs.user_import import UserImporter
+
+    monkeypatch.setattr("orgs.rows.BATCH", 2)
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    path = write(tmp_path, "u.csv", USERS + "acme,dave,bad-email,,,,,,\nacme,erin,,,,,,,\n")
+    with open(path) as stream:
+        got = list(validated_batches(UserImporter(), stream, "csv", parallel=parallel))
+    assert [count for _, _, count in got] == [2, 2, 1]
+    assert [[r.uid for r in valid] for valid, _, _ in got] == [
+        ["alice", "bob"], ["carol"], ["erin"]]
+    assert [bad for _, bad, _ in got] == [[], ["line 5: email is not a valid email address."],
+                                          []]
+    alice = got[0][0][0]  # her pwd hashed in the reading process
+    assert Identity(password=alice.password).check_password("Secret-1")
+    report = _import(write(tmp_path, "u2.csv", USERS), UserImporter(), parallel=parallel)
+    assert report.created == 3
+    assert sorted(OrgUser.objects.values_list("uid", flat=True)) == ["alice", "bob", "carol"]
+
+
+def test_the_same_user_in_two_batches_is_refused_like_in_one(tmp_path, monkeypatch):
+    monkeypatch.setattr("orgs.rows.BATCH", 2)
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    before = state()
+    with pytest.raises(CommandError) as raised:  # alice: line 2, batch 1; line 5, batch 2
+        run("import_users", write(tmp_path, "u.csv", USERS + "acme,alice,,,,,,,\n"))
+    assert "line 5: the same user appears twice" in str(raised.value)
+    with pytest.raises(CommandError) as raised:
+        run("import_orgs", write(tmp_path, "o2.csv", ORGS + "acme,Again,,,\n"))
+    assert "line 7: 'acme' appears twice" in str(raised.value)
+    assert state() == before
+
+
+def test_a_crash_in_the_reading_worker_fails_the_import_and_writes_nothing(tmp_path):
+    from orgs.bulk import WorkerFailed
+    from orgs.user_import import UserImporter
+
+    class Crashing(UserImporter):
+        def validate(self, line, row):
+            if line == 3:
+                raise ZeroDivisionError("boom")
+            return super().validate(line, row)
+
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    before = state()
+    with pytest.raises(WorkerFailed, match="ZeroDivisionError: boom"):
+        _import(write(tmp_path, "u.csv", USERS), Crashing(), parallel=True)
+    assert state() == before

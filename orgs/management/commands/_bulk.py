@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from django.core.management.base import BaseCommand, CommandError
 
 from orgs.bulk import ImportFailed, run_import
-from orgs.importers import write_rows
+from orgs.rows import write_rows
 
 
 class ImportCommand(BaseCommand):

@@ -1,8 +1,8 @@
 """Export orgs as CSV or NDJSON, in the columns import_orgs reads (streaming)."""
 
 from orgs import conf
-from orgs.importers import ORG_COLUMNS, org_rows
 from orgs.management.commands._bulk import ExportCommand
+from orgs.org_import import ORG_COLUMNS, org_rows
 
 
 class Command(ExportCommand):

@@ -1,8 +1,8 @@
 """Export users as CSV or NDJSON, in the columns import_users reads (streaming)."""
 
 from orgs import conf
-from orgs.importers import USER_COLUMNS, user_rows
 from orgs.management.commands._bulk import ExportCommand
+from orgs.user_import import USER_COLUMNS, user_rows
 
 
 class Command(ExportCommand):

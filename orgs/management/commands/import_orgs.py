@@ -1,7 +1,7 @@
-"""Import orgs from CSV or NDJSON (upsert; see orgs.importers for the columns)."""
+"""Import orgs from CSV or NDJSON (upsert; see orgs.org_import for the columns)."""
 
-from orgs.importers import OrgImporter
 from orgs.management.commands._bulk import ImportCommand
+from orgs.org_import import OrgImporter
 
 
 class Command(ImportCommand):

@@ -1,7 +1,7 @@
-"""Import users from CSV or NDJSON (upsert; see orgs.importers for the columns)."""
+"""Import users from CSV or NDJSON (upsert; see orgs.user_import for the columns)."""
 
-from orgs.importers import UserImporter
 from orgs.management.commands._bulk import ImportCommand
+from orgs.user_import import UserImporter
 
 
 class Command(ImportCommand):
