@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from audit import context as scope
 from audit.services import audited
-from orgs.rows import RowError, batches, detect_format, open_input, read_rows
+from orgs.rows import RowError, batches, detect_format, has_descriptor, open_input, read_rows
 
 MAX_REPORTED = 100
 AHEAD = 4  # batches the worker may validate ahead of the writes (bounds its memory)
@@ -47,7 +47,9 @@ def run_import(importer, path: str, *, fmt: str | None, dry_run: bool, command: 
     errors: list[str] = []
     applying = True
     stream = open_input(path)
-    checked = validated_batches(importer, stream, detect_format(path, fmt), parallel=parallel)
+    owned = path != "-" or has_descriptor(stream)  # not a wrapper of sys.stdin's own buffer
+    checked = validated_batches(importer, stream, detect_format(path, fmt),
+                                parallel=parallel and has_descriptor(stream))
     show = (progress_stream or sys.stderr)
     bar = tqdm(unit=" rows", file=show, disable=not show.isatty(), desc=command)
     try:
@@ -69,7 +71,7 @@ def run_import(importer, path: str, *, fmt: str | None, dry_run: bool, command: 
     finally:
         checked.close()
         bar.close()
-        if path != "-":
+        if owned:
             stream.close()
     importer.report.errors = errors
     return importer.report
@@ -79,7 +81,8 @@ def validated_batches(importer, stream, fmt: str, *, parallel: bool = True
                       ) -> Iterator[tuple[list, list[str], int]]:
     """(valid rows, error messages, rows read) per batch of the file, in order; a malformed
     file raises RowError after the batches before it. In a forked worker if `parallel` and
-    the platform forks, else in this process."""
+    the platform forks (the worker reads its copy of `stream`, which needs a descriptor of
+    its own), else in this process."""
     if not parallel or "fork" not in multiprocessing.get_all_start_methods():
         return _validate(importer, stream, fmt)
     return _from_worker(importer, stream, fmt)

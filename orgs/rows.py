@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,9 +30,24 @@ class Report:
 
 
 def open_input(path: str) -> io.TextIOBase:
-    if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig", newline="")
+    """The file, or for `-` standard input through a duplicate of its descriptor (a process
+    forked by multiprocessing closes sys.stdin; the duplicate stays open, and closing it
+    leaves stdin alone). A stdin without a descriptor is wrapped as it is."""
+    if path != "-":
+        return open(path, encoding="utf-8-sig", newline="")
+    try:
+        descriptor = os.dup(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    return open(descriptor, encoding="utf-8-sig", newline="")
+
+
+def has_descriptor(stream) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
 
 
 def detect_format(path: str, given: str | None) -> str:

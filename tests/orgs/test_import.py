@@ -358,3 +358,17 @@ def test_a_crash_in_the_reading_worker_fails_the_import_and_writes_nothing(tmp_p
     with pytest.raises(WorkerFailed, match="ZeroDivisionError: boom"):
         _import(write(tmp_path, "u.csv", USERS), Crashing(), parallel=True)
     assert state() == before
+
+
+def test_import_from_standard_input_through_the_worker(tmp_path, monkeypatch):
+    """`-` reads stdin through a duplicate of its descriptor: the forked worker reads it
+    although multiprocessing closes sys.stdin in the child, and stdin stays open after."""
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    stdin = open(write(tmp_path, "u.csv", USERS))  # noqa: SIM115 (closed below)
+    monkeypatch.setattr("sys.stdin", stdin)
+    try:
+        assert "3 created" in run("import_users", "-")
+        assert not stdin.closed
+    finally:
+        stdin.close()
+    assert OrgUser.objects.count() == 3
