@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from django.core.management.base import BaseCommand, CommandError
 
-from orgs.bulk import ImportFailed, run_import
+from orgs.bulk import ImportFailed, WorkerFailed, run_import
 from orgs.rows import write_rows
 
 
@@ -31,6 +31,9 @@ class ImportCommand(BaseCommand):
         except ImportFailed as failed:
             count = len(failed.errors)
             raise CommandError(f"nothing imported; {count} bad row(s):\n{failed}") from None
+        except WorkerFailed as failed:
+            raise CommandError(f"nothing imported; the reading process failed:\n{failed}"
+                               ) from None
         except OSError as error:
             raise CommandError(str(error)) from error
         for line in report.errors:
