@@ -372,3 +372,17 @@ def test_import_from_standard_input_through_the_worker(tmp_path, monkeypatch):
     finally:
         stdin.close()
     assert OrgUser.objects.count() == 3
+
+
+def test_the_command_reports_a_failed_reading_process(tmp_path, monkeypatch):
+    from orgs.user_import import UserImporter
+
+    def crash(self, line, row):
+        raise ZeroDivisionError("boom")
+
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    monkeypatch.setattr(UserImporter, "validate", crash)  # the forked worker inherits it
+    before = state()
+    with pytest.raises(CommandError, match="the reading process failed"):
+        run("import_users", write(tmp_path, "u.csv", USERS))
+    assert state() == before
