@@ -47,9 +47,10 @@ def run_import(importer, path: str, *, fmt: str | None, dry_run: bool, command: 
     errors: list[str] = []
     applying = True
     stream = open_input(path)
-    owned = path != "-" or has_descriptor(stream)  # not a wrapper of sys.stdin's own buffer
+    descriptor = has_descriptor(stream)
+    owned = path != "-" or descriptor  # not a wrapper of sys.stdin's own buffer
     checked = validated_batches(importer, stream, detect_format(path, fmt),
-                                parallel=parallel and has_descriptor(stream))
+                                parallel=parallel and descriptor)
     show = (progress_stream or sys.stderr)
     bar = tqdm(unit=" rows", file=show, disable=not show.isatty(), desc=command)
     try:

@@ -92,10 +92,11 @@ def one_of(field: str, values) -> Q:
     on SQLite): Django compiles (and psycopg splits) a 2,000-placeholder IN list, and psycopg
     dumps a text[] element by element, at a cost per value that dominates the lookup; the
     json module encodes the list in C."""
-    text = json.dumps([str(v) for v in values])
+    values = [str(v) for v in values]
+    text = json.dumps(values)
     if connection.vendor == "postgresql":
         return Q(**{f"{field}__in": RawSQL("SELECT json_array_elements_text(%s::json)",
                                            (text,))})
     if connection.vendor == "sqlite":
         return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", (text,))})
-    return Q(**{f"{field}__in": [str(v) for v in values]})
+    return Q(**{f"{field}__in": values})
