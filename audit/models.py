@@ -86,6 +86,7 @@ class ChangeRecord(AppendOnlyModel):
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # indexed where set (Meta.indexes): a command's records have none
         null=True,
         blank=True,
         related_name="+",
@@ -104,7 +105,12 @@ class ChangeRecord(AppendOnlyModel):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["object_type", "object_id"], name="change_object_idx"),
+            # the history of an object, and the admin's search by object id: object ids are
+            # UUIDs or numbers, so the id alone is selective, and its shorter key is cheaper
+            # to insert at random (a bulk import's records) than (object_type, object_id)
+            models.Index(fields=["object_id"], name="change_object_id_idx"),
+            models.Index(fields=["actor"], condition=models.Q(actor__isnull=False),
+                         name="change_actor_idx"),
             # an Index rather than db_index=True: no second (LIKE) index on PostgreSQL, a
             # correlation id is looked up by equality only
             models.Index(fields=["correlation_id"], name="change_correlation_idx"),

@@ -16,6 +16,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit import context as scope
+from audit.copytext import copy_fields
 from audit.models import AuditContext, ChangeRecord
 
 # Field names whose values never enter the change log in clear.
@@ -188,16 +189,20 @@ def record_bulk(
     context: AuditContext | None = None,
     batch_size: int = 2000,
     copy: bool = False,
+    prepared: Sequence[str] = (),
 ) -> int:
     """Append many change records with a fixed number of INSERTs per `batch_size` rows;
     with `copy` (bulk imports), raw rows with each JSON state serialised once: on PostgreSQL
-    one COPY whatever the number, elsewhere one executemany per `batch_size` rows."""
+    one COPY whatever the number, elsewhere one executemany per `batch_size` rows.
+    `prepared`: more changes, already encoded by `change_copy_fields` (PostgreSQL, `copy`)."""
     context = current_or_implicit_context(context)
     actor = actor_fields()
     cid = scope.correlation_id()
+    if prepared and not (copy and connection.vendor == "postgresql"):
+        raise ValueError("prepared change records are COPY rows, for PostgreSQL")
     if copy:
         if connection.vendor == "postgresql":
-            return _copy_records(changes, context, actor, cid)
+            return _copy_records(changes, prepared, context, actor, cid)
         return _executemany_records(changes, context, actor, cid, batch_size)
     count = 0
     batch: list[ChangeRecord] = []
@@ -225,8 +230,11 @@ def record_bulk(
     return count
 
 
-COPY_COLUMNS = ("context_id", "actor_id", "actor_repr", "client_id", "action", "object_type",
-                "object_id", "object_repr", "before", "after", "correlation_id", "created_at")
+# a raw change record: the change's own columns, then those every record of a write shares
+OWN_COLUMNS = ("action", "object_type", "object_id", "object_repr", "before", "after")
+SHARED_COLUMNS = ("context_id", "actor_id", "actor_repr", "client_id", "correlation_id",
+                  "created_at")
+COPY_COLUMNS = OWN_COLUMNS + SHARED_COLUMNS
 
 
 _ENCODE = DjangoJSONEncoder().encode  # one encoder for every state of a bulk write
@@ -248,22 +256,33 @@ def _after_value(change: Change):
     return to_json(masked(change.after)) if change.after is not None else None
 
 
-def _copy_records(changes: Iterable[Change], context: AuditContext, actor: dict,
-                  cid: str) -> int:
-    """record_bulk on PostgreSQL: COPY, with each JSON state serialised once (bulk imports)."""
-    table = ChangeRecord._meta.db_table
+def _own_values(change: Change) -> tuple:
+    return (change.action, change.object_type, str(change.object_id),
+            change.object_repr[:255], encoded(change.before), _after_text(change))
+
+
+def change_copy_fields(action: str, object_type: str, object_id: str, object_repr: str, *,
+                       after_encoded: str | None, before_encoded: str | None = None) -> str:
+    """A change's own columns (OWN_COLUMNS) as COPY text, for `record_bulk(prepared=...)`:
+    a bulk import encodes the records of its new rows in its reading process."""
+    return copy_fields((action, object_type, object_id, object_repr[:255], before_encoded,
+                        after_encoded))
+
+
+def _copy_records(changes: Iterable[Change], prepared: Sequence[str], context: AuditContext,
+                  actor: dict, cid: str) -> int:
+    """record_bulk on PostgreSQL: one COPY of rows built as text; the shared columns are
+    encoded once and end every row."""
     actor_id = actor["actor"].pk if actor["actor"] else None
-    now = timezone.now()
-    count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
-        for change in changes:
-            copy.write_row((context.pk, actor_id, actor["actor_repr"], actor["client_id"],
-                            change.action, change.object_type, str(change.object_id),
-                            change.object_repr[:255], encoded(change.before),
-                            _after_text(change), cid, now))
-            count += 1
-    return count
+    shared = "\t" + copy_fields((context.pk, actor_id, actor["actor_repr"], actor["client_id"],
+                                 cid, timezone.now().isoformat())) + "\n"
+    rows = [*prepared, *(copy_fields(_own_values(change)) for change in changes)]
+    if rows:
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {ChangeRecord._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            copy.write(shared.join(rows) + shared)
+    return len(rows)
 
 
 def _executemany_records(changes: Iterable[Change], context: AuditContext, actor: dict,
@@ -278,14 +297,12 @@ def _executemany_records(changes: Iterable[Change], context: AuditContext, actor
     if isinstance(actor_id, uuid.UUID) and not connection.features.has_native_uuid_field:
         actor_id = actor_id.hex  # as UUIDField stores it
     now = ops.adapt_datetimefield_value(timezone.now())
-    head = (context.pk, actor_id, actor["actor_repr"], actor["client_id"])
+    shared = (context.pk, actor_id, actor["actor_repr"], actor["client_id"], cid, now)
     count = 0
     batch: list[tuple] = []
     with connection.cursor() as cursor:
         for change in changes:
-            batch.append((*head, change.action, change.object_type, str(change.object_id),
-                          change.object_repr[:255], encoded(change.before),
-                          _after_text(change), cid, now))
+            batch.append((*_own_values(change), *shared))
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)
                 count += len(batch)

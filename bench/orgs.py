@@ -145,8 +145,8 @@ def settle() -> None:
 def raw_load(org_rows, identity_rows, profile_rows, *, commit: bool) -> float:
     """Seconds to load the rows raw (COPY on PostgreSQL, executemany on SQLite), nothing else.
     `commit`: the load commits, so its foreign keys are checked (they are DEFERRABLE
-    INITIALLY DEFERRED, checked at COMMIT, as the import's are), and the tables are then
-    emptied, untimed. Otherwise it is rolled back, and on PostgreSQL no key is ever checked."""
+    INITIALLY DEFERRED, checked at COMMIT, as the import's are). Otherwise it is rolled back,
+    and on PostgreSQL no key is ever checked. The tables are then emptied, untimed."""
     data = [org_rows, identity_rows, profile_rows]
     settle()
     started = time.perf_counter()
@@ -169,9 +169,11 @@ def raw_load(org_rows, identity_rows, profile_rows, *, commit: bool) -> float:
                 elapsed = time.perf_counter() - started
                 raise _Rollback
         elapsed = time.perf_counter() - started
-        call_command("flush", interactive=False, verbosity=0)
     except _Rollback:
         pass
+    # emptied either way: a rolled-back load leaves its rows dead in the tables and their
+    # indexes, which the next load (the import) would have to step over
+    call_command("flush", interactive=False, verbosity=0)
     return elapsed
 
 

@@ -17,23 +17,32 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from audit.copytext import copy_fields
+
 
 def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
     if not rows:
         return
+    if connection.vendor == "postgresql":
+        copy_text(table, columns, "".join([f"{copy_fields(row)}\n" for row in rows]))
+        return
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     name = connection.ops.quote_name(table)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {name} ({quoted}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({marks})",
                            _sqlite_rows(rows))
+
+
+def copy_text(table: str, columns: Sequence[str], data: str) -> None:
+    """COPY rows already in text format (`audit.copytext`), on PostgreSQL."""
+    if not data:
+        return
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+    ) as copy:
+        copy.write(data)
 
 
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})

@@ -57,10 +57,11 @@ class OrgImporter:
                 raise RowError(line, f"unknown organizationType {org_type[:64]!r}")
             attrs = attributes(row, self.allowed, ORG_KNOWN, line)
             attributes_apply({}, attrs, self.allowed, "organization")
+            virtual = flag(row, "virtual", line)
         except OrgError as error:
             raise RowError(line, error.message) from None
         return OrgRow(line, path, parts[-1], "/".join(parts[:-1]), len(parts) - 1, friendly,
-                      org_type, flag(row, "virtual", line), attrs)
+                      org_type, virtual, attrs)
 
     def apply(self, rows: list[OrgRow]) -> None:
         """Upsert one validated batch: 2 lookups, then per depth one bulk insert, and bulk

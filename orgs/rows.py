@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from orgs.errors import InvalidArgumentsError
+
 BATCH = 2000
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
@@ -112,16 +114,22 @@ def write_rows(out, rows: Iterable[dict], columns: list[str], fmt: str) -> int:
 
 
 def text(row: dict, name: str) -> str | None:
+    """A cell as text; one with a NUL character is refused (no database column can hold
+    one: PostgreSQL refuses it, SQLite would store it)."""
     value = row.get(name)
     if value is None:
         return None
     if value.__class__ is str:
-        return value.strip()
-    if isinstance(value, bool):
+        value = value.strip()
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value).strip()
+    elif isinstance(value, list):
+        value = ",".join(str(v) for v in value)
+    else:
+        value = str(value).strip()
+    if "\x00" in value:
+        raise InvalidArgumentsError(f"{name} contains a NUL character")
+    return value
 
 
 def flag(row: dict, name: str, line: int) -> bool | None:
@@ -145,6 +153,8 @@ def attributes(row: dict, allowed: list[str], known: frozenset[str], line: int) 
             raise RowError(line, f"unknown attribute {key[:64]!r}")
         values = value if isinstance(value, list) else str(value or "").split(",")
         values = [str(v).strip() for v in values if str(v).strip()]
+        if any("\x00" in v for v in values):
+            raise RowError(line, f"{key[:64]} contains a NUL character")
         if values:
             result[key] = values
     return result

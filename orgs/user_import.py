@@ -17,11 +17,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import connection
 
+from audit.copytext import copy_fields
 from audit.models import ChangeRecord
-from audit.services import MASK, Change, encoded, record_bulk
+from audit.services import MASK, Change, change_copy_fields, encoded, record_bulk
 from orgs import conf
 from orgs.errors import OrgError
-from orgs.fastinsert import db_now, insert_rows, json_value, one_of
+from orgs.fastinsert import copy_text, db_now, insert_rows, json_value, one_of
 from orgs.models import Organization, OrgUser
 from orgs.paths import org_path_clean, segment_clean
 from orgs.rows import BATCH, Report, RowError, attributes, flag, text
@@ -32,15 +33,20 @@ USER_COLUMNS = ["organization", "name", "uid", "email", "firstname", "surname", 
 USER_KNOWN = frozenset(USER_COLUMNS)
 IMPORT = ChangeRecord.Action.IMPORT.value
 ENABLED = OrgUser.Status.ENABLED.value
+# a new user's raw rows: first what its file row alone gives, then its timestamps and
+# organization, which the importing process adds
 IDENTITY_COLUMNS = ("id", "password", "is_superuser", "username", "first_name", "last_name",
-                    "email", "is_staff", "is_active", "date_joined", "kind")
-PROFILE_COLUMNS = ("identity_id", "organization_id", "name", "uid", "mobile", "locale", "hetu",
-                   "pwd_activated", "status", "attributes", "created_at", "modified_at")
+                    "email", "is_staff", "is_active", "kind", "date_joined")
+PROFILE_COLUMNS = ("identity_id", "name", "uid", "mobile", "locale", "hetu", "pwd_activated",
+                   "status", "attributes", "created_at", "modified_at", "organization_id")
+ORGUSER = "orgs.orguser"
 
 
 class UserRow(NamedTuple):
     """A validated row. Empty text columns clear; None: `password` (hashed), `pwd_activated`
-    and `status` not given. The `new_*` values are used only if the user turns out new."""
+    and `status` not given. The `new_*` values are used only if the user turns out new;
+    on PostgreSQL, `new_copy` holds them as COPY text (`new_user_values` of the identity
+    and of the profile, and its change record's own columns)."""
 
     line: int
     org: str
@@ -60,11 +66,13 @@ class UserRow(NamedTuple):
     new_id: str
     new_password: str
     new_state: str
+    new_copy: tuple[str, str, str] | None
 
 
-def user_row(line: int, org: str, name: str | None, data: UserFields) -> UserRow:
+def user_row(line: int, org: str, name: str | None, data: UserFields, *,
+             as_copy: bool = False) -> UserRow:
     """The row of already cleaned fields, its password hashed once, a new user's values
-    prepared."""
+    prepared (`as_copy`: also as COPY text, for PostgreSQL)."""
     if data.pwd_hash:
         password = data.pwd_hash
     elif data.pwd:
@@ -82,8 +90,17 @@ def user_row(line: int, org: str, name: str | None, data: UserFields) -> UserRow
         "pwd_activated": True if data.pwd_activated is None else data.pwd_activated,
         "status": data.status or ENABLED, "attributes": attrs,
     }
-    return UserRow(line, org, name, *fields, password, data.pwd_activated, data.status or None,
-                   attrs, json_value(attrs), str(uuid.uuid4()), new_password, encoded(state))
+    values = (line, org, name, *fields, password, data.pwd_activated, data.status or None,
+              attrs, json_value(attrs), str(uuid.uuid4()), new_password, encoded(state))
+    row = UserRow(*values, None)
+    if not as_copy:
+        return row
+    user_name = name or row.new_id
+    identity, profile = new_user_values(row, row.new_id, user_name)
+    return UserRow(*values, (
+        copy_fields(identity), copy_fields(profile),
+        change_copy_fields(IMPORT, ORGUSER, row.new_id, f"{org}/{user_name}",
+                           after_encoded=row.new_state)))
 
 
 class UserImporter:
@@ -96,6 +113,7 @@ class UserImporter:
         self._orgs: dict[str, tuple[int, bool]] = {}
         self._org_paths: dict[str, str] = {}
         self._seen: set = set()
+        self.as_copy = connection.vendor == "postgresql"  # asked once, not per row
 
     def _org_path(self, raw: str) -> str:
         """org_path_clean, remembered per path (many users share an organization)."""
@@ -130,7 +148,7 @@ class UserImporter:
             if messages is None:
                 raise
             raise RowError(line, messages[0]) from None
-        return user_row(line, org, name, data)
+        return user_row(line, org, name, data, as_copy=self.as_copy)
 
     def apply(self, rows: list[UserRow]) -> None:
         """Upsert one validated batch with a fixed number of queries. New users go straight
@@ -185,7 +203,7 @@ class UserImporter:
             for r, org_id, name in new:
                 if (org_id, name) in taken_names:
                     raise RowError(r.line, f"user name {name!r} is taken in {r.org!r}")
-        _insert_new_users(new, changes)
+        prepared = _insert_new_users(new, changes)
         if upd_ids:
             identity_model.objects.bulk_update(
                 upd_ids, ["username", "email", "first_name", "last_name", "password",
@@ -194,7 +212,7 @@ class UserImporter:
                 upd_users, ["uid", "mobile", "locale", "hetu", "pwd_activated", "status",
                             "attributes"], batch_size=BATCH)
         self.report.created += len(new)
-        record_bulk(changes, copy=True)
+        record_bulk(changes, copy=True, prepared=prepared)
         self._seen |= seen  # the batch is applied (a failed one may be retried without a row)
 
     def _organizations(self, paths: set[str]) -> dict[str, tuple[int, bool]]:
@@ -217,28 +235,47 @@ class UserImporter:
         users.append(user)
         ids.append(user.identity)
         self.report.updated += 1
-        changes.append(Change(action=ChangeRecord.Action.UPDATE, object_type="orgs.orguser",
+        changes.append(Change(action=ChangeRecord.Action.UPDATE, object_type=ORGUSER,
                               object_id=str(user.pk), object_repr=str(user.uid or user.name),
                               before=before, after=after))
 
 
-def new_user_tuples(r: UserRow, pk: str, org_id: int, name: str, now) -> tuple[tuple, tuple]:
-    """The identity and profile rows (IDENTITY_COLUMNS, PROFILE_COLUMNS) of a new user: what
-    `_fill` gives a fresh instance, as the database stores it (`pk` and `now` adapted)."""
+def new_user_values(r: UserRow, pk: str, name: str) -> tuple[tuple, tuple]:
+    """What a new user's identity and profile rows hold that its file row alone gives
+    (IDENTITY_COLUMNS and PROFILE_COLUMNS up to the timestamps): what `_fill` gives a fresh
+    instance, as the database stores it (`pk` adapted)."""
     status = r.status or ENABLED
     return (
         (pk, r.new_password, False, r.uid or r.new_id, r.first_name, r.last_name, r.email,
-         False, status == ENABLED, now, "person"),
-        (pk, org_id, name, r.uid, r.mobile, r.locale, r.hetu,
-         True if r.pwd_activated is None else r.pwd_activated, status, r.attributes_json, now,
-         now),
+         False, status == ENABLED, "person"),
+        (pk, name, r.uid, r.mobile, r.locale, r.hetu,
+         True if r.pwd_activated is None else r.pwd_activated, status, r.attributes_json),
     )
 
 
-def _insert_new_users(new: list[tuple[UserRow, int, str]], changes: list[Change]) -> None:
-    """New identities and profiles as raw rows (COPY / executemany), and their change
-    records with the states prepared with the rows."""
+def new_user_tuples(r: UserRow, pk: str, org_id: int, name: str, now) -> tuple[tuple, tuple]:
+    """The identity and profile rows (IDENTITY_COLUMNS, PROFILE_COLUMNS) of a new user
+    (`now` adapted)."""
+    identity, profile = new_user_values(r, pk, name)
+    return (*identity, now), (*profile, now, now, org_id)
+
+
+def _insert_new_users(new: list[tuple[UserRow, int, str]], changes: list[Change]) -> list[str]:
+    """New identities and profiles as raw rows, and their change records with the states
+    prepared with the rows. On PostgreSQL the rows were encoded as COPY text by the reading
+    process, and the change records are returned, for `record_bulk(prepared=...)`; elsewhere
+    they are appended to `changes`."""
+    if not new:
+        return []
     now = db_now()
+    identity_table, profile_table = get_user_model()._meta.db_table, OrgUser._meta.db_table
+    if connection.vendor == "postgresql":
+        identity_end = f"\t{now}\n"
+        copy_text(identity_table, IDENTITY_COLUMNS,
+                  identity_end.join([r.new_copy[0] for r, _, _ in new]) + identity_end)
+        copy_text(profile_table, PROFILE_COLUMNS,
+                  "".join([f"{r.new_copy[1]}\t{now}\t{now}\t{org_id}\n" for r, org_id, _ in new]))
+        return [r.new_copy[2] for r, _, _ in new]
     hex_ids = not connection.features.has_native_uuid_field  # SQLite: UUIDs as 32 hex digits
     identities, profiles = [], []
     for r, org_id, name in new:
@@ -246,10 +283,11 @@ def _insert_new_users(new: list[tuple[UserRow, int, str]], changes: list[Change]
         identity, profile = new_user_tuples(r, pk, org_id, name, now)
         identities.append(identity)
         profiles.append(profile)
-        changes.append(Change(action=IMPORT, object_type="orgs.orguser", object_id=r.new_id,
+        changes.append(Change(action=IMPORT, object_type=ORGUSER, object_id=r.new_id,
                               object_repr=f"{r.org}/{name}", after_encoded=r.new_state))
-    insert_rows(get_user_model()._meta.db_table, IDENTITY_COLUMNS, identities)
-    insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, profiles)
+    insert_rows(identity_table, IDENTITY_COLUMNS, identities)
+    insert_rows(profile_table, PROFILE_COLUMNS, profiles)
+    return []
 
 
 def _unusable_password() -> str:

@@ -32,6 +32,8 @@ class Params:
             value = values[0]
             if len(value) > MAX_PARAM:
                 raise InvalidArgumentsError(f"Parameter {key[:64]!r} is too long.")
+            if "\x00" in key or "\x00" in value:  # no column can hold one (see rows.text)
+                raise InvalidArgumentsError(f"Parameter {key[:64]!r} contains a NUL character.")
             if key in ignored:
                 continue
             if key in known:

@@ -149,3 +149,43 @@ def test_bulk_records_mask_secret_keys_too(copy):
                         after={"pwd": "s3cret", "name": "n"})], context=context, copy=copy)
     change = ChangeRecord.objects.get(context=context, action="import")
     assert change.before == {"hetu": "***"} and change.after == {"pwd": "***", "name": "n"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared rows are COPY text")
+def test_prepared_records_are_stored_like_changes():
+    from audit.services import change_copy_fields, encoded
+
+    context = audit_context_create(created_by="import")
+    after = {"name": "a\tb", "hetu": "***"}
+    prepared = [change_copy_fields("import", "x.y", "p1", "repr\\1", after_encoded=encoded(after))]
+    with scope.bind(correlation_id="cid-prep"):
+        assert record_bulk([Change("import", "x.y", "c1", after=after, object_repr="repr\\1")],
+                           context=context, copy=True, prepared=prepared) == 2
+    fields = ["context_id", "actor_id", "actor_repr", "client_id", "action", "object_type",
+              "object_repr", "before", "after", "correlation_id", "created_at"]
+    rows = {r[0]: r[1:] for r in ChangeRecord.objects.filter(context=context, object_type="x.y")
+            .values_list("object_id", *fields)}
+    assert set(rows) == {"p1", "c1"} and rows["p1"] == rows["c1"]
+    assert rows["p1"][5:10] == ("x.y", "repr\\1", None, after, "cid-prep")
+
+
+def test_prepared_records_need_a_copy_on_postgresql():
+    with pytest.raises(ValueError):
+        record_bulk([], copy=connection.vendor != "postgresql", prepared=["x"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL query plans")
+def test_an_objects_history_and_an_actors_changes_are_found_by_index():
+    from audit.queries import changes_of
+
+    actor = person_create(username="indexed")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for queryset, index in [
+            (changes_of(actor), "change_object_id_idx"),
+            (ChangeRecord.objects.filter(actor=actor), "change_actor_idx"),
+        ]:
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert index in plan, plan

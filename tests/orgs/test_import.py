@@ -89,6 +89,7 @@ def test_an_update_row_changes_the_organization(tmp_path):
     ("path,friendlyName,virtual\nok,OK,false\nok/v,V,true\n", 3, "virtual"),
     ("path,friendlyName\nok,OK\nok,Again\n", 3, "twice"),
     ("path,friendlyName\nok,OK,extra\n", 2, "more fields"),
+    ("path,friendlyName,virtual\nok,OK,fa\x00lse\n", 2, "virtual contains a NUL"),
 ])
 def test_a_bad_org_row_writes_nothing_and_names_its_line(tmp_path, text, line, message):
     before = state()
@@ -106,6 +107,8 @@ def test_a_bad_org_row_writes_nothing_and_names_its_line(tmp_path, text, line, m
     ("acme,dave,not-an-email,,,,,,", "email"),
     ("acme,dave,,,,,,sleeping,", "status"),
     ("acme,restuser,,,,,,,", "another identity"),
+    ("acme,dave,,Da\x00ve,,,,,", "firstname contains a NUL"),
+    ("acme,dave,,,,,,,4\x002", "age contains a NUL"),
 ])
 def test_a_bad_user_row_writes_nothing_and_names_its_line(tmp_path, row, message, restuser):
     run("import_orgs", write(tmp_path, "o.csv", ORGS))
@@ -386,3 +389,20 @@ def test_the_command_reports_a_failed_reading_process(tmp_path, monkeypatch):
     with pytest.raises(CommandError, match="the reading process failed"):
         run("import_users", write(tmp_path, "u.csv", USERS))
     assert state() == before
+
+
+def test_text_needing_escapes_imports_exactly(tmp_path):
+    """COPY's text format escapes tab, newline, carriage return and backslash, and reads
+    `\\N` as NULL: such values come back as they were written, the change record too."""
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    tricky = ["tab\there", "two\nlines", "cr\rhere", "back\\slash", "\\N", "\\."]
+    rows = [{"organization": "acme", "uid": f"t{i}", "firstname": value, "surname": "x",
+             "age": value.replace(",", "")} for i, value in enumerate(tricky)]
+    path = tmp_path / "u.ndjson"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert f"{len(tricky)} created" in run("import_users", str(path))
+    for i, value in enumerate(tricky):
+        user = OrgUser.objects.select_related("identity").get(uid=f"t{i}")
+        assert (user.identity.first_name, user.attributes) == (value, {"age": [value]})
+        change = ChangeRecord.objects.get(object_id=str(user.pk), action="import")
+        assert change.after["firstname"] == value and change.object_repr == f"acme/{user.name}"
