@@ -19,6 +19,7 @@ import queue
 import sys
 import traceback
 from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from tqdm import tqdm
@@ -41,6 +42,17 @@ class WorkerFailed(Exception):  # noqa: N818
     """The reading worker died or raised (its traceback is the message)."""
 
 
+class Checked(NamedTuple):
+    """A batch of the file, read and validated: its valid rows, the messages of its bad
+    ones, how many rows it had, and what the importer's `prepare` made of the valid rows
+    (for `apply`; prepared in the reading process like the rows)."""
+
+    valid: list
+    bad: list[str]
+    count: int
+    prepared: Any
+
+
 def run_import(importer, path: str, *, fmt: str | None, dry_run: bool, command: str,
                progress_stream=None, parallel: bool = True):
     """Import the file at `path` (`-` for stdin); returns the importer's report."""
@@ -56,13 +68,13 @@ def run_import(importer, path: str, *, fmt: str | None, dry_run: bool, command: 
     try:
         with scope.for_command(command), transaction.atomic(), audited():
             try:
-                for valid, bad, count in checked:
-                    errors.extend(bad)
+                for batch in checked:
+                    errors.extend(batch.bad)
                     if errors and not importer.skip_bad_rows:
                         applying = False
                     if applying:
-                        applying = _apply(importer, valid, errors)
-                    bar.update(count)
+                        applying = _apply(importer, batch.valid, batch.prepared, errors)
+                    bar.update(batch.count)
             except RowError as error:  # the file itself is malformed
                 errors.append(str(error))
             if errors and not importer.skip_bad_rows:
@@ -79,9 +91,9 @@ def run_import(importer, path: str, *, fmt: str | None, dry_run: bool, command: 
 
 
 def validated_batches(importer, stream, fmt: str, *, parallel: bool = True
-                      ) -> Iterator[tuple[list, list[str], int]]:
-    """(valid rows, error messages, rows read) per batch of the file, in order; a malformed
-    file raises RowError after the batches before it. In a forked worker if `parallel` and
+                      ) -> Iterator[Checked]:
+    """Every batch of the file, in order, checked; a malformed file raises RowError after
+    the batches before it. In a forked worker if `parallel` and
     the platform forks (the worker reads its copy of `stream`, which needs a descriptor of
     its own), else in this process."""
     if not parallel or "fork" not in multiprocessing.get_all_start_methods():
@@ -89,7 +101,7 @@ def validated_batches(importer, stream, fmt: str, *, parallel: bool = True
     return _from_worker(importer, stream, fmt)
 
 
-def _validate(importer, stream, fmt: str) -> Iterator[tuple[list, list[str], int]]:
+def _validate(importer, stream, fmt: str) -> Iterator[Checked]:
     for batch in batches(read_rows(stream, fmt)):
         valid, bad = [], []
         for line, row in batch:
@@ -97,10 +109,10 @@ def _validate(importer, stream, fmt: str) -> Iterator[tuple[list, list[str], int
                 valid.append(importer.validate(line, row))
             except RowError as error:
                 bad.append(str(error))
-        yield valid, bad, len(batch)
+        yield Checked(valid, bad, len(batch), importer.prepare(valid))
 
 
-def _from_worker(importer, stream, fmt: str) -> Iterator[tuple[list, list[str], int]]:
+def _from_worker(importer, stream, fmt: str) -> Iterator[Checked]:
     context = multiprocessing.get_context("fork")
     results = context.Queue(maxsize=AHEAD)
     worker = context.Process(target=_work, args=(importer, stream, fmt, results), daemon=True,
@@ -115,7 +127,7 @@ def _from_worker(importer, stream, fmt: str) -> Iterator[tuple[list, list[str], 
                     raise WorkerFailed(f"the reading process ended ({worker.exitcode})") from None
                 continue
             if kind == "batch":
-                yield tuple(item)
+                yield Checked(*item)
             elif kind == "malformed":
                 raise RowError(*item)
             elif kind == "failed":
@@ -143,13 +155,14 @@ def _work(importer, stream, fmt: str, results) -> None:
     results.join_thread()
 
 
-def _apply(importer, valid: list, errors: list[str]) -> bool:
-    """Apply a batch in a savepoint; with skip_bad_rows, retry without a row that fails."""
+def _apply(importer, valid: list, prepared, errors: list[str]) -> bool:
+    """Apply a batch in a savepoint; with skip_bad_rows, retry without a row that fails
+    (`prepared` stays as it was: `apply` takes from it what its rows need)."""
     while valid:
         saved = copy.copy(importer.report)
         try:
             with transaction.atomic():
-                importer.apply(valid)
+                importer.apply(valid, prepared)
             return True
         except RowError as error:
             importer.report = saved

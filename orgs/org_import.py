@@ -63,7 +63,11 @@ class OrgImporter:
         return OrgRow(line, path, parts[-1], "/".join(parts[:-1]), len(parts) - 1, friendly,
                       org_type, virtual, attrs)
 
-    def apply(self, rows: list[OrgRow]) -> None:
+    def prepare(self, rows: list[OrgRow]) -> None:
+        """Nothing to prepare for a batch beyond its rows (see orgs.bulk.Checked)."""
+        return None
+
+    def apply(self, rows: list[OrgRow], prepared: None = None) -> None:
         """Upsert one validated batch: 2 lookups, then per depth one bulk insert, and bulk
         updates, type roles and change records."""
         paths = {r.path for r in rows} | {r.parent for r in rows if r.parent}

@@ -44,9 +44,7 @@ ORGUSER = "orgs.orguser"
 
 class UserRow(NamedTuple):
     """A validated row. Empty text columns clear; None: `password` (hashed), `pwd_activated`
-    and `status` not given. The `new_*` values are used only if the user turns out new;
-    on PostgreSQL, `new_copy` holds them as COPY text (`new_user_values` of the identity
-    and of the profile, and its change record's own columns)."""
+    and `status` not given. The `new_*` values are used only if the user turns out new."""
 
     line: int
     org: str
@@ -66,13 +64,33 @@ class UserRow(NamedTuple):
     new_id: str
     new_password: str
     new_state: str
-    new_copy: tuple[str, str, str] | None
 
 
-def user_row(line: int, org: str, name: str | None, data: UserFields, *,
-             as_copy: bool = False) -> UserRow:
+class NewUsersCopy(NamedTuple):
+    """A batch's rows as new users' rows in COPY text (PostgreSQL), prepared by the reading
+    process: row i of each text is the batch's row i, rows separated by newlines (which COPY
+    text escapes inside values). Sent as three strings, not as 3 per row: unpickling them is
+    a copy, and the importing process joins them with what it adds without a loop."""
+
+    lines: tuple[int, ...]  # the file lines of the batch's rows, in order
+    identities: str  # new_user_values' identity values: IDENTITY_COLUMNS but date_joined
+    profiles: str  # and profile values: PROFILE_COLUMNS up to the timestamps
+    changes: str  # the change records' own columns (audit.services.OWN_COLUMNS)
+
+    def rows_of(self, lines: list[int]) -> tuple[list[str], list[str], list[str]]:
+        """The identity, profile and change texts of the rows on `lines` (a subset of the
+        batch, in order)."""
+        texts = self.identities.split("\n"), self.profiles.split("\n"), self.changes.split("\n")
+        if tuple(lines) == self.lines:
+            return texts
+        at = dict(zip(self.lines, range(len(self.lines)), strict=True))
+        positions = [at[line] for line in lines]
+        return tuple([text[i] for i in positions] for text in texts)
+
+
+def user_row(line: int, org: str, name: str | None, data: UserFields) -> UserRow:
     """The row of already cleaned fields, its password hashed once, a new user's values
-    prepared (`as_copy`: also as COPY text, for PostgreSQL)."""
+    prepared."""
     if data.pwd_hash:
         password = data.pwd_hash
     elif data.pwd:
@@ -90,17 +108,9 @@ def user_row(line: int, org: str, name: str | None, data: UserFields, *,
         "pwd_activated": True if data.pwd_activated is None else data.pwd_activated,
         "status": data.status or ENABLED, "attributes": attrs,
     }
-    values = (line, org, name, *fields, password, data.pwd_activated, data.status or None,
-              attrs, json_value(attrs), str(uuid.uuid4()), new_password, encoded(state))
-    row = UserRow(*values, None)
-    if not as_copy:
-        return row
-    user_name = name or row.new_id
-    identity, profile = new_user_values(row, row.new_id, user_name)
-    return UserRow(*values, (
-        copy_fields(identity), copy_fields(profile),
-        change_copy_fields(IMPORT, ORGUSER, row.new_id, f"{org}/{user_name}",
-                           after_encoded=row.new_state)))
+    return UserRow(line, org, name, *fields, password, data.pwd_activated,
+                   data.status or None, attrs, json_value(attrs), str(uuid.uuid4()),
+                   new_password, encoded(state))
 
 
 class UserImporter:
@@ -148,9 +158,25 @@ class UserImporter:
             if messages is None:
                 raise
             raise RowError(line, messages[0]) from None
-        return user_row(line, org, name, data, as_copy=self.as_copy)
+        return user_row(line, org, name, data)
 
-    def apply(self, rows: list[UserRow]) -> None:
+    def prepare(self, rows: list[UserRow]) -> NewUsersCopy | None:
+        """On PostgreSQL, the batch's rows as new users' COPY text (in the reading process,
+        which has the cores the writing process waits on the database with)."""
+        if not self.as_copy or not rows:
+            return None
+        identities, profiles, changes = [], [], []
+        for r in rows:
+            name = r.name or r.new_id
+            identity, profile = new_user_values(r, r.new_id, name)
+            identities.append(copy_fields(identity))
+            profiles.append(copy_fields(profile))
+            changes.append(change_copy_fields(IMPORT, ORGUSER, r.new_id, f"{r.org}/{name}",
+                                              after_encoded=r.new_state))
+        return NewUsersCopy(tuple(r.line for r in rows), "\n".join(identities),
+                            "\n".join(profiles), "\n".join(changes))
+
+    def apply(self, rows: list[UserRow], prepared: NewUsersCopy | None = None) -> None:
         """Upsert one validated batch with a fixed number of queries. New users go straight
         from their prepared values to raw rows (no model instances)."""
         identity_model = get_user_model()
@@ -203,7 +229,7 @@ class UserImporter:
             for r, org_id, name in new:
                 if (org_id, name) in taken_names:
                     raise RowError(r.line, f"user name {name!r} is taken in {r.org!r}")
-        prepared = _insert_new_users(new, changes)
+        new_changes = _insert_new_users(new, changes, prepared)
         if upd_ids:
             identity_model.objects.bulk_update(
                 upd_ids, ["username", "email", "first_name", "last_name", "password",
@@ -212,7 +238,7 @@ class UserImporter:
                 upd_users, ["uid", "mobile", "locale", "hetu", "pwd_activated", "status",
                             "attributes"], batch_size=BATCH)
         self.report.created += len(new)
-        record_bulk(changes, copy=True, prepared=prepared)
+        record_bulk(changes, copy=True, prepared=new_changes)
         self._seen |= seen  # the batch is applied (a failed one may be retried without a row)
 
     def _organizations(self, paths: set[str]) -> dict[str, tuple[int, bool]]:
@@ -260,22 +286,23 @@ def new_user_tuples(r: UserRow, pk: str, org_id: int, name: str, now) -> tuple[t
     return (*identity, now), (*profile, now, now, org_id)
 
 
-def _insert_new_users(new: list[tuple[UserRow, int, str]], changes: list[Change]) -> list[str]:
+def _insert_new_users(new: list[tuple[UserRow, int, str]], changes: list[Change],
+                      prepared: NewUsersCopy | None) -> list[str]:
     """New identities and profiles as raw rows, and their change records with the states
-    prepared with the rows. On PostgreSQL the rows were encoded as COPY text by the reading
-    process, and the change records are returned, for `record_bulk(prepared=...)`; elsewhere
-    they are appended to `changes`."""
+    prepared with the rows. With the rows `prepared` as COPY text (PostgreSQL), the change
+    records are returned, for `record_bulk(prepared=...)`; else appended to `changes`."""
     if not new:
         return []
     now = db_now()
     identity_table, profile_table = get_user_model()._meta.db_table, OrgUser._meta.db_table
-    if connection.vendor == "postgresql":
+    if prepared is not None:
+        identities, profiles, new_changes = prepared.rows_of([r.line for r, _, _ in new])
         identity_end = f"\t{now}\n"
-        copy_text(identity_table, IDENTITY_COLUMNS,
-                  identity_end.join([r.new_copy[0] for r, _, _ in new]) + identity_end)
-        copy_text(profile_table, PROFILE_COLUMNS,
-                  "".join([f"{r.new_copy[1]}\t{now}\t{now}\t{org_id}\n" for r, org_id, _ in new]))
-        return [r.new_copy[2] for r, _, _ in new]
+        copy_text(identity_table, IDENTITY_COLUMNS, identity_end.join(identities) + identity_end)
+        copy_text(profile_table, PROFILE_COLUMNS, "".join([
+            f"{profile}\t{now}\t{now}\t{org_id}\n"
+            for profile, (_, org_id, _) in zip(profiles, new, strict=True)]))
+        return new_changes
     hex_ids = not connection.features.has_native_uuid_field  # SQLite: UUIDs as 32 hex digits
     identities, profiles = [], []
     for r, org_id, name in new:

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from audit.models import ChangeRecord
 from identities.models import Identity
@@ -129,6 +130,27 @@ def test_skip_bad_rows_writes_the_good_ones(tmp_path):
     text = ORGS + "nope/x,X,,,\n"
     out = run("import_orgs", write(tmp_path, "o.csv", text), "--skip-bad-rows")
     assert "5 created" in out and "1 skipped" in out
+
+
+def test_a_batch_of_new_existing_and_failing_users_writes_each_new_one_right(tmp_path):
+    """New users among updated ones and, with --skip-bad-rows, around a row that fails when
+    applied: each new user gets its own prepared values (on PostgreSQL, its own lines of
+    the batch's COPY text)."""
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    run("import_users", write(tmp_path, "u.csv", USERS))
+    text = ("organization,uid,firstname,surname\nacme,dave,Dave,D\nacme,alice,Alicia,A\n"
+            "nowhere,zed,Zed,Z\nacme/sales,erin,Erin,E\n")
+    out = run("import_users", write(tmp_path, "u2.csv", text), "--skip-bad-rows")
+    assert "2 created, 1 updated, 0 unchanged, 1 skipped" in out  # zed: line 4
+    got = {u.uid: (u.organization.path, u.identity.first_name, u.identity.last_name)
+           for u in OrgUser.objects.select_related("identity", "organization")}
+    assert got["dave"] == ("acme", "Dave", "D") and got["erin"] == ("acme/sales", "Erin", "E")
+    assert got["alice"] == ("acme", "Alicia", "A") and "zed" not in got
+    for uid in ("dave", "erin"):
+        user = OrgUser.objects.get(uid=uid)
+        change = ChangeRecord.objects.get(object_id=str(user.pk))
+        assert change.after["firstname"] == uid.title()
+        assert change.object_repr == f"{user.organization.path}/{user.name}"
 
 
 def test_ndjson_and_export_round_trip(tmp_path):
@@ -321,12 +343,17 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
     path = write(tmp_path, "u.csv", USERS + "acme,dave,bad-email,,,,,,\nacme,erin,,,,,,,\n")
     with open(path) as stream:
         got = list(validated_batches(UserImporter(), stream, "csv", parallel=parallel))
-    assert [count for _, _, count in got] == [2, 2, 1]
-    assert [[r.uid for r in valid] for valid, _, _ in got] == [
+    assert [batch.count for batch in got] == [2, 2, 1]
+    assert [[r.uid for r in batch.valid] for batch in got] == [
         ["alice", "bob"], ["carol"], ["erin"]]
-    assert [bad for _, bad, _ in got] == [[], ["line 5: email is not a valid email address."],
-                                          []]
-    alice = got[0][0][0]  # her pwd hashed in the reading process
+    assert [batch.bad for batch in got] == [
+        [], ["line 5: email is not a valid email address."], []]
+    if connection.vendor == "postgresql":  # their rows as new users, in COPY text
+        assert [batch.prepared.lines for batch in got] == [(2, 3), (4,), (6,)]
+        assert got[0].prepared.identities.split("\n")[1].split("\t")[3] == "bob"
+    else:
+        assert [batch.prepared for batch in got] == [None] * 3
+    alice = got[0].valid[0]  # her pwd hashed in the reading process
     assert Identity(password=alice.password).check_password("Secret-1")
     report = _import(write(tmp_path, "u2.csv", USERS), UserImporter(), parallel=parallel)
     assert report.created == 3
