@@ -269,20 +269,35 @@ def change_copy_fields(action: str, object_type: str, object_id: str, object_rep
                         after_encoded))
 
 
+COPY_CHUNK = 500  # rows encoded before they are sent: the server works while the rest are
+
+
 def _copy_records(changes: Iterable[Change], prepared: Sequence[str], context: AuditContext,
                   actor: dict, cid: str) -> int:
     """record_bulk on PostgreSQL: one COPY of rows built as text; the shared columns are
-    encoded once and end every row."""
+    encoded once and end every row. Rows are sent in chunks as they are encoded, so the
+    server inserts while the states are still being serialised."""
     actor_id = actor["actor"].pk if actor["actor"] else None
     shared = "\t" + copy_fields((context.pk, actor_id, actor["actor_repr"], actor["client_id"],
                                  cid, timezone.now().isoformat())) + "\n"
-    rows = [*prepared, *(copy_fields(_own_values(change)) for change in changes)]
-    if rows:
-        with connection.cursor() as cursor, cursor.cursor.copy(
-                f"COPY {ChangeRecord._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-        ) as copy:
-            copy.write(shared.join(rows) + shared)
-    return len(rows)
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {ChangeRecord._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+    ) as copy:
+        if prepared:
+            copy.write(shared.join(prepared) + shared)
+            count += len(prepared)
+        chunk: list[str] = []
+        for change in changes:
+            chunk.append(copy_fields(_own_values(change)))
+            if len(chunk) == COPY_CHUNK:
+                copy.write(shared.join(chunk) + shared)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            copy.write(shared.join(chunk) + shared)
+            count += len(chunk)
+    return count
 
 
 def _executemany_records(changes: Iterable[Change], context: AuditContext, actor: dict,
