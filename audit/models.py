@@ -105,14 +105,15 @@ class ChangeRecord(AppendOnlyModel):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            # the history of an object, and the admin's search by object id: object ids are
-            # UUIDs or numbers, so the id alone is selective, and its shorter key is cheaper
-            # to insert at random (a bulk import's records) than (object_type, object_id)
+            # the history of an object (audit.queries.changes_of): object ids are UUIDs or
+            # numbers, so the id alone is selective, and its shorter key is cheaper to
+            # insert at random (a bulk import's records) than (object_type, object_id)
             models.Index(fields=["object_id"], name="change_object_id_idx"),
             models.Index(fields=["actor"], condition=models.Q(actor__isnull=False),
                          name="change_actor_idx"),
-            # an Index rather than db_index=True: no second (LIKE) index on PostgreSQL, a
-            # correlation id is looked up by equality only
+            # an Index rather than db_index=True: no second (LIKE) index on PostgreSQL, for
+            # lookups by equality (the admin's search is iexact, OR-ed with icontains, and
+            # scans whatever the indexes)
             models.Index(fields=["correlation_id"], name="change_correlation_idx"),
         ]
 

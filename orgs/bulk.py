@@ -93,9 +93,9 @@ def run_import(importer, path: str, *, fmt: str | None, dry_run: bool, command: 
 def validated_batches(importer, stream, fmt: str, *, parallel: bool = True
                       ) -> Iterator[Checked]:
     """Every batch of the file, in order, checked; a malformed file raises RowError after
-    the batches before it. In a forked worker if `parallel` and
-    the platform forks (the worker reads its copy of `stream`, which needs a descriptor of
-    its own), else in this process."""
+    the batches before it. In a forked worker if `parallel` and the platform forks (the
+    worker reads its copy of `stream`, which needs a descriptor of its own), else in this
+    process."""
     if not parallel or "fork" not in multiprocessing.get_all_start_methods():
         return _validate(importer, stream, fmt)
     return _from_worker(importer, stream, fmt)

@@ -2,8 +2,9 @@
 
 `validate` turns a file row into a `UserRow`: checked like the API checks it, its password
 hashed, and what the user would get if new (identity id, unusable password, change-record
-state) prepared. It runs in the reading worker process (see orgs.bulk), so `apply`, in the
-process that holds the transaction, only looks rows up and writes them.
+state) prepared; on PostgreSQL `prepare` then encodes a batch's rows as new users' COPY text.
+Both run in the reading worker process (see orgs.bulk), so `apply`, in the process that holds
+the transaction, only looks rows up and writes them.
 """
 
 from __future__ import annotations
@@ -108,9 +109,8 @@ def user_row(line: int, org: str, name: str | None, data: UserFields) -> UserRow
         "pwd_activated": True if data.pwd_activated is None else data.pwd_activated,
         "status": data.status or ENABLED, "attributes": attrs,
     }
-    return UserRow(line, org, name, *fields, password, data.pwd_activated,
-                   data.status or None, attrs, json_value(attrs), str(uuid.uuid4()),
-                   new_password, encoded(state))
+    return UserRow(line, org, name, *fields, password, data.pwd_activated, data.status or None,
+                   attrs, json_value(attrs), str(uuid.uuid4()), new_password, encoded(state))
 
 
 class UserImporter:
@@ -161,8 +161,9 @@ class UserImporter:
         return user_row(line, org, name, data)
 
     def prepare(self, rows: list[UserRow]) -> NewUsersCopy | None:
-        """On PostgreSQL, the batch's rows as new users' COPY text (in the reading process,
-        which has the cores the writing process waits on the database with)."""
+        """On PostgreSQL, the batch's rows as new users' COPY text. It runs in the reading
+        process too, so that the writing process, which the database keeps waiting, only
+        joins texts."""
         if not self.as_copy or not rows:
             return None
         identities, profiles, changes = [], [], []
