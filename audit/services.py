@@ -195,11 +195,11 @@ def record_bulk(
     with `copy` (bulk imports), raw rows with each JSON state serialised once: on PostgreSQL
     one COPY whatever the number, elsewhere one executemany per `batch_size` rows.
     `prepared`: more changes, already encoded by `change_copy_fields` (PostgreSQL, `copy`)."""
+    if prepared and not (copy and connection.vendor == "postgresql"):
+        raise ValueError("prepared change records are COPY rows, for PostgreSQL")
     context = current_or_implicit_context(context)
     actor = actor_fields()
     cid = scope.correlation_id()
-    if prepared and not (copy and connection.vendor == "postgresql"):
-        raise ValueError("prepared change records are COPY rows, for PostgreSQL")
     if copy:
         if connection.vendor == "postgresql":
             return _copy_records(changes, prepared, context, actor, cid)
