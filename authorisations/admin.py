@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from audit.admin import ChangeHistoryMixin
 from audit.queries import changes_of
 from authorisations import services
 from authorisations.models import (
+    NAMESPACES,
     Authorisation,
     AuthorisationSource,
     AuthorisationType,
@@ -24,6 +24,8 @@ from authorisations.models import (
 from authorisations.queries import active_q
 from authorisations.references import Resolver
 from authorisations.validation import window_check
+from core.admin import ServiceErrorsMixin
+from identities.reach_admin import GrantedClientsMixin
 
 
 def change_history(obj) -> str:
@@ -82,34 +84,17 @@ class GrantInline(admin.TabularInline):
         return False
 
 
-class NamespaceForm(forms.ModelForm):
-    clients = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.filter(kind="service"), required=False,
-        widget=admin.widgets.FilteredSelectMultiple("clients", is_stacked=False),
-        help_text="API clients that may use this namespace.")
-
-    class Meta:
-        model = Namespace
-        fields = ("code", "name", "default_validity")
-
-
 @admin.register(Namespace)
-class NamespaceAdmin(ChangeHistoryMixin, admin.ModelAdmin):
-    form = NamespaceForm
+class NamespaceAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin,
+                     admin.ModelAdmin):
+    fields = ("code", "name", "default_validity", "clients")
+    reach_realm = NAMESPACES
     list_display = ("code", "name", "default_validity", "created")
     search_fields = ("code", "name")
     inlines = [GrantInline]
 
     def get_readonly_fields(self, request, obj=None):
         return ("code",) if obj else ()
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if obj is not None:
-            form.base_fields["clients"].initial = list(
-                NamespaceUserObjectPermission.objects.filter(content_object=obj)
-                .values_list("user_id", flat=True))
-        return form
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -121,23 +106,17 @@ class NamespaceAdmin(ChangeHistoryMixin, admin.ModelAdmin):
                                                 default_validity=data["default_validity"])
             obj.pk = created.pk
 
-    def save_related(self, request, form, formsets, change):
-        for formset in formsets:  # the grants inline is read-only: this saves nothing
-            self.save_formset(request, form, formset, change=change)
-        namespace = form.instance
-        wanted = set(form.cleaned_data["clients"])
-        current = {g.user for g in NamespaceUserObjectPermission.objects.filter(
-            content_object=namespace).select_related("user")}
-        for identity in wanted - current:
-            services.namespace_grant(identity=identity, namespace=namespace)
-        for identity in current - wanted:
-            services.namespace_ungrant(identity=identity, namespace=namespace)
+    def grant(self, identity, obj):
+        services.namespace_grant(identity=identity, namespace=obj)
+
+    def ungrant(self, identity, obj):
+        services.namespace_ungrant(identity=identity, namespace=obj)
 
     def has_delete_permission(self, request, obj=None):
         return False  # namespaces hold history; they are never removed
 
 
-class CodedItemAdmin(ChangeHistoryMixin, admin.ModelAdmin):
+class CodedItemAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ("code", "name", "namespace", "modified", "deleted_at")
     list_filter = ("namespace", DeletedFilter)
     list_select_related = ("namespace",)
@@ -218,7 +197,7 @@ class AuthorisationForm(forms.ModelForm):
 
 
 @admin.register(Authorisation)
-class AuthorisationAdmin(ChangeHistoryMixin, admin.ModelAdmin):
+class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
     form = AuthorisationForm
     list_display = ("subject_value", "object_value", "type", "source", "namespace",
                     "valid_from", "valid_to", "is_active_now", "revoked", "deleted_at")

@@ -1,9 +1,9 @@
 """Errors the services raise besides ValidationError (which means a 400 everywhere)."""
 
+from core.errors import ConflictError, ForbiddenError
 
-class ConflictError(Exception):
-    """The request is well-formed but the record's state forbids it (answered 409)."""
+__all__ = ["ConflictError", "NamespaceForbiddenError"]
 
 
-class NamespaceForbiddenError(Exception):
+class NamespaceForbiddenError(ForbiddenError):
     """The client may not write into the namespace it named (answered 403)."""

@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from identities.reach import Realm
+
 USE_NAMESPACE = "use_namespace"
 
 
@@ -65,6 +67,10 @@ class NamespaceGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "namespace group grant"
+
+
+NAMESPACES = Realm("namespace", Namespace, USE_NAMESPACE, NamespaceUserObjectPermission,
+                   NamespaceGroupObjectPermission, key="code")
 
 
 class DefaultNamespace(models.Model):

@@ -12,47 +12,23 @@ from django.db.models import BigIntegerField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from authorisations.models import (
-    USE_NAMESPACE,
+    NAMESPACES,
     Authorisation,
     AuthorisationType,
     AuthorisationVersion,
     DefaultNamespace,
     Namespace,
-    NamespaceGroupObjectPermission,
-    NamespaceUserObjectPermission,
 )
 from authorisations.scim import Attr, FilterError, parse
+from identities import reach
 
-USE_NAMESPACE_PERM = f"authorisations.{USE_NAMESPACE}"
-
-
-# --- namespaces: the one choke point of isolation ------------------------------------------------
-
-def namespaces_for(identity) -> QuerySet[Namespace]:
-    """The namespaces a client may use: all with the global permission, else its grants.
-
-    Lazy: used as a subquery, it adds no round trip to the query that filters by it.
-    """
-    if identity.has_perm(USE_NAMESPACE_PERM):
-        return Namespace.objects.all()
-    perm = Q(permission__codename=USE_NAMESPACE,
-             permission__content_type__app_label="authorisations")
-    direct = NamespaceUserObjectPermission.objects.filter(perm, user=identity)
-    via_group = NamespaceGroupObjectPermission.objects.filter(perm, group__user=identity)
-    return Namespace.objects.filter(
-        Q(pk__in=direct.values("content_object_id"))
-        | Q(pk__in=via_group.values("content_object_id"))
-    )
-
-
-def namespace_for(identity, code: str) -> Namespace | None:
-    """The namespace `code` if the client may use it; None hides whether it exists."""
-    return namespaces_for(identity).filter(code=code).first()
+# --- namespaces ----------------------------------------------------------------------------------
+# Which namespaces a client reaches is identities.reach's answer (the realm NAMESPACES).
 
 
 def default_namespace_for(identity) -> Namespace | None:
     """The client's default namespace (its first grant), or its only one."""
-    allowed = namespaces_for(identity)
+    allowed = reach.reachable(identity, NAMESPACES)
     chosen = (
         allowed.filter(pk__in=DefaultNamespace.objects.filter(identity=identity)
                        .values("namespace_id")).first()
@@ -136,7 +112,7 @@ RELATED = ("namespace", "type", "source")
 
 def authorisations_visible(identity) -> QuerySet[Authorisation]:
     """Live authorisations of the client's namespaces."""
-    return (Authorisation.objects.alive().filter(namespace__in=namespaces_for(identity))
+    return (Authorisation.objects.alive().filter(reach.of(identity, NAMESPACES).q("namespace"))
             .select_related(*RELATED))
 
 
@@ -156,7 +132,7 @@ def authorisation_check(
 
     The hot path of the API: one parameterised statement written out (the ORM's compilation
     of the same query cost three times its execution). Same rules as `active_q` and
-    `namespaces_for`.
+    identities.reach (whose written-out statement of the client's grants it embeds).
     """
     ops = connection.ops
     moment = ops.adapt_datetimefield_value(at or timezone.now())
@@ -168,10 +144,10 @@ def authorisation_check(
     if namespace is not None:
         sql.append("AND a.namespace_id = %s")
         params.append(namespace.pk)
-    elif not identity.has_perm(USE_NAMESPACE_PERM):
-        user = identity._meta.pk.get_db_prep_value(identity.pk, connection)
-        sql.append(_GRANTED_SQL)
-        params += [user, user]
+    elif not reach.of(identity, NAMESPACES).everything:
+        granted, granted_params = reach.granted_ids_sql(identity, NAMESPACES)
+        sql.append(f"AND a.namespace_id IN ({granted})")
+        params += granted_params
     if subject_type:
         sql.append("AND a.subject_type = %s")
         params.append(subject_type)
@@ -189,19 +165,7 @@ def authorisation_check(
 _T = {
     "auth": Authorisation._meta.db_table,
     "type": AuthorisationType._meta.db_table,
-    "user_grant": NamespaceUserObjectPermission._meta.db_table,
-    "group_grant": NamespaceGroupObjectPermission._meta.db_table,
 }
-_PERM_JOIN = ("JOIN auth_permission p ON p.id = g.permission_id "
-              "JOIN django_content_type c ON c.id = p.content_type_id")
-_PERM_WHERE = f"p.codename = '{USE_NAMESPACE}' AND c.app_label = 'authorisations'"
-_GRANTED_SQL = (
-    f"AND a.namespace_id IN (SELECT g.content_object_id FROM {_T['user_grant']} g {_PERM_JOIN} "
-    f"WHERE g.user_id = %s AND {_PERM_WHERE} "
-    f"UNION ALL SELECT g.content_object_id FROM {_T['group_grant']} g {_PERM_JOIN} "
-    "JOIN identities_identity_groups ig ON ig.group_id = g.group_id "
-    f"WHERE ig.identity_id = %s AND {_PERM_WHERE})"
-)
 
 
 # --- as of an instant ---------------------------------------------------------------------------
@@ -213,11 +177,11 @@ class AsOfPage:
 
 
 def _as_of_parts(identity, at: datetime) -> tuple[QuerySet, QuerySet]:
-    allowed = namespaces_for(identity)
+    allowed = reach.of(identity, NAMESPACES).q("namespace")
     current = Authorisation.objects.filter(
-        namespace__in=allowed, modified__lte=at, revoked=False, deleted_at__isnull=True)
+        allowed, modified__lte=at, revoked=False, deleted_at__isnull=True)
     versions = AuthorisationVersion.objects.filter(
-        namespace__in=allowed, modified__lte=at, superseded_at__gt=at,
+        allowed, modified__lte=at, superseded_at__gt=at,
         revoked=False, deleted_at__isnull=True)
     return current, versions
 

@@ -23,11 +23,18 @@ from scim2_filter_parser import ast
 from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 
+from core.errors import InvalidInputError
+
 MAX_FILTER_LENGTH = 4096
 
 
-class FilterError(ValueError):
-    """A filter that cannot be parsed or names something it may not; the message says which."""
+class FilterError(InvalidInputError, ValueError):
+    """A filter that cannot be parsed or names something it may not; the message says which
+    (answered 400 as `filter: …`)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = f"filter: {message}"
 
 
 class Quoted(str):

@@ -15,13 +15,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.models import ChangeRecord
-from audit.services import Change, audited, object_type_of, record, record_bulk, snapshot
+from audit.services import (
+    GONE,
+    Change,
+    audited,
+    object_type_of,
+    record,
+    record_bulk,
+    snapshot,
+)
 from authorisations.errors import ConflictError
 from authorisations.models import (
-    USE_NAMESPACE,
+    NAMESPACES,
     Authorisation,
     AuthorisationSource,
     AuthorisationState,
@@ -33,11 +40,11 @@ from authorisations.models import (
 )
 from authorisations.references import Resolver
 from authorisations.validation import window_check
+from identities import reach
 
 Action = ChangeRecord.Action
 Item = TypeVar("Item", AuthorisationType, AuthorisationSource)
 STATE_FIELDS = [f.attname for f in AuthorisationState._meta.concrete_fields]
-PERM = f"authorisations.{USE_NAMESPACE}"
 
 
 # --- namespaces and who may use them ------------------------------------------------------------
@@ -64,22 +71,33 @@ def namespace_update(*, namespace: Namespace, name: str,
 
 
 def namespace_grant(*, identity, namespace: Namespace, default: bool = False) -> None:
-    """Let a client use a namespace; with `default`, its writes naming none go there."""
+    """Let a client use a namespace (identities.reach records the grant); with `default`,
+    its writes naming none go there."""
     with transaction.atomic(), audited():
-        assign_perm(PERM, identity, namespace)
+        reach.grant(identity, NAMESPACES, namespace)
         if default:
-            DefaultNamespace.objects.update_or_create(
-                identity=identity, defaults={"namespace": namespace})
-        record(action=Action.UPDATE, instance=namespace, after={
-            "granted_to": identity.get_username(), "default": default})
+            _default_namespace_set(identity, namespace)
+
+
+def _default_namespace_set(identity, namespace: Namespace) -> None:
+    current = DefaultNamespace.objects.filter(identity=identity).first()
+    if current is not None and current.namespace_id == namespace.pk:
+        return
+    before = snapshot(current) if current is not None else None
+    chosen, _ = DefaultNamespace.objects.update_or_create(
+        identity=identity, defaults={"namespace": namespace})
+    record(action=Action.UPDATE if before else Action.CREATE, instance=chosen, before=before)
 
 
 def namespace_ungrant(*, identity, namespace: Namespace) -> None:
     with transaction.atomic(), audited():
-        remove_perm(PERM, identity, namespace)
-        DefaultNamespace.objects.filter(identity=identity, namespace=namespace).delete()
-        record(action=Action.UPDATE, instance=namespace, after={
-            "ungranted_from": identity.get_username()})
+        reach.ungrant(identity, NAMESPACES, namespace)
+        current = DefaultNamespace.objects.filter(identity=identity,
+                                                  namespace=namespace).first()
+        if current is not None:
+            record(action=Action.DELETE, instance=current, before=snapshot(current),
+                   after=GONE)
+            current.delete()
 
 
 def api_client_namespaces_grant(*, identity, codes: Sequence[str]) -> list[Namespace]:

@@ -294,7 +294,7 @@ def main() -> None:
     for path in ("r0", "r0/d0n0/d1n0/d2n0"):
         org = Organization.objects.get(path=path)
         rows_, times, count = timed(lambda org=org: list(queries.users_in(
-            org, recursive=True, scope=queries.EVERYTHING).values_list(
+            org, recursive=True, reach=None).values_list(
             "organization__path", "name")), repeat=3)
         response, http_times, http_count = timed(lambda path=path: api.get(
             f"/eidm2/services/users/{path}/?recursive=true&maxResults=100000"), repeat=3)

@@ -6,12 +6,13 @@ Every write goes through identities.services, so the admin leaves the same audit
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
-from guardian.admin import GuardedModelAdmin
 from oauth2_provider.admin import AccessTokenAdmin as BaseAccessTokenAdmin
 from oauth2_provider.models import AccessToken
 
 from audit.admin import ChangeHistoryMixin
-from identities.models import Identity, Member, Tenant
+from core.admin import ServiceErrorsMixin
+from identities.models import TENANTS, Identity, Member, Tenant
+from identities.reach_admin import GrantedClientsMixin
 from identities.services import (
     access_token_revoke,
     identity_delete,
@@ -52,7 +53,9 @@ class IdentityAdmin(ChangeHistoryMixin, UserAdmin):
 
 
 @admin.register(Tenant)
-class TenantAdmin(ChangeHistoryMixin, GuardedModelAdmin):
+class TenantAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin,
+                  admin.ModelAdmin):
+    reach_realm = TENANTS
     list_display = ("id", "key", "name")
     search_fields = ("key", "name")
 

@@ -4,6 +4,9 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from identities.reach import Realm
 
 
 class Tenant(models.Model):
@@ -56,3 +59,25 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identity} in {self.tenant}"
+
+
+class TenantUserObjectPermission(UserObjectPermissionBase):
+    """A client's grant of a tenant (guardian's direct foreign-key table)."""
+
+    content_object = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "tenant grant"
+
+
+class TenantGroupObjectPermission(GroupObjectPermissionBase):
+    """A group's grant of a tenant: every member reaches it."""
+
+    content_object = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "tenant group grant"
+
+
+TENANTS = Realm("tenant", Tenant, "access_tenant", TenantUserObjectPermission,
+                TenantGroupObjectPermission, key="key")

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from guardian.shortcuts import assign_perm
 from oauth2_provider.models import AccessToken, Application
 
 from audit.models import ChangeRecord
 from audit.services import MASK, audited, record, record_delete, snapshot
-from identities.models import Identity, Member, Tenant
-from identities.queries import TENANT_ACCESS
+from identities import reach
+from identities.models import TENANTS, Identity, Member, Tenant
+from identities.reach import Realm
 
 Action = ChangeRecord.Action
 
@@ -57,26 +57,44 @@ def permission_resolve(spec: str) -> Permission:
     return found[0]
 
 
+def _label(permission: Permission) -> str:
+    return f"{permission.content_type.app_label}.{permission.codename}"
+
+
 def api_client_create(
     *,
     name: str,
     permissions: Sequence[str] = (),
     all_permissions: bool = False,
     tenant_keys: Sequence[str] = (),
+    confined: Collection[Realm] = (),
 ) -> ApiClientCredentials:
     """A service account and its OAuth2 confidential client (client-credentials grant).
 
-    The client may reach the tenants named, or the default tenant when none are named.
+    The client reaches the tenants named, or the default tenant when none are named. A realm
+    in `confined` (the caller grants it objects one by one: namespaces, subtrees; tenants
+    whenever `tenant_keys` are named) never gets its global reach permission, not even with
+    `all_permissions`: a scope the operator names confines. Naming that global permission
+    explicitly as well is a contradiction, refused.
     """
     if not name or len(name) > 150:
         raise ValidationError("An API client needs a name of 1 to 150 characters.")
     if Identity.objects.filter(username=name).exists():
         raise ValidationError(f"An identity named {name!r} already exists.")
-    perms = (
-        list(Permission.objects.all())
-        if all_permissions
-        else [permission_resolve(p) for p in permissions]
-    )
+    withheld = {realm.permission: realm for realm in confined}
+    if tenant_keys:
+        withheld[TENANTS.permission] = TENANTS
+    explicit = [permission_resolve(p) for p in permissions]
+    for permission in explicit:
+        realm = withheld.get(_label(permission))
+        if realm is not None:
+            raise ValidationError(
+                f"{_label(permission)} reaches every {realm.name}; it cannot be combined with "
+                f"a scope that names {realm.name}s.")
+    perms = explicit
+    if all_permissions:
+        perms = [p for p in Permission.objects.select_related("content_type")
+                 if _label(p) not in withheld]
     tenants = [tenant_by_key(key) for key in tenant_keys] or [tenant_default()]
     password = secrets.token_urlsafe(32)
     client_secret = secrets.token_urlsafe(48)
@@ -93,20 +111,18 @@ def api_client_create(
             client_secret=client_secret,
         )
         application.save()
-        for tenant in tenants:
-            assign_perm(TENANT_ACCESS, identity, tenant)
         record(
             action=Action.CREATE,
             instance=identity,
             after={
                 **snapshot(identity),
-                "permissions": sorted(
-                    f"{p.content_type.app_label}.{p.codename}" for p in perms
-                ),
+                "permissions": sorted(_label(p) for p in perms),
                 "tenants": [t.key for t in tenants],
             },
         )
         record(action=Action.CREATE, instance=application)
+        for tenant in tenants:
+            reach.grant(identity, TENANTS, tenant)
     return ApiClientCredentials(
         identity=identity,
         application=application,
@@ -148,13 +164,7 @@ def tenant_update(*, tenant: Tenant, name: str) -> Tenant:
 
 
 def tenant_grant(*, identity: Identity, tenant: Tenant) -> None:
-    with transaction.atomic():
-        assign_perm(TENANT_ACCESS, identity, tenant)
-        record(
-            action=Action.UPDATE,
-            instance=identity,
-            after={"granted_tenant": tenant.key},
-        )
+    reach.grant(identity, TENANTS, tenant)
 
 
 def access_token_revoke(*, token: AccessToken) -> None:

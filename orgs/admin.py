@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 from django.utils.html import format_html
 
 from audit.admin import ChangeHistoryMixin
+from core.admin import ServiceErrorsMixin
+from identities.reach_admin import GrantedClientsMixin
 from orgs import conf, services
-from orgs.errors import OrgError
 from orgs.hetu import hetu_mask
-from orgs.models import Assignment, Organization, OrgUser, Role
-
-
-class ServiceErrors:
-    """A service's refusal (rolled back with the admin's transaction) becomes a message on
-    the same page instead of a server error."""
-
-    def _guard(self, view, request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except OrgError as error:
-            messages.error(request, f"{error.kind}: {error.message}")
-        except ValidationError as error:
-            messages.error(request, "; ".join(error.messages))
-        return HttpResponseRedirect(request.get_full_path())
-
-    def changeform_view(self, request, *args, **kwargs):
-        return self._guard(super().changeform_view, request, *args, **kwargs)
-
-    def delete_view(self, request, *args, **kwargs):
-        return self._guard(super().delete_view, request, *args, **kwargs)
-
-    def changelist_view(self, request, *args, **kwargs):
-        return self._guard(super().changelist_view, request, *args, **kwargs)
+from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -76,8 +52,10 @@ class OrganizationForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
+class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin,
+                        admin.ModelAdmin):
     form = OrganizationForm
+    reach_realm = SUBTREES
     list_display = ("indented", "friendly_name", "org_type", "virtual", "path")
     list_filter = ("org_type", "virtual", "depth")
     search_fields = ("name", "path", "friendly_name")
@@ -164,7 +142,7 @@ class AssignmentInline(ReadOnlyInline):
 
 
 @admin.register(OrgUser)
-class OrgUserAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
+class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
     form = OrgUserForm
     list_display = ("name", "organization", "uid", "status", "masked_hetu", "pwd_activated")
     list_filter = ("status", "pwd_activated", "organization__org_type")
@@ -219,7 +197,7 @@ class MemberOfInline(admin.TabularInline):
 
 
 @admin.register(Role)
-class RoleAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
+class RoleAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ("name", "organization")
     list_filter = ("organization__org_type", "organization__virtual")
     search_fields = ("name", "organization__path")
@@ -245,7 +223,7 @@ class RoleAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ServiceErrors, ChangeHistoryMixin, admin.ModelAdmin):
+class AssignmentAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
     list_display = ("user", "role", "created_at")
     list_select_related = ("user__organization", "role__organization")
     search_fields = ("user__name", "user__uid", "role__name", "role__organization__path")

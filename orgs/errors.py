@@ -5,15 +5,13 @@
 
 from __future__ import annotations
 
+from core.errors import DomainError
 
-class OrgError(Exception):
+
+class OrgError(DomainError):
     code = 1
     status = 400
     kind = "invalid arguments"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidArgumentsError(OrgError):

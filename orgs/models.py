@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from guardian.models import UserObjectPermissionBase
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from identities.reach import Realm
 
 MAX_SEGMENT = 64
 MAX_DEPTH = 15
@@ -46,6 +48,17 @@ class OrganizationUserObjectPermission(UserObjectPermissionBase):
     """guardian's direct foreign-key permission: a client's grant on a subtree's root."""
 
     content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
+    """A group's grant on a subtree's root: every member reaches the subtree."""
+
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+# A grant on an organization reaches its whole subtree (the materialized path).
+SUBTREES = Realm("subtree", Organization, "access_subtree", OrganizationUserObjectPermission,
+                 OrganizationGroupObjectPermission, key="path", tree="path")
 
 
 class Role(models.Model):

@@ -18,12 +18,13 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
-from guardian.shortcuts import assign_perm
 
 from audit.models import ChangeRecord
 from audit.services import audited, record, snapshot
 from audit.tombstones import state_of, tombstones, uuid_text
 from authorisations.services import authorisations_revoke_for_subject
+from core.tree import subtree_q
+from identities import reach
 from orgs import conf
 from orgs.errors import (
     AlreadyExistsError,
@@ -38,15 +39,17 @@ from orgs.errors import (
 from orgs.hetu import hetu_clean
 from orgs.models import (
     MAX_DEPTH,
+    SUBTREES,
     Assignment,
     Organization,
+    OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
     OrgUser,
     Role,
     RoleLink,
 )
 from orgs.paths import child_path, org_path_clean, segment_clean
-from orgs.queries import subtree_q, would_cycle
+from orgs.queries import would_cycle
 from orgs.removal import cascade_delete
 
 Action = ChangeRecord.Action
@@ -289,9 +292,9 @@ def _remove(*, orgs=None, roles=None, users=None) -> None:
             orgs, object_type="orgs.organization", object_id=F("pk"), object_repr=F("path"),
             state=state_of(Organization),
         )
-        grants = OrganizationUserObjectPermission.objects.filter(
-            content_object_id__in=orgs.values("pk"))
-        grants._raw_delete(grants.db)
+        for grant_model in (OrganizationUserObjectPermission, OrganizationGroupObjectPermission):
+            grants = grant_model.objects.filter(content_object_id__in=orgs.values("pk"))
+            grants._raw_delete(grants.db)
         orgs._raw_delete(orgs.db)
 
 
@@ -608,8 +611,5 @@ def subtrees_grant(*, identity, paths: list[str]) -> None:
 
 
 def subtree_grant(*, identity, organization: Organization) -> None:
-    """Let a client reach the organization's subtree (a guardian object permission)."""
-    with transaction.atomic(), audited():
-        assign_perm("orgs.access_subtree", identity, organization)
-        record(action=Action.UPDATE, instance=identity,
-               after={"granted_subtree": organization.path})
+    """Let a client reach the organization's subtree (identities.reach, audited there)."""
+    reach.grant(identity, SUBTREES, organization)

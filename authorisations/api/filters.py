@@ -1,33 +1,12 @@
-"""The filter backends every onePortal list uses: namespace isolation, SCIM filter, sorting."""
+"""The SCIM filter backend every onePortal list uses (isolation is config.api.reach's)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
-from rest_framework.permissions import BasePermission
 
-from authorisations.queries import USE_NAMESPACE_PERM, namespaces_for, scim_q, sort_path
-
-
-class NamespaceFilterBackend(BaseFilterBackend):
-    """The one choke point of isolation: only rows of the client's namespaces are reachable
-    (a global `use_namespace` permission reaches all). A view names the field to filter on."""
-
-    def filter_queryset(self, request, queryset, view):
-        field = getattr(view, "namespace_field", "namespace")
-        return queryset.filter(**{f"{field}__in": namespaces_for(request.user)})
-
-
-class NamespaceAccess(BasePermission):
-    """Object-level twin of the backend: an object outside the client's namespaces is 404."""
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        if request.user.has_perm(USE_NAMESPACE_PERM):
-            return True
-        if not namespaces_for(request.user).filter(pk=obj.namespace_id).exists():
-            raise NotFound()
-        return True
+from authorisations.queries import scim_q, sort_path
 
 
 class ScimFilterBackend(BaseFilterBackend):

@@ -12,12 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from authorisations import queries, services
-from authorisations.api.filters import (
-    NamespaceAccess,
-    NamespaceFilterBackend,
-    ScimFilterBackend,
-    sort_descending,
-)
+from authorisations.api.filters import ScimFilterBackend, sort_descending
 from authorisations.api.pagination import ScimPagination, page_body, page_window
 from authorisations.api.serializers import (
     AuthorisationSerializer,
@@ -27,17 +22,18 @@ from authorisations.api.serializers import (
     NamespaceSerializer,
     RevokeSerializer,
 )
-from authorisations.errors import ConflictError, NamespaceForbiddenError
+from authorisations.errors import NamespaceForbiddenError
 from authorisations.models import (
+    NAMESPACES,
     Authorisation,
     AuthorisationSource,
     AuthorisationType,
     Namespace,
 )
-from authorisations.scim import FilterError
 from authorisations.validation import instant
-from config.api.exceptions import ApiException
 from config.api.permissions import RequiredPermission
+from config.api.reach import ReachFilterBackend, ReachPermission
+from identities import reach
 
 TAG = "onePortal Management API"
 AS_OF = OpenApiParameter(
@@ -58,8 +54,9 @@ class OnePortalViewSet(viewsets.GenericViewSet):
     """The surface's common parts: error style, permissions, isolation, SCIM paging."""
 
     error_style = "oneportal"
-    permission_classes = [RequiredPermission, NamespaceAccess]
-    filter_backends = [NamespaceFilterBackend, ScimFilterBackend]
+    permission_classes = [RequiredPermission, ReachPermission]
+    filter_backends = [ReachFilterBackend, ScimFilterBackend]
+    reach_realm, reach_field = NAMESPACES, "namespace"
     pagination_class = ScimPagination
     lookup_value_regex = "[^/]+"
 
@@ -67,15 +64,6 @@ class OnePortalViewSet(viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
         if any("\x00" in value for value in request.query_params.values()):
             raise exceptions.ValidationError({"query": ["Null characters are not allowed."]})
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ConflictError):
-            exc = ApiException(str(exc), status=409)
-        elif isinstance(exc, NamespaceForbiddenError):
-            exc = exceptions.PermissionDenied(str(exc))
-        elif isinstance(exc, FilterError):
-            exc = ApiException(f"filter: {exc}", status=400)
-        return super().handle_exception(exc)
 
     def get_object(self):
         try:
@@ -89,7 +77,7 @@ class OnePortalViewSet(viewsets.GenericViewSet):
         client's default (400 if it has none)."""
         user = self.request.user
         if code:
-            namespace = queries.namespace_for(user, code)
+            namespace = reach.of(user, NAMESPACES).find(code=code)
             if namespace is None:
                 raise NamespaceForbiddenError(f"Client may not use namespace {code}.")
             return namespace
@@ -225,7 +213,7 @@ class AuthorisationViewSet(OnePortalViewSet):
                 raise exceptions.ValidationError({"at": [str(error)]}) from None
         namespace = None
         if params.get("nsCode"):
-            namespace = queries.namespace_for(request.user, params["nsCode"])
+            namespace = reach.of(request.user, NAMESPACES).find(code=params["nsCode"])
             if namespace is None:
                 raise exceptions.NotFound(f"Namespace {params['nsCode']} was not found.")
         ids = queries.authorisation_check(
@@ -334,7 +322,7 @@ class NamespaceViewSet(mixins.ListModelMixin, OnePortalViewSet):
 
     serializer_class = NamespaceSerializer
     permission_classes = [RequiredPermission]
-    namespace_field = "pk"
+    reach_field = "pk"
     filter_attrs = queries.NAMESPACE_ATTRS
 
     def get_queryset(self):

@@ -24,6 +24,7 @@ class ApiError:
     code: str  # a short machine-readable code (the additiv `Code`, a problem `type` suffix, …)
     message: str
     extra: dict | None = None
+    number: int | None = None  # the vendor's error number (CustomerID), when the error has one
 
 
 def reason(status: int) -> str:
@@ -68,7 +69,7 @@ CUSTOMERID_CODES = {400: "1", 401: "2", 403: "3", 404: "6", 405: "11", 409: "4",
 
 def render_customerid(error: ApiError) -> HttpResponse:
     """Spec 001: `<error><code>N</code><message>…</message></error>` (application/xml)."""
-    code = error.code if error.code.isdigit() else CUSTOMERID_CODES.get(error.status, "99")
+    code = error.number if error.number is not None else CUSTOMERID_CODES.get(error.status, "99")
     body = f"<error><code>{code}</code><message>{xml_escape(error.message)}</message></error>"
     return HttpResponse(body, status=error.status, content_type="application/xml")
 

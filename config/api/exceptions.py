@@ -1,8 +1,9 @@
 """The one exception handler of every API: any error becomes the surface's own error body.
 
 Views may set `error_style` (a key of `config.api.errors.STYLES`) and `validation_status`
-(400 by default; the additiv surfaces answer 422 for a body they cannot process). Exceptions may
-carry `api_code` to name a surface-specific error code.
+(400 by default; the additiv surfaces answer 422 for a body they cannot process). The services'
+domain errors (`core.errors.DomainError`: every app's refusals) are mapped here and nowhere
+else: their status, their message, and their vendor error number where a surface numbers them.
 """
 
 from __future__ import annotations
@@ -16,17 +17,9 @@ from rest_framework import exceptions as drf
 from rest_framework.views import set_rollback
 
 from config.api.errors import ApiError, additiv_code, render, style_for_path
+from core.errors import DomainError
 
 log = logging.getLogger("tessera.api")
-
-
-class ApiException(drf.APIException):
-    """An error with an explicit status and code, raised by views for surface-specific cases."""
-
-    def __init__(self, message: str, *, status: int = 400, code: str | None = None):
-        super().__init__(detail=message)
-        self.status_code = status
-        self.api_code = code
 
 
 def flatten(detail, prefix: str = "") -> list[str]:
@@ -47,6 +40,8 @@ def flatten(detail, prefix: str = "") -> list[str]:
 
 
 def error_for(exc: Exception, view) -> ApiError | None:
+    if isinstance(exc, DomainError):
+        return ApiError(exc.status, additiv_code(exc.status), exc.message, number=exc.code)
     if isinstance(exc, (Http404, django_exceptions.ObjectDoesNotExist)):
         exc = drf.NotFound()
     elif isinstance(exc, django_exceptions.PermissionDenied):
@@ -77,8 +72,7 @@ def error_for(exc: Exception, view) -> ApiError | None:
         message = f"The request was not in the required format: {exc.detail}"
     else:
         message = str(exc.detail)
-    code = getattr(exc, "api_code", None) or additiv_code(status)
-    return ApiError(status, code, message)
+    return ApiError(status, additiv_code(status), message)
 
 
 def style_of(view, request) -> str:

@@ -12,13 +12,13 @@ from rest_framework.views import APIView
 
 from audit.services import audit_context_create
 from config.api.permissions import RequiredPermission
+from identities import reach
 from identities.api.serializers import (
     AuditContextResponse,
     InternalIdContextRequest,
     PersonContextRequest,
 )
-from identities.models import Member, Tenant
-from identities.queries import tenant_for
+from identities.models import TENANTS, Member, Tenant
 
 TAG = "additiv Admin Management / DFS Service Layer: AuditContext"
 
@@ -39,7 +39,7 @@ class _GenerateView(AdditivView):
         return self._reachable(request, settings.TESSERA_DEFAULT_TENANT_KEY)
 
     def _reachable(self, request, key: str) -> Tenant:
-        tenant = tenant_for(request.user, key)
+        tenant = reach.of(request.user, TENANTS).find(key=key)
         if tenant is None:
             raise NotFound(f"Tenant {key!r} was not found.")
         return tenant

@@ -6,7 +6,7 @@ client's scope (its organization subtrees): anything outside answers "not found"
 
 from __future__ import annotations
 
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.authentication import BearerAuthentication, ServiceBasicAuthentication
-from config.api.exceptions import ApiException
 from config.api.permissions import RequiredPermission
+from identities import reach
 from orgs import conf, queries, services
 from orgs.api.params import Params
 from orgs.api.xml import AlwaysXML, XMLParser, XMLRenderer, entitylist, idlist
@@ -24,11 +24,10 @@ from orgs.errors import (
     EntityNotFoundError,
     InvalidArgumentsError,
     InvalidReferenceError,
-    OrgError,
     ParentNotFoundError,
     SizeLimitExceededError,
 )
-from orgs.models import Organization, OrgUser, Role
+from orgs.models import SUBTREES, Organization, OrgUser, Role
 from orgs.paths import entity_path_split, org_path_clean
 
 TAG = "CustomerID REST API 1.0"
@@ -64,18 +63,10 @@ class CustomerIdView(APIView):
     content_negotiation_class = AlwaysXML
     required_permissions: dict[str, str] = {}
 
-    def handle_exception(self, exc):
-        if isinstance(exc, OrgError):
-            exc = ApiException(exc.message, status=exc.status, code=str(exc.code))
-        elif isinstance(exc, exceptions.NotFound | Http404):
-            exc = ApiException("Not found.", status=404, code=str(EntityNotFoundError.code))
-        return super().handle_exception(exc)
-
     @property
-    def scope(self) -> queries.Scope:
-        if not hasattr(self, "_scope"):
-            self._scope = queries.scope_for(self.request.user)
-        return self._scope
+    def scope(self) -> reach.Reach:
+        """The organization subtrees the client reaches (identities.reach)."""
+        return reach.of(self.request.user, SUBTREES)
 
     def params(self, known: set[str], ignored: frozenset[str] = frozenset(), *,
                custom: bool = False) -> Params:
@@ -133,7 +124,7 @@ class OrgCollectionView(CustomerIdView):
 
     def parent(self, path: str | None) -> Organization | None:
         if not path:
-            if not self.scope.unrestricted:
+            if not self.scope.everything:
                 raise ParentNotFoundError("The top level is outside the client's scope.")
             return None
         return queries.org_get(org_path_clean(path), self.scope, parent=True)
@@ -143,7 +134,7 @@ class OrgCollectionView(CustomerIdView):
     def get(self, request, path: str | None = None):
         params = self.params(LIST_PARAMS)
         org = queries.org_get(org_path_clean(path), self.scope) if path else None
-        qs = queries.orgs_below(org, recursive=params.flag("recursive"), scope=self.scope)
+        qs = queries.orgs_below(org, recursive=params.flag("recursive"), reach=self.scope)
         rows = self.limited(qs.order_by("path"), params, "path")
         return self.answer("org", (path for (path,) in rows))
 
@@ -336,7 +327,7 @@ class UserCollectionView(CustomerIdView):
         params = self.params(LIST_PARAMS | set(USER_FILTERS) | {"hetu", "exactMatch"},
                              custom=True)
         org = queries.org_get(org_path_clean(path), self.scope)
-        qs = queries.users_in(org, recursive=params.flag("recursive"), scope=self.scope)
+        qs = queries.users_in(org, recursive=params.flag("recursive"), reach=self.scope)
         qs = user_filter(qs, params).order_by("organization__path", "name")
         rows = self.limited(qs, params, "organization__path", "name")
         return self.answer("user", (f"{o}/{n}" for o, n in rows))
@@ -419,7 +410,7 @@ class UserRolesView(CustomerIdView):
         params = self.params(LIST_PARAMS)
         org_path, name = entity_path_split(path, "user")
         user = queries.user_get(org_path, name, self.scope)
-        qs = queries.user_roles(user, recursive=params.flag("recursive"), scope=self.scope)
+        qs = queries.user_roles(user, recursive=params.flag("recursive"), reach=self.scope)
         rows = self.limited(qs.order_by("organization__path", "name"), params,
                             "organization__path", "name")
         return self.answer("role", (f"{o}/{n}" for o, n in rows))
@@ -447,7 +438,7 @@ class RoleCollectionView(CustomerIdView):
     def get(self, request, path: str):
         params = self.params(LIST_PARAMS)
         org = queries.org_get(org_path_clean(path), self.scope)
-        qs = queries.roles_in(org, recursive=params.flag("recursive"), scope=self.scope)
+        qs = queries.roles_in(org, recursive=params.flag("recursive"), reach=self.scope)
         rows = self.limited(qs.order_by("organization__path", "name"), params,
                             "organization__path", "name")
         return self.answer("role", (f"{o}/{n}" for o, n in rows))
@@ -520,7 +511,7 @@ class AssignmentView(CustomerIdView):
         params = self.params(LIST_PARAMS)
         org_path, name = entity_path_split(path, "role")
         role = queries.role_get(org_path, name, self.scope)
-        qs = queries.role_holders(role, scope=self.scope).order_by("organization__path", "name")
+        qs = queries.role_holders(role, reach=self.scope).order_by("organization__path", "name")
         rows = self.limited(qs, params, "organization__path", "name")
         return self.answer("user", (f"{o}/{n}" for o, n in rows))
 

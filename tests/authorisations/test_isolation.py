@@ -6,8 +6,14 @@ import json
 import pytest
 from django.core.management import call_command
 
-from authorisations.models import Authorisation, AuthorisationType, DefaultNamespace, Namespace
-from authorisations.queries import namespaces_for
+from authorisations.models import (
+    NAMESPACES,
+    Authorisation,
+    AuthorisationType,
+    DefaultNamespace,
+    Namespace,
+)
+from identities.reach import reachable
 from tests.authorisations.conftest import ALL, BASE, assert_error, body
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +87,7 @@ def test_namespace_a_client_reaches_nothing_of_namespace_b(make_ns_caller, ns_a,
 
 def test_global_permission_reaches_every_namespace(make_ns_caller, ns_a, ns_b):
     caller = make_ns_caller([*ALL, "authorisations.use_namespace"], namespaces=[])
-    assert set(namespaces_for(caller.identity)) == {ns_a, ns_b}
+    assert set(reachable(caller.identity, NAMESPACES)) == {ns_a, ns_b}
     api = caller.basic()
     assert_error(api.post(URL, body(), format="json"), 400, "nsCode", "default namespace")
     assert api.post(URL, body(nsCode="ns-b"), format="json").status_code == 201
@@ -100,7 +106,7 @@ def test_create_api_client_grants_namespaces_first_is_default(ns_a):
     from identities.models import Identity
 
     identity = Identity.objects.get(username="svc")
-    assert set(namespaces_for(identity)) == {fresh, ns_a}
+    assert set(reachable(identity, NAMESPACES)) == {fresh, ns_a}
     assert identity.has_perm("authorisations.AUTHORISATION_VIEW")
 
 
