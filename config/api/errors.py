@@ -63,13 +63,18 @@ def render_problem(error: ApiError) -> HttpResponse:
 
 
 # CustomerID (spec 001) error numbers by HTTP status, for errors raised without an explicit
-# number (authentication, method not allowed, parse errors, …); the table is in docs/orgs.md.
-CUSTOMERID_CODES = {400: "1", 401: "2", 403: "3", 404: "6", 405: "11", 409: "4", 413: "10"}
+# number (authentication, method not allowed, parse errors, …), in the vendor's numbering; any
+# other status (a crash) is 6, internal server error. The table is in docs/orgs.md.
+CUSTOMERID_CODES = {
+    400: "1", 401: "2", 403: "3", 404: "7", 405: "13", 409: "4", 413: "12", 415: "1",
+}
+CUSTOMERID_INTERNAL_ERROR = "6"
 
 
 def render_customerid(error: ApiError) -> HttpResponse:
     """Spec 001: `<error><code>N</code><message>…</message></error>` (application/xml)."""
-    code = error.number if error.number is not None else CUSTOMERID_CODES.get(error.status, "99")
+    code = (error.number if error.number is not None
+            else CUSTOMERID_CODES.get(error.status, CUSTOMERID_INTERNAL_ERROR))
     body = f"<error><code>{code}</code><message>{xml_escape(error.message)}</message></error>"
     return HttpResponse(body, status=error.status, content_type="application/xml")
 

@@ -44,7 +44,7 @@ ERROR_SCHEMAS: dict[str, tuple[str, str, dict]] = {
             "description": "CustomerID error: <error><code>N</code><message>…</message></error>.",
             "xml": {"name": "error"},
             "properties": {
-                "code": {"type": "integer", "example": 6},
+                "code": {"type": "integer", "example": 7},
                 "message": {"type": "string"},
             },
             "required": ["code", "message"],

@@ -84,13 +84,21 @@ def test_dry_run_validates_and_writes_nothing(tmp_path, ns_a):
     assert not Authorisation.objects.exists()
 
 
-def test_user_references_are_checked_in_bulk(tmp_path, ns_a, django_assert_max_num_queries):
-    people = [person_create(username=f"p{i}") for i in range(3)]
-    rows = "".join(f"ns-a,employment,,user,{p.id},string,acme,,\n" for p in people)
+def test_user_references_are_checked_in_bulk(tmp_path, ns_a, count_queries):
+    people = [person_create(username=f"p{i}") for i in range(30)]
     missing = "ns-a,employment,,user,6f1c0000-0000-4000-8000-000000000000,string,acme,,\n"
-    with pytest.raises(CommandError):
-        run(write(tmp_path, HEADER + rows + missing))
-    out, _ = run(write(tmp_path, HEADER + rows))
+
+    def rows(n: int) -> str:
+        return "".join(f"ns-a,employment,,user,{p.id},string,acme,,\n" for p in people[:n])
+
+    def refused(n: int) -> int:
+        """The queries of an import of `n` known users and one unknown, which is refused."""
+        with count_queries() as queries, pytest.raises(CommandError, match="1 bad row"):
+            run(write(tmp_path, HEADER + rows(n) + missing))
+        return len(queries)
+
+    assert refused(3) == refused(30)
+    out, _ = run(write(tmp_path, HEADER + rows(3)))
     assert "3 created" in out
 
 

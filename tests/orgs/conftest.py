@@ -13,7 +13,8 @@ import pytest
 from audit.models import ChangeRecord
 from orgs.models import Assignment, Organization, OrgUser, Role, RoleLink
 
-SPEC = Path("/work/shared/spec/001_ad5f40fa21406601.txt")
+# The specs live in ../shared next to the checkout.
+SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "001_ad5f40fa21406601.txt"
 BASE = "/eidm2/services/"
 ALL = [
     f"orgs.{action}_{model}"

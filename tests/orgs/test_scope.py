@@ -20,31 +20,31 @@ def scoped(make_caller, tree):
 
 
 OUTSIDE = [
-    ("get", "org/acme", 404, 6),
-    ("get", "org/virt", 404, 6),
-    ("get", "orgs/acme/", 404, 6),
-    ("put", "org/acme?friendlyName=X", 404, 6),
-    ("delete", "org/acme?recursive=true", 404, 6),
-    ("delete", "org/virt/v1", 404, 6),
+    ("get", "org/acme", 404, 7),
+    ("get", "org/virt", 404, 7),
+    ("get", "orgs/acme/", 404, 7),
+    ("put", "org/acme?friendlyName=X", 404, 7),
+    ("delete", "org/acme?recursive=true", 404, 7),
+    ("delete", "org/virt/v1", 404, 7),
     ("post", "orgs/?organizationId=x&friendlyName=X", 404, 5),
     ("post", "orgs/acme/?organizationId=x&friendlyName=X", 404, 5),
     ("post", "users/acme/?uid=z", 404, 5),
-    ("get", "users/acme/", 404, 6),
-    ("get", "user/acme/alice", 404, 6),
-    ("put", "user/acme/alice?mobile=%2B3584", 404, 6),
+    ("get", "users/acme/", 404, 7),
+    ("get", "user/acme/alice", 404, 7),
+    ("put", "user/acme/alice?mobile=%2B3584", 404, 7),
     ("put", "user/acme/zed?create=true", 404, 5),
-    ("delete", "user/acme/alice", 404, 6),
-    ("get", "user/acme/alice/roles", 404, 6),
-    ("get", "roles/acme/", 404, 6),
-    ("get", "role/acme/Admin", 404, 6),
+    ("delete", "user/acme/alice", 404, 7),
+    ("get", "user/acme/alice/roles", 404, 7),
+    ("get", "roles/acme/", 404, 7),
+    ("get", "role/acme/Admin", 404, 7),
     ("put", "role/acme/New", 404, 5),
-    ("delete", "role/acme/Admin", 404, 6),
-    ("get", "assignments/acme/Admin", 404, 6),
-    ("post", "assignments/acme/Admin?user=acme/sales/bob", 404, 6),
-    ("delete", "assignments/acme/Admin?user=acme/sales/bob", 404, 6),
+    ("delete", "role/acme/Admin", 404, 7),
+    ("get", "assignments/acme/Admin", 404, 7),
+    ("post", "assignments/acme/Admin?user=acme/sales/bob", 404, 7),
+    ("delete", "assignments/acme/Admin?user=acme/sales/bob", 404, 7),
     # references out of scope are invalid references, even from inside
-    ("post", "assignments/acme/sales/Inside?user=acme/alice", 400, 9),
-    ("put", "role/acme/sales/Inside2?memberOf=acme/Admin", 400, 9),
+    ("post", "assignments/acme/sales/Inside?user=acme/alice", 400, 10),
+    ("put", "role/acme/sales/Inside2?memberOf=acme/Admin", 400, 10),
 ]
 
 
@@ -85,7 +85,7 @@ def test_role_holders_outside_the_scope_are_not_listed(api, scoped, tree):
 
 def test_a_client_without_any_reach_sees_nothing(make_caller, tree):
     api = make_caller(PERMS).basic()
-    error(api.get(S + "org/acme/sales"), 404, 6)
+    error(api.get(S + "org/acme/sales"), 404, 7)
     assert ids(api.get(S + "orgs/?recursive=true")) == []
 
 
@@ -93,4 +93,4 @@ def test_deleting_a_granted_root_removes_the_grant(api, scoped, tree):
     assert api.delete(S + "org/acme/sales?recursive=true").status_code == 200
     api.post(S + "orgs/acme/?organizationId=sales&friendlyName=Again")
     assert Organization.objects.filter(path="acme/sales").exists()
-    error(scoped.get(S + "org/acme/sales"), 404, 6)
+    error(scoped.get(S + "org/acme/sales"), 404, 7)

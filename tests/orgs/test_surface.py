@@ -228,7 +228,7 @@ def test_remove_role_and_user(api, tree):
     assert not Assignment.objects.exists()
     assert short(ids(api.delete(S + "user/acme/alice"))) == ["user/acme/alice"]
     assert not Identity.objects.filter(username="alice").exists()
-    assert error(api.get(S + "user/acme/alice"), 404, 6)
+    assert error(api.get(S + "user/acme/alice"), 404, 7)
 
 
 def test_create_api_client_with_org_scopes_the_client(tree, capsys):
