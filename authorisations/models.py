@@ -205,6 +205,7 @@ class AuthorisationState(models.Model):
 class Authorisation(AuthorisationState):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     natural_key = models.CharField(max_length=32, db_index=True, editable=False)
+    audit_derived = ("natural_key",)  # the import's de-duplication digest: not state
 
     objects = SoftDeleteQuerySet.as_manager()
 

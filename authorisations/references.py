@@ -1,7 +1,10 @@
 """What rows name outside themselves (types, sources, identities), loaded in one query per kind.
 
 A batch of any size costs at most three queries; each row's missing references become
-`ValidationError` messages keyed by wire field, the same for the API and the import.
+`ValidationError` messages keyed by wire field, the same for the API and the import. An
+import loads the whole catalog of live types and sources once (`load_catalog`: the catalog
+as it stood when the import began), so that its reading process resolves them with no
+database; identities, which are many, are checked per batch (`check_identities`).
 """
 
 from __future__ import annotations
@@ -14,14 +17,18 @@ from django.core.exceptions import ValidationError
 
 from authorisations.models import AuthorisationSource, AuthorisationType, Namespace, SubjectType
 
+Row = tuple[Namespace, dict[str, Any]]
+
 
 class Resolver:
     def __init__(self) -> None:
         self.types: dict[tuple[int, str], AuthorisationType] = {}
         self.sources: dict[tuple[int, str], AuthorisationSource] = {}
         self.identities: set[str] = set()
+        self.catalog = False  # every live type and source is loaded
 
-    def load(self, rows: Iterable[tuple[Namespace, dict[str, Any]]]) -> None:
+    def load(self, rows: Iterable[Row]) -> None:
+        """The references of these rows (types and sources unless the catalog is loaded)."""
         type_codes: set[str] = set()
         source_codes: set[str] = set()
         namespace_ids: set[int] = set()
@@ -33,24 +40,35 @@ class Resolver:
             source = row.get("source_code")
             if source and (namespace.pk, source) not in self.sources:
                 source_codes.add(source)
-            for side in ("subject", "object"):
-                if row.get(f"{side}_type") == SubjectType.USER:
-                    users.add(row[f"{side}_value"])
-        if type_codes:
+            users |= users_named(row)
+        if type_codes and not self.catalog:
             for item in AuthorisationType.objects.alive().filter(
                     namespace_id__in=namespace_ids, code__in=type_codes):
                 self.types[(item.namespace_id, item.code)] = item
-        if source_codes:
+        if source_codes and not self.catalog:
             for item in AuthorisationSource.objects.alive().filter(
                     namespace_id__in=namespace_ids, code__in=source_codes):
                 self.sources[(item.namespace_id, item.code)] = item
+        self._load_identities(users)
+
+    def load_catalog(self) -> None:
+        """Every live type and source (two queries), for resolving without the database."""
+        for model, into in ((AuthorisationType, self.types),
+                            (AuthorisationSource, self.sources)):
+            for item in model.objects.alive().only("id", "namespace_id", "code"):
+                into[(item.namespace_id, item.code)] = item
+        self.catalog = True
+
+    def _load_identities(self, users: set[str]) -> None:
         users -= self.identities
         if users:
             found = get_user_model().objects.filter(pk__in=users).values_list("pk", flat=True)
             self.identities.update(str(pk) for pk in found)
 
-    def resolve(self, namespace: Namespace, row: dict[str, Any]) -> dict[str, Any]:
-        """The row's `type` and `source` objects; ValidationError naming each missing one."""
+    def resolve(self, namespace: Namespace, row: dict[str, Any], *,
+                identities: bool = True) -> dict[str, Any]:
+        """The row's `type` and `source` objects; ValidationError naming each missing one
+        (and, unless `identities` is False, each user named that is no identity)."""
         errors: dict[str, list[str]] = {}
         out: dict[str, Any] = {}
         if "type_code" in row:
@@ -64,10 +82,28 @@ class Resolver:
             if code and out["source"] is None:
                 errors["authSource"] = [f"Unknown authorisation source {code!r} in "
                                         f"namespace {namespace.code!r}."]
+        if identities:
+            errors.update(self.identity_errors(row))
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+    def check_identities(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Load (one query) the identities these rows name as users."""
+        users: set[str] = set()
+        for row in rows:
+            users |= users_named(row)
+        self._load_identities(users)
+
+    def identity_errors(self, row: dict[str, Any]) -> dict[str, list[str]]:
+        errors = {}
         for side in ("subject", "object"):
             if row.get(f"{side}_type") == SubjectType.USER and \
                     row[f"{side}_value"] not in self.identities:
                 errors[f"{side}.value"] = [f"No identity has the id {row[f'{side}_value']}."]
-        if errors:
-            raise ValidationError(errors)
-        return out
+        return errors
+
+
+def users_named(row: dict[str, Any]) -> set[str]:
+    return {row[f"{side}_value"] for side in ("subject", "object")
+            if row.get(f"{side}_type") == SubjectType.USER}

@@ -225,18 +225,26 @@ def _locked_live(authorisation: Authorisation) -> Authorisation:
             .get(pk=authorisation.pk))
 
 
+def authorisation_change_check(current: Authorisation, *, namespace_code: str | None,
+                               changes: bool) -> None:
+    """The rules every change of an authorisation keeps (the API's, the admin's and the
+    import's): a deleted one is gone, none moves to another namespace, revocation is final."""
+    if current.deleted_at is not None:
+        raise ConflictError(f"The authorisation {current.pk} was deleted.")
+    if current.revoked and changes:
+        raise ConflictError("A revoked authorisation cannot be changed.")
+    if namespace_code is not None and namespace_code != current.namespace.code:
+        raise ValidationError({"nsCode": ["An authorisation cannot move to another "
+                                          "namespace."]})
+
+
 def authorisation_update(*, authorisation: Authorisation, data: dict[str, Any],
                          replace: bool = False) -> Authorisation:
     """PATCH (`replace=False`: only the fields given) or PUT (`replace=True`: an omitted
     authSource or validTo becomes none; an omitted validFrom stays)."""
     with transaction.atomic(), audited():
         current = _locked_live(authorisation)
-        if current.revoked:
-            raise ConflictError("A revoked authorisation cannot be changed.")
-        ns_code = data.get("ns_code")
-        if ns_code is not None and ns_code != current.namespace.code:
-            raise ValidationError({"nsCode": ["An authorisation cannot move to another "
-                                              "namespace."]})
+        authorisation_change_check(current, namespace_code=data.get("ns_code"), changes=True)
         if replace:
             data = {"source_code": None, "valid_to": None, **data}
         resolver = Resolver()
@@ -255,7 +263,7 @@ def authorisation_update(*, authorisation: Authorisation, data: dict[str, Any],
         window_check(current.valid_from, current.valid_to)
         before = snapshot(before_state)
         current.natural_key = current.compute_natural_key()
-        if snapshot(current) == {**before, "natural_key": current.natural_key}:
+        if snapshot(current) == before:
             return current  # nothing changed: no new version, no change record
         return _save_change(current, before_state, before, Action.UPDATE)
 

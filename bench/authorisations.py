@@ -3,8 +3,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_authz .venv/bin/python \
         bench/authorisations.py [--rows 1000000] [--requests 300]
 
-Runs against the DATABASE_URL given (migrating it first): import of N rows vs a raw COPY (or,
-on SQLite, a raw executemany INSERT) of the same rows into the same table; `check` at the service
+Runs against the DATABASE_URL given (migrating and emptying it first; `--http-only` keeps the
+rows a previous run left): import of N rows vs a raw COPY (or, on SQLite, a raw executemany
+INSERT) of the same rows into the same table; `check` at the service
 level vs the raw SQL it issues; `check` and a filtered list (page of 100) over HTTP through a
 gunicorn this script starts on 127.0.0.1 and stops; the query counts of list, check and a
 10,000-row import batch. Only loopback traffic.
@@ -59,6 +60,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--import-only", action="store_true",
+                        help="stop after the import figure")
     parser.add_argument("--http-only", action="store_true",
                         help="only the HTTP figures, on the rows a previous run left")
     args = parser.parse_args()
@@ -70,6 +73,8 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    if not args.http_only:  # every run starts from empty tables, the change log included
+        call_command("flush", interactive=False, verbosity=0)
     vendor = connection.vendor
     print(f"database: {vendor} ({connection.settings_dict['NAME']}), rows: {args.rows:,}")
     ns, type_, source = setup()
@@ -89,13 +94,11 @@ def main() -> None:
     truncate()
 
     # --- import through the command's importer --------------------------------------------------
-    from audit import context as scope
-    from audit.services import audited
-    from authorisations.importer import import_authorisations, read_rows
+    from authorisations.importer import AuthorisationImporter
+    from core.bulk.run import run_import
 
     started = time.perf_counter()
-    with data.open(newline="") as stream, scope.for_command("bench"), audited():
-        report = import_authorisations(read_rows(stream, "csv"))
+    report = run_import(AuthorisationImporter(), str(data))
     import_seconds = time.perf_counter() - started
     assert report.created == args.rows, report
     baseline = "COPY" if vendor == "postgresql" else "executemany INSERT"
@@ -103,6 +106,8 @@ def main() -> None:
           f"{args.rows / import_seconds:,.0f} rows/s; raw {baseline}: {raw_seconds:.1f} s = "
           f"{args.rows / raw_seconds:,.0f} rows/s; ratio {import_seconds / raw_seconds:.2f}x "
           f"(target <= 3x)")
+    if args.import_only:
+        return
     if vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -256,9 +261,8 @@ def query_counts(identity, tmp: Path) -> None:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
-    from audit import context as scope
-    from audit.services import audited
-    from authorisations.importer import import_authorisations, read_rows
+    from authorisations.importer import AuthorisationImporter
+    from core.bulk.run import run_import
 
     creds = client_identity.credentials
     token = token_for(APIClient(), creds)
@@ -279,9 +283,8 @@ def query_counts(identity, tmp: Path) -> None:
     for size in (1_000, 10_000):
         path = tmp / f"batch{size}.csv"
         write_csv(path, size, prefix=f"batch{size}-")
-        with CaptureQueriesContext(connection) as captured, path.open(newline="") as stream, \
-                scope.for_command("bench"), audited():
-            import_authorisations(read_rows(stream, "csv"), batch_size=size, dry_run=True)
+        with CaptureQueriesContext(connection) as captured:
+            run_import(AuthorisationImporter(batch_size=size), str(path), dry_run=True)
         print(f"queries: import batch of {size:,} rows: {len(captured.captured_queries)}")
 
 

@@ -213,6 +213,13 @@ def identity_save(*, identity: Identity, created: bool) -> Identity:
     return identity
 
 
+def person_save(*, identity: Identity) -> Identity:
+    """Save a person's identity row for a profile service of another context (a CustomerID
+    user): that service records the change, its state holding the identity's fields."""
+    identity.save()
+    return identity
+
+
 def identity_set_password(*, identity: Identity, password: str | None) -> Identity:
     """Set (or, with None, disable) an identity's password; the log says only that it changed."""
     with transaction.atomic():

@@ -1,173 +1,159 @@
-"""The driver of the import commands: stream, validate, upsert in batches, report, roll back.
+"""Bulk services of the organization tree: many organizations or users written at once.
 
-The whole import runs in one transaction under one audit context. By default any bad row
-aborts it (every bad line is still reported); `skip_bad_rows` writes the good rows only;
-`dry_run` validates and applies, then rolls everything back.
-
-Reading and validating a row (parsing, the API's checks, password hashing, a new row's
-prepared values) costs as much as writing it, and needs no database. Where the platform can
-fork, a worker process does it a few batches ahead while this process writes the batches
-before; the database server works in the meantime too, so the three use the machine's cores
-together. The worker never touches the database connection it inherits.
+What the import commands write, with the rules and the change records of `orgs.services` (an
+imported row leaves the record the same write through the API leaves), in a number of
+statements per batch that does not grow with the batch. Users' identity rows go through
+identities' bulk services; the profiles, this app's own table, are written here.
 """
 
 from __future__ import annotations
 
-import copy
-import multiprocessing
-import queue
-import sys
-import traceback
-from collections.abc import Iterator
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
-from django.db import transaction
-from tqdm import tqdm
+from audit.copytext import copy_fields
+from audit.models import ChangeRecord
+from audit.services import Change, change_copy_fields, json_time, record_bulk, snapshot
+from core.bulk.write import copy_text, db_time, insert_rows, uuid_value
+from identities import bulk as identities_bulk
+from orgs.models import Organization, OrgUser
+from orgs.services.organizations import type_roles_ensure
+from orgs.services.users import user_state, user_state_tail_json
 
-from audit import context as scope
-from audit.services import audited
-from orgs.rows import RowError, batches, detect_format, has_descriptor, open_input, read_rows
-
-MAX_REPORTED = 100
-AHEAD = 4  # batches the worker may validate ahead of the writes (bounds its memory)
-
-
-class ImportFailed(Exception):  # noqa: N818 (the command's message)
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors[:MAX_REPORTED]))
-        self.errors = errors
+CREATE, UPDATE = ChangeRecord.Action.CREATE.value, ChangeRecord.Action.UPDATE.value
+ORGUSER = "orgs.orguser"
+ORGANIZATION = "orgs.organization"
 
 
-class WorkerFailed(Exception):  # noqa: N818
-    """The reading worker died or raised (its traceback is the message)."""
+# --- organizations -------------------------------------------------------------------------------
+
+def organizations_create(orgs: list[Organization]) -> None:
+    """New organizations (their parents saved before them), with their type roles."""
+    Organization.objects.bulk_create(orgs)
+    record_bulk((Change(action=CREATE, object_type=ORGANIZATION, object_id=str(org.pk),
+                        object_repr=org.path, after=snapshot(org)) for org in orgs), copy=True)
+    type_roles_ensure(orgs)
 
 
-class Checked(NamedTuple):
-    """A batch of the file, read and validated: its valid rows, the messages of its bad
-    ones, how many rows it had, and what the importer's `prepare` made of the valid rows
-    (for `apply`; prepared in the reading process like the rows)."""
-
-    valid: list
-    bad: list[str]
-    count: int
-    prepared: Any
-
-
-def run_import(importer, path: str, *, fmt: str | None, dry_run: bool, command: str,
-               progress_stream=None, parallel: bool = True):
-    """Import the file at `path` (`-` for stdin); returns the importer's report."""
-    errors: list[str] = []
-    applying = True
-    stream = open_input(path)
-    descriptor = has_descriptor(stream)
-    owned = path != "-" or descriptor  # not a wrapper of sys.stdin's own buffer
-    checked = validated_batches(importer, stream, detect_format(path, fmt),
-                                parallel=parallel and descriptor)
-    show = (progress_stream or sys.stderr)
-    bar = tqdm(unit=" rows", file=show, disable=not show.isatty(), desc=command)
-    try:
-        with scope.for_command(command), transaction.atomic(), audited():
-            try:
-                for batch in checked:
-                    errors.extend(batch.bad)
-                    if errors and not importer.skip_bad_rows:
-                        applying = False
-                    if applying:
-                        applying = _apply(importer, batch.valid, batch.prepared, errors)
-                    bar.update(batch.count)
-            except RowError as error:  # the file itself is malformed
-                errors.append(str(error))
-            if errors and not importer.skip_bad_rows:
-                raise ImportFailed(errors)
-            if dry_run:
-                transaction.set_rollback(True)
-    finally:
-        checked.close()
-        bar.close()
-        if owned:
-            stream.close()
-    importer.report.errors = errors
-    return importer.report
+def organizations_update(changed: list[tuple[dict, Organization]], now: datetime) -> None:
+    """Organizations changed in memory, each with its state before (`snapshot`); a new type
+    adds the roles it defines."""
+    if not changed:
+        return
+    orgs = [org for _, org in changed]
+    for org in orgs:
+        org.modified_at = now
+    Organization.objects.bulk_update(orgs, ["friendly_name", "org_type", "attributes",
+                                            "modified_at"])
+    record_bulk((Change(action=UPDATE, object_type=ORGANIZATION, object_id=str(org.pk),
+                        object_repr=org.path, before=before, after=snapshot(org))
+                 for before, org in changed), copy=True)
+    type_roles_ensure(orgs)
 
 
-def validated_batches(importer, stream, fmt: str, *, parallel: bool = True
-                      ) -> Iterator[Checked]:
-    """Every batch of the file, in order, checked; a malformed file raises RowError after
-    the batches before it. In a forked worker if `parallel` and the platform forks (the
-    worker reads its copy of `stream`, which needs a descriptor of its own), else in this
-    process."""
-    if not parallel or "fork" not in multiprocessing.get_all_start_methods():
-        return _validate(importer, stream, fmt)
-    return _from_worker(importer, stream, fmt)
+# --- users ---------------------------------------------------------------------------------------
+
+# a new user's profile row: what its source row gives, then its times and organization
+PROFILE_COLUMNS = ("identity_id", "name", "uid", "mobile", "locale", "hetu", "pwd_activated",
+                   "status", "attributes", "created_at", "modified_at", "organization_id")
 
 
-def _validate(importer, stream, fmt: str) -> Iterator[Checked]:
-    for batch in batches(read_rows(stream, fmt)):
-        valid, bad = [], []
-        for line, row in batch:
-            try:
-                valid.append(importer.validate(line, row))
-            except RowError as error:
-                bad.append(str(error))
-        yield Checked(valid, bad, len(batch), importer.prepare(valid))
+class NewUser(NamedTuple):
+    """What a new user's rows and change record hold, prepared from its source row alone:
+    the identity and profile values (but times and organization), the state's head encoded
+    and left open (`user_state_tail_json` ends it), the line of its source row."""
+
+    line: int
+    pk: str
+    person: tuple  # identities.bulk.person_values
+    profile: tuple  # PROFILE_COLUMNS up to the times
+    repr: str
+    state_open: str  # the encoded `user_state_head` without its last "}"
 
 
-def _from_worker(importer, stream, fmt: str) -> Iterator[Checked]:
-    context = multiprocessing.get_context("fork")
-    results = context.Queue(maxsize=AHEAD)
-    worker = context.Process(target=_work, args=(importer, stream, fmt, results), daemon=True,
-                             name="tessera-import-reader")
-    worker.start()
-    try:
-        while True:
-            try:
-                kind, *item = results.get(timeout=1)
-            except queue.Empty:
-                if not worker.is_alive():
-                    raise WorkerFailed(f"the reading process ended ({worker.exitcode})") from None
-                continue
-            if kind == "batch":
-                yield Checked(*item)
-            elif kind == "malformed":
-                raise RowError(*item)
-            elif kind == "failed":
-                raise WorkerFailed(item[0])
-            else:
-                return
-    finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-        results.close()
+class NewUsersCopy(NamedTuple):
+    """A batch's new users as COPY text (PostgreSQL), prepared in the import's reading
+    process: line i of each text is the batch's user i. Three strings a batch, not three a
+    user: unpickling them is a copy, and the importing process joins them with what it adds
+    without a loop."""
+
+    lines: tuple[int, ...]  # the file lines of the batch's users, in order
+    persons: str
+    profiles: str
+    changes: str  # the change records' own columns, their state left open
+
+    def rows_of(self, lines: Sequence[int]) -> tuple[list[str], list[str], list[str]]:
+        """The person, profile and change texts of the users on `lines` (a subset of the
+        batch, in order)."""
+        texts = self.persons.split("\n"), self.profiles.split("\n"), self.changes.split("\n")
+        if tuple(lines) == self.lines:
+            return texts
+        at = dict(zip(self.lines, range(len(self.lines)), strict=True))
+        positions = [at[line] for line in lines]
+        return tuple([text[i] for i in positions] for text in texts)
 
 
-def _work(importer, stream, fmt: str, results) -> None:
-    """The worker's body: every batch, then "end" (or "malformed", or "failed")."""
-    try:
-        for checked in _validate(importer, stream, fmt):
-            results.put(("batch", *checked))
-        results.put(("end",))
-    except RowError as error:
-        results.put(("malformed", error.line, error.message))
-    except BaseException:  # reported to, and raised in, the importing process
-        results.put(("failed", traceback.format_exc()))
-    results.close()
-    results.join_thread()
+class NewUsersList(tuple):
+    """A batch's new users as values (`NewUser`s; elsewhere than PostgreSQL)."""
+
+    def of(self, lines: Sequence[int]) -> list[NewUser]:
+        by_line = {user.line: user for user in self}
+        return [by_line[line] for line in lines]
 
 
-def _apply(importer, valid: list, prepared, errors: list[str]) -> bool:
-    """Apply a batch in a savepoint; with skip_bad_rows, retry without a row that fails
-    (`prepared` stays as it was: `apply` takes from it what its rows need)."""
-    while valid:
-        saved = copy.copy(importer.report)
-        try:
-            with transaction.atomic():
-                importer.apply(valid, prepared)
-            return True
-        except RowError as error:
-            importer.report = saved
-            errors.append(str(error))
-            if not importer.skip_bad_rows:
-                return False
-            valid = [v for v in valid if v.line != error.line]
-    return True
+NewUsers = NewUsersCopy | NewUsersList
+
+
+def users_copy_text(new: Sequence[NewUser]) -> NewUsersCopy:
+    """New users as COPY text: pure, for an import's reading process (PostgreSQL)."""
+    persons = identities_bulk.persons_copy_text([user.person for user in new])
+    return NewUsersCopy(
+        tuple(user.line for user in new), "\n".join(persons),
+        "\n".join(copy_fields(user.profile) for user in new),
+        "\n".join(change_copy_fields(CREATE, ORGUSER, user.pk, user.repr,
+                                     after_encoded=user.state_open) for user in new))
+
+
+def users_create(new: list[tuple[int, int]], prepared: NewUsers, now: datetime) -> None:
+    """New users, given as (line, organization id) of the batch's prepared users: their
+    identities, profiles and change records, from the COPY text prepared with them on
+    PostgreSQL, else from their values."""
+    if not new:
+        return
+    stamp, created = db_time(now), json_time(now)
+    lines = [line for line, _ in new]
+    ends = [user_state_tail_json(org_id, created) for _, org_id in new]
+    if isinstance(prepared, NewUsersCopy):
+        persons, profiles, changes = prepared.rows_of(lines)
+        identities_bulk.persons_insert_text(persons, joined=stamp)
+        copy_text(OrgUser._meta.db_table, PROFILE_COLUMNS, "".join([
+            f"{profile}\t{stamp}\t{stamp}\t{org_id}\n"
+            for profile, (_, org_id) in zip(profiles, new, strict=True)]))
+        record_bulk((), copy=True, prepared=[change + end for change, end in
+                                             zip(changes, ends, strict=True)])
+        return
+    users = prepared.of(lines)
+    identities_bulk.persons_insert(
+        [(uuid_value(user.pk), *user.person[1:]) for user in users], joined=stamp)
+    insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, [
+        (uuid_value(user.pk), *user.profile[1:], stamp, stamp, org_id)
+        for user, (_, org_id) in zip(users, new, strict=True)])
+    record_bulk((Change(action=CREATE, object_type=ORGUSER, object_id=user.pk,
+                        object_repr=user.repr, after_encoded=user.state_open + end)
+                 for user, end in zip(users, ends, strict=True)), copy=True)
+
+
+def users_update(changed: list[tuple[dict, OrgUser]], now: datetime) -> None:
+    """Users changed in memory (profile and identity), each with its `user_state` before."""
+    if not changed:
+        return
+    users = [user for _, user in changed]
+    for user in users:
+        user.modified_at = now
+    identities_bulk.persons_update([user.identity for user in users])
+    OrgUser.objects.bulk_update(users, ["uid", "mobile", "locale", "hetu", "pwd_activated",
+                                        "status", "attributes", "modified_at"])
+    record_bulk((Change(action=UPDATE, object_type=ORGUSER, object_id=str(user.pk),
+                        object_repr=str(user), before=before, after=user_state(user))
+                 for before, user in changed), copy=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.http import QueryDict
 
+from orgs.attributes import MAX_VALUE
 from orgs.errors import InvalidArgumentsError
-from orgs.services import MAX_VALUE
 
 TRUE = {"true", "1", "yes", "on"}
 FALSE = {"false", "0", "no", "off"}

@@ -3,19 +3,20 @@ as the spec's own examples use both forms)."""
 
 from django.urls import re_path
 
-from orgs.api import views
+from orgs.api import org_views, role_views, user_views
 
 P = r"(?P<path>[^?#]+?)/?"
 
 urlpatterns = [
-    re_path(r"^orgs/?$", views.OrgRootView.as_view(), name="customerid-orgs-root"),
-    re_path(rf"^orgs/{P}$", views.OrgCollectionView.as_view(), name="customerid-orgs"),
-    re_path(rf"^org/{P}$", views.OrgEntityView.as_view(), name="customerid-org"),
-    re_path(rf"^users/{P}$", views.UserCollectionView.as_view(), name="customerid-users"),
-    re_path(r"^user/(?P<path>[^?#]+?)/roles/?$", views.UserRolesView.as_view(),
+    re_path(r"^orgs/?$", org_views.OrgRootView.as_view(), name="customerid-orgs-root"),
+    re_path(rf"^orgs/{P}$", org_views.OrgCollectionView.as_view(), name="customerid-orgs"),
+    re_path(rf"^org/{P}$", org_views.OrgEntityView.as_view(), name="customerid-org"),
+    re_path(rf"^users/{P}$", user_views.UserCollectionView.as_view(), name="customerid-users"),
+    re_path(r"^user/(?P<path>[^?#]+?)/roles/?$", user_views.UserRolesView.as_view(),
             name="customerid-user-roles"),
-    re_path(rf"^user/{P}$", views.UserEntityView.as_view(), name="customerid-user"),
-    re_path(rf"^roles/{P}$", views.RoleCollectionView.as_view(), name="customerid-roles"),
-    re_path(rf"^role/{P}$", views.RoleEntityView.as_view(), name="customerid-role"),
-    re_path(rf"^assignments/{P}$", views.AssignmentView.as_view(), name="customerid-assignments"),
+    re_path(rf"^user/{P}$", user_views.UserEntityView.as_view(), name="customerid-user"),
+    re_path(rf"^roles/{P}$", role_views.RoleCollectionView.as_view(), name="customerid-roles"),
+    re_path(rf"^role/{P}$", role_views.RoleEntityView.as_view(), name="customerid-role"),
+    re_path(rf"^assignments/{P}$", role_views.AssignmentView.as_view(),
+            name="customerid-assignments"),
 ]

@@ -1,17 +1,21 @@
-"""Export orgs as CSV or NDJSON, in the columns import_orgs reads (streaming)."""
+"""Export organizations as CSV or NDJSON, in the columns import_orgs reads (streamed)."""
 
+from core.bulk.command import ExportCommand
 from orgs import conf
-from orgs.management.commands._bulk import ExportCommand
 from orgs.org_import import ORG_COLUMNS, org_rows
 
 
 class Command(ExportCommand):
-    help = "Export orgs (the whole tree or one subtree) as CSV or NDJSON."
-    noun = "orgs"
-    columns = ORG_COLUMNS
+    help = "Export organizations (the whole tree or one subtree) as CSV or NDJSON."
+    noun = "organizations"
 
-    def rows(self, root):
-        return org_rows(root)
+    def add_exporter_arguments(self, parser):
+        parser.add_argument("--root", metavar="PATH", help="Only this organization's subtree.")
 
-    def attributes(self):
-        return conf.organization_attributes()
+    def columns(self, options):
+        return ORG_COLUMNS + list(conf.organization_attributes())
+
+    def rows(self, options):
+        for row in org_rows(options["root"]):
+            yield {key: value for key, value in row.items() if value not in ("", None)}
+

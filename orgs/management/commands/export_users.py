@@ -1,17 +1,20 @@
-"""Export users as CSV or NDJSON, in the columns import_users reads (streaming)."""
+"""Export users as CSV or NDJSON, in the columns import_users reads (streamed)."""
 
+from core.bulk.command import ExportCommand
 from orgs import conf
-from orgs.management.commands._bulk import ExportCommand
 from orgs.user_import import USER_COLUMNS, user_rows
 
 
 class Command(ExportCommand):
-    help = "Export users (the whole tree or one subtree) as CSV or NDJSON."
+    help = "Export users (the whole tree or one subtree) as CSV or NDJSON; passwords as hashes."
     noun = "users"
-    columns = USER_COLUMNS
 
-    def rows(self, root):
-        return user_rows(root)
+    def add_exporter_arguments(self, parser):
+        parser.add_argument("--root", metavar="PATH", help="Only this organization's subtree.")
 
-    def attributes(self):
-        return conf.user_attributes()
+    def columns(self, options):
+        return [c for c in USER_COLUMNS if c != "pwd"] + list(conf.user_attributes())
+
+    def rows(self, options):
+        for row in user_rows(options["root"]):
+            yield {key: value for key, value in row.items() if value not in ("", None)}

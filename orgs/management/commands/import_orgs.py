@@ -1,10 +1,11 @@
-"""Import orgs from CSV or NDJSON (upsert; see orgs.org_import for the columns)."""
+"""Import organizations from CSV or NDJSON (upsert by path; see orgs.org_import)."""
 
-from orgs.management.commands._bulk import ImportCommand
+from core.bulk.command import ImportCommand
 from orgs.org_import import OrgImporter
 
 
 class Command(ImportCommand):
-    help = "Import orgs from a CSV or NDJSON file (- for stdin); upserts, all or nothing."
-    noun = "orgs"
+    help = ("Import organizations (path, friendlyName, organizationType, virtual, custom "
+            "attributes) from a CSV or NDJSON file, - for stdin: upsert by path, a parent "
+            "before its children; all or nothing unless --skip-bad-rows.")
     importer_class = OrgImporter

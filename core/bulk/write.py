@@ -1,8 +1,9 @@
-"""Raw bulk inserts for the import commands: COPY on PostgreSQL, executemany on SQLite.
+"""Raw bulk writes and lookups for imports: COPY on PostgreSQL, executemany on SQLite.
 
 Django's bulk_create spends most of its time compiling values field by field; an import of
-200,000 users builds its rows as plain tuples instead and loads them the way the database
-loads fastest. Only for rows whose every value the caller has already validated.
+200,000 rows builds them as plain tuples (or COPY text, `audit.copytext`) instead and loads
+them the way the database loads fastest. Only for rows whose every value the caller has
+validated, into the caller's own tables (an app's bulk services own their tables' columns).
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from audit.copytext import copy_fields
-
 
 def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Rows of values (UUIDs, aware datetimes, JSON as text) into `table`: on PostgreSQL one
+    COPY, each row formatted by psycopg's (compiled) COPY writer."""
     if not rows:
         return
     if connection.vendor == "postgresql":
-        copy_text(table, columns, "".join([f"{copy_fields(row)}\n" for row in rows]))
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     name = connection.ops.quote_name(table)
@@ -35,7 +40,8 @@ def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
 
 
 def copy_text(table: str, columns: Sequence[str], data: str) -> None:
-    """COPY rows already in text format (`audit.copytext`), on PostgreSQL."""
+    """COPY rows already in text format (`audit.copytext`, a newline after each), on
+    PostgreSQL."""
     if not data:
         return
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -69,30 +75,36 @@ def _sqlite_rows(rows: list[tuple]) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
-def db_now() -> str:
-    """The current time as text the database stores for a datetime column (adapted once for
-    a batch of raw rows, not row by row)."""
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        return now.isoformat()
-    return connection.ops.adapt_datetimefield_value(now)
-
-
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def json_value(value) -> str:
-    if value == {}:
-        return "{}"  # most rows: no custom attributes
-    return _ENCODE(value)
-
-
 def _sqlite(value):
     if isinstance(value, uuid.UUID):
         return value.hex
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+def db_time(moment: datetime | None = None) -> str:
+    """A time as the text the database stores for a datetime column (adapted once for a
+    batch of raw rows, not row by row)."""
+    moment = moment or timezone.now()
+    if connection.vendor == "postgresql":
+        return moment.isoformat()
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def uuid_value(value: str) -> str:
+    """A UUID (hyphenated text) as a raw row of this database stores it."""
+    return value if connection.features.has_native_uuid_field else value.replace("-", "")
+
+
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def json_value(value) -> str:
+    """A JSON column's value as text."""
+    if value == {}:
+        return "{}"  # most rows: no custom attributes
+    return _ENCODE(value)
 
 
 def one_of(field: str, values) -> Q:

@@ -1,11 +1,10 @@
-"""Hard deletes of whole sets of rows in a fixed number of queries.
+"""Hard deletes of whole sets of rows in a number of statements the schema fixes.
 
-CustomerID's Remove is final, but the audit trail still shows what was removed: before any row
-goes, `audit.tombstones.tombstones()` copies its state into the change log with one
-`INSERT … SELECT` per kind of entity; then `cascade_delete()` removes rows with
-`DELETE … WHERE pk IN (subquery)` statements — one per table reachable by CASCADE, however many
-rows there are. Django's own collector would load every row and delete in chunks of 100, which
-grows with the subtree.
+For removals of whole sets (a CustomerID recursive Remove): the caller first copies each row's
+state into the change log (`audit.tombstones`, one `INSERT … SELECT` per kind of row); then
+`cascade_delete()` removes the rows with `DELETE … WHERE pk IN (subquery)` statements, one per
+table reachable by CASCADE, however many rows there are. Django's own collector would load
+every row and delete in chunks of 100, which grows with the set.
 """
 
 from __future__ import annotations

@@ -1,0 +1,20 @@
+"""Reads about identities that more than one context asks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.bulk.write import one_of
+from identities.models import Identity
+
+
+def usernames_taken(owners: Mapping[str, Any]) -> set[str]:
+    """The usernames (keys) already held by an identity other than the one each may belong
+    to (its value: an identity id, or None when the name is to be new). One query whatever
+    the number: a service asks for one name, a bulk import for a batch's."""
+    if not owners:
+        return set()
+    held = Identity.objects.filter(one_of("username", owners)).order_by()
+    return {username for username, pk in held.values_list("username", "pk")
+            if owners[username] is None or str(pk) != str(owners[username])}

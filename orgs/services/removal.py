@@ -1,0 +1,79 @@
+"""Removals of whole sets (an organization's subtree with its roles, users and assignments):
+tombstones first, then deletes, in a number of statements fixed by the schema, never by the
+number of rows."""
+
+from __future__ import annotations
+
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
+
+from audit.tombstones import state_of, tombstones, uuid_text
+from identities.bulk import identities_delete
+from orgs.models import (
+    Assignment,
+    Organization,
+    OrganizationGroupObjectPermission,
+    OrganizationUserObjectPermission,
+    OrgUser,
+    Role,
+    RoleLink,
+)
+
+
+def remove(*, orgs=None, roles=None, users=None) -> None:
+    """Tombstones, then deletes, of the given sets (each a queryset or None). Assignments and
+    memberOf links touching them go too; users' identities go with them (identities.bulk)."""
+    none = Q(pk__in=[])
+    user_ids = users.values("pk") if users is not None else None
+    role_ids = roles.values("pk") if roles is not None else None
+    assignments = Assignment.objects.filter(
+        (Q(user_id__in=user_ids) if users is not None else none)
+        | (Q(role_id__in=role_ids) if roles is not None else none)
+    )
+    links = RoleLink.objects.filter(
+        (Q(role_id__in=role_ids) | Q(member_of_id__in=role_ids)) if roles is not None else none
+    )
+    links._raw_delete(links.db)
+    assignments_remove(assignments)
+    if users is not None:
+        tombstones(
+            users, object_type="orgs.orguser", object_id=uuid_text("identity_id"),
+            object_repr=Concat(F("organization__path"), Value("/"), F("name")),
+            state=state_of(
+                OrgUser,
+                username=F("identity__username"),
+                email=F("identity__email"),
+                first_name=F("identity__first_name"),
+                last_name=F("identity__last_name"),
+            ),
+        )
+        # the profiles go last: the identities' subquery reads them
+        identities_delete(users.values("identity_id"), keep=frozenset({OrgUser}))
+        users._raw_delete(users.db)
+    if roles is not None:
+        tombstones(
+            roles, object_type="orgs.role", object_id=F("pk"),
+            object_repr=Concat(F("organization__path"), Value("/"), F("name")),
+            state=state_of(Role),
+        )
+        roles._raw_delete(roles.db)
+    if orgs is not None:
+        tombstones(
+            orgs, object_type="orgs.organization", object_id=F("pk"), object_repr=F("path"),
+            state=state_of(Organization),
+        )
+        for grant_model in (OrganizationUserObjectPermission, OrganizationGroupObjectPermission):
+            grants = grant_model.objects.filter(content_object_id__in=orgs.values("pk"))
+            grants._raw_delete(grants.db)
+        orgs._raw_delete(orgs.db)
+
+
+def assignments_remove(assignments) -> None:
+    """Tombstones, then the rows (one statement each, whatever the number)."""
+    tombstones(
+        assignments,
+        object_repr=Concat(F("role__organization__path"), Value("/"), F("role__name"),
+                           Value(" ← "), F("user__organization__path"), Value("/"),
+                           F("user__name")),
+    )
+    assignments._raw_delete(assignments.db)

@@ -1,0 +1,294 @@
+"""CustomerID users: the rules of their fields, their change-log state, create, update, remove.
+
+A user is a profile (`OrgUser`) of an identity: name, email, password and sign-in live on the
+identity (written through identities' services), the rest on the profile. The rules and the
+state here are the import's too (`orgs.bulk`), so an imported user is checked and recorded
+exactly as one written through the API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import transaction
+
+from audit.models import ChangeRecord
+from audit.services import MASK, audited, json_time, record
+from authorisations.services import authorisations_revoke_for_subject
+from identities.queries import usernames_taken
+from identities.services import person_save
+from orgs import conf
+from orgs.attributes import AttributeChanges, attributes_apply, text_check
+from orgs.errors import AlreadyExistsError, InvalidArgumentsError, ParentNotNonVirtualError
+from orgs.hetu import hetu_clean
+from orgs.models import Assignment, Organization, OrgUser
+from orgs.paths import segment_clean
+from orgs.services.removal import assignments_remove, remove
+
+Action = ChangeRecord.Action
+STATUSES = {choice.value for choice in OrgUser.Status}
+ENABLED = OrgUser.Status.ENABLED.value
+
+
+@dataclass
+class UserFields:
+    """The attributes of MOD004b/MOD009: None = not given, "" = remove."""
+
+    uid: str | None = None
+    email: str | None = None
+    firstname: str | None = None
+    surname: str | None = None
+    mobile: str | None = None
+    locale: str | None = None
+    hetu: str | None = None
+    pwd: str | None = None
+    pwd_hash: str | None = None  # an already hashed password (imports)
+    pwd_activated: bool | None = None
+    status: str | None = None
+    attributes: AttributeChanges | None = None
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+class _EmailCheck(EmailValidator):
+    """Django's EmailValidator with its patterns compiled once and each domain's verdict
+    remembered (an import checks thousands of addresses on a few domains): the same verdicts."""
+
+    def __init__(self):
+        super().__init__()
+        for name in ("user_regex", "domain_regex", "literal_regex"):
+            lazy = getattr(EmailValidator, name)
+            setattr(self, name, re.compile(lazy.pattern, lazy.flags))
+        self._domains: dict[str, bool] = {}
+
+    def validate_domain_part(self, domain_part: str) -> bool:
+        verdict = self._domains.get(domain_part)
+        if verdict is None:
+            verdict = super().validate_domain_part(domain_part)
+            if len(self._domains) < 10_000:
+                self._domains[domain_part] = verdict
+        return verdict
+
+
+_email_check = _EmailCheck()
+_WHITESPACE = re.compile(r"\s")  # str pattern: matches exactly the characters str.isspace() does
+
+
+def user_fields_clean(data: UserFields) -> UserFields:
+    """Check every given field (hetu: its format, date and check character, made canonical)."""
+    if data.uid is not None:
+        text_check(data.uid, "uid", 150)
+        if data.uid and (data.uid != data.uid.strip() or _WHITESPACE.search(data.uid)):
+            raise InvalidArgumentsError("uid cannot contain whitespace.")
+    if data.email:
+        text_check(data.email, "email", 254)
+        try:
+            _email_check(data.email)
+        except ValidationError:
+            raise InvalidArgumentsError("email is not a valid email address.") from None
+    for name in ("firstname", "surname"):
+        text_check(getattr(data, name) or "", name, 150)
+    if data.mobile:
+        text_check(data.mobile, "mobile", 32)
+        digits = data.mobile.replace(" ", "").replace("-", "")
+        if not (digits.lstrip("+").isdigit() and 3 <= len(digits) <= 20):
+            raise InvalidArgumentsError("mobile is not a phone number (+ and digits).")
+    if data.locale:
+        text_check(data.locale, "locale", 16)
+        if not all(part.isalnum() for part in data.locale.replace("-", "_").split("_")):
+            raise InvalidArgumentsError("locale is not a locale such as fi_FI or en.")
+    if data.hetu:
+        try:
+            data.hetu = hetu_clean(data.hetu)
+        except ValidationError as error:
+            raise InvalidArgumentsError(error.messages[0]) from None
+    if data.pwd:
+        text_check(data.pwd, "pwd", 256)
+    if data.status is not None and data.status not in STATUSES:
+        raise InvalidArgumentsError(f"status must be one of {', '.join(sorted(STATUSES))}.")
+    return data
+
+
+def user_name_clean(name: str) -> str:
+    """A user's own segment of `user/ORGPATH/NAME` (`roles` is reserved for the role list)."""
+    name = segment_clean(name, "user name")
+    if name == "roles":
+        raise InvalidArgumentsError("'roles' is reserved (user/…/roles lists a user's roles).")
+    return name
+
+
+def user_organization_check(organization: Organization) -> None:
+    """Users belong in normal organizations, not in virtual ones."""
+    if organization.virtual:
+        raise ParentNotNonVirtualError(
+            f"Organization {organization.path!r} is virtual: users belong in normal ones.")
+
+
+def uids_free(owners: dict[str, object]) -> None:
+    """Each uid (a key) is free, or already the given identity's (its value; None: a new
+    user): a uid is the identity's username, unique among all identities."""
+    taken = usernames_taken(owners)
+    if taken:
+        raise AlreadyExistsError(f"A user with uid {sorted(taken)[0]!r} already exists.")
+
+
+# --- the change-log state ------------------------------------------------------------------------
+
+def user_state(user: OrgUser) -> dict:
+    """A user's state in the change log: its profile's fields and the identity's it shows.
+    Its id and path are the record's own `object_id` and `object_repr` (not repeated)."""
+    identity = user.identity
+    return {**user_state_head(
+        name=user.name, uid=user.uid, mobile=user.mobile, locale=user.locale, hetu=user.hetu,
+        pwd_activated=user.pwd_activated, status=user.status, attributes=user.attributes,
+        username=identity.username, email=identity.email, first_name=identity.first_name,
+        last_name=identity.last_name, is_active=identity.is_active,
+        password_usable=identity.has_usable_password(),
+    ), **user_state_tail(organization_id=user.organization_id, created_at=user.created_at,
+                         modified_at=user.modified_at)}
+
+
+def user_state_head(*, name: str, uid: str | None, mobile: str, locale: str, hetu: str,
+                    pwd_activated: bool, status: str, attributes: dict, username: str,
+                    email: str, first_name: str, last_name: str, is_active: bool,
+                    password_usable: bool) -> dict:
+    """What a user's state holds but its organization and times: all an import's reading
+    process knows of a new user (it encodes this, and `user_state_tail_json` ends it)."""
+    return {
+        "name": name, "uid": uid, "mobile": mobile, "locale": locale,
+        "hetu": MASK if hetu else hetu, "pwd_activated": pwd_activated, "status": status,
+        "attributes": attributes, "username": username, "email": email,
+        "first_name": first_name, "last_name": last_name, "is_active": is_active,
+        "password_usable": password_usable,
+    }
+
+
+def user_state_tail(*, organization_id: int, created_at: datetime,
+                    modified_at: datetime) -> dict:
+    return {"organization": organization_id, "created_at": json_time(created_at),
+            "modified_at": json_time(modified_at)}
+
+
+def user_state_tail_json(organization_id: int, created_json: str) -> str:
+    """`user_state_tail` of a new user (created and modified at once) as the JSON text that
+    closes an encoded `user_state_head` once its last `}` is cut off."""
+    return (f',"organization":{organization_id},"created_at":"{created_json}",'
+            f'"modified_at":"{created_json}"}}')
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+def user_fields_apply(user: OrgUser, data: UserFields) -> None:
+    """Set the given fields on a user and its identity (in memory): None = not given, "" =
+    remove; sign-in follows the status."""
+    identity = user.identity
+    if data.uid is not None:
+        user.uid = data.uid or None
+        identity.username = data.uid or str(identity.pk)
+    if data.email is not None:
+        identity.email = data.email
+    if data.firstname is not None:
+        identity.first_name = data.firstname
+    if data.surname is not None:
+        identity.last_name = data.surname
+    for name in ("mobile", "locale", "hetu"):
+        if getattr(data, name) is not None:
+            setattr(user, name, getattr(data, name))
+    if data.pwd_hash is not None:
+        identity.password = data.pwd_hash
+    elif data.pwd is not None:
+        # An empty password disables the password method (an unusable hash).
+        identity.set_password(data.pwd or None)
+    if data.pwd_activated is not None:
+        user.pwd_activated = data.pwd_activated
+    if data.status is not None:
+        user.status = data.status
+    identity.is_active = user.status == ENABLED
+    user.attributes = attributes_apply(user.attributes, data.attributes, conf.user_attributes(),
+                                       "user")
+
+
+def user_create(
+    *, organization: Organization, data: UserFields, name: str | None = None
+) -> OrgUser:
+    """MOD009 (and MOD004b with create=true): a user in a normal organization. Without a
+    name the user gets a random UUID, which is also its identity's id."""
+    data = user_fields_clean(data)
+    user_organization_check(organization)
+    identity_id = uuid.uuid4()
+    if name is None:
+        name = str(identity_id)
+    else:
+        name = user_name_clean(name)
+        with contextlib.suppress(ValueError):
+            identity_id = uuid.UUID(name)
+    identity_model = get_user_model()
+    with transaction.atomic(), audited():
+        if OrgUser.objects.filter(organization=organization, name=name).exists():
+            raise AlreadyExistsError(f"User {organization.path}/{name} already exists.")
+        if identity_model.objects.filter(pk=identity_id).exists():
+            identity_id = uuid.uuid4()
+        if data.uid:
+            uids_free({data.uid: None})
+        identity = identity_model(id=identity_id, username=data.uid or str(identity_id),
+                                  kind=identity_model.Kind.PERSON)
+        identity.set_unusable_password()
+        user = OrgUser(identity=identity, organization=organization, name=name)
+        user_fields_apply(user, data)
+        person_save(identity=identity)
+        user.identity = identity
+        user.save()
+        record(action=Action.CREATE, instance=user, after=user_state(user))
+    return user
+
+
+def user_update(
+    *,
+    user: OrgUser,
+    data: UserFields,
+    roles_remove: bool = False,
+    mandates_remove: bool = False,
+) -> OrgUser:
+    """MOD004b: given attributes replace, empty ones are removed, missing ones stay.
+    `roles_remove` removes every assignment of the user; `mandates_remove` revokes the
+    authorisations in which the user is the subject and whose type is the mandate type."""
+    data = user_fields_clean(data)
+    with transaction.atomic(), audited():
+        user = OrgUser.objects.select_for_update().select_related(
+            "identity", "organization").get(pk=user.pk)
+        before = user_state(user)
+        if data.uid:
+            uids_free({data.uid: user.pk})
+        user_fields_apply(user, data)
+        person_save(identity=user.identity)
+        user.save()
+        record(action=Action.UPDATE, instance=user, before=before, after=user_state(user))
+        if roles_remove:
+            assignments_remove(Assignment.objects.filter(user=user))
+        if mandates_remove:
+            _mandates_revoke(user)
+    return user
+
+
+def _mandates_revoke(user: OrgUser) -> int:
+    """Revoke the user's mandates: authorisations (any namespace) whose subject is this user
+    (a `user` subject names the identity's UUID) and whose type is the mandate type."""
+    return authorisations_revoke_for_subject(
+        subject_type="user",
+        subject_value=str(user.pk),
+        type_code=conf.mandate_type(),
+        details=f"mandates.remove on user {user.organization.path}/{user.name}",
+    )
+
+
+def user_delete(*, user: OrgUser) -> None:
+    """Remove a user: its identity, profile and assignments (with tombstones)."""
+    with transaction.atomic(), audited():
+        remove(users=OrgUser.objects.filter(pk=user.pk))

@@ -1,0 +1,111 @@
+"""A killed import leaves no process behind and no open transaction: the same file imports
+again at once. The import runs as a real `manage.py` process (SIGKILL and SIGTERM are sent to
+it midway), against a database both it and the test see."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+USERS = 30_000
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended (its new parent reaps it)
+
+
+def _wait(condition, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A DATABASE_URL the import's process uses: on PostgreSQL the test database itself (the
+    test's writes commit), on SQLite a file of its own, migrated."""
+    if connection.vendor == "postgresql":
+        db = settings.DATABASES["default"]
+        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/" \
+               f"{db['NAME']}"
+    url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
+    _manage(url, "migrate", "--noinput")
+    return url
+
+
+def _manage(url: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True,
+                          env={**os.environ, "DATABASE_URL": url}, capture_output=True,
+                          text=True, timeout=120, **kwargs)
+
+
+def _open_transactions() -> int:
+    """Other sessions of this database still inside a transaction (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_import_leaves_nothing_behind_and_imports_again_at_once(database, tmp_path,
+                                                                           sig):
+    orgs, users = tmp_path / "orgs.csv", tmp_path / "users.csv"
+    orgs.write_text("path,friendlyName\nacme,Acme\n")
+    users.write_text("organization,uid,email\n" + "".join(
+        f"acme,u{i},u{i}@example.com\n" for i in range(USERS)))
+    _manage(database, "import_orgs", str(orgs))
+    env = {**os.environ, "DATABASE_URL": database}
+    command = [sys.executable, "manage.py", "import_users", str(users), "--batch-size", "500"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert _wait(lambda: _children(process.pid)), "the reading process never started"
+        workers = _children(process.pid)
+        time.sleep(1.0)  # batches read and written: the import's transaction holds locks
+        assert process.poll() is None, "the import ended before it could be killed"
+        os.kill(process.pid, sig)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    if sig == signal.SIGTERM:
+        assert process.returncode == 1
+        assert "interrupted by SIGTERM" in err and "rolled back" in err
+    else:
+        assert process.returncode == -signal.SIGKILL
+    assert _wait(lambda: not any(_alive(pid) for pid in workers)), "a reading process lives on"
+    if connection.vendor == "postgresql":
+        assert _wait(lambda: _open_transactions() == 0), "the import's transaction stays open"
+    again = _manage(database, "import_users", str(users))
+    assert f"{USERS} created" in again.stdout
