@@ -64,3 +64,31 @@ def copy_fields(values: tuple) -> str:
             and "\n" not in line and "\r" not in line):
         return line
     return "\t".join(map(copy_field, values))
+
+
+_UNESCAPE = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+
+
+def copy_values(line: str) -> list[str | None]:
+    """The values of a row of COPY text, as text (None for NULL): `copy_fields` undone."""
+    values: list[str | None] = []
+    for text in line.split("\t"):
+        if text == NULL:
+            values.append(None)
+        elif "\\" in text:
+            values.append(_unescape(text))
+        else:
+            values.append(text)
+    return values
+
+
+def _unescape(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            out.append(_UNESCAPE.get(text[i:i + 2], text[i + 1]))
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)

@@ -107,7 +107,8 @@ class ChangeRecord(AppendOnlyModel):
         indexes = [
             # the history of an object (audit.queries.changes_of): object ids are UUIDs or
             # numbers, so the id alone is selective, and its shorter key is cheaper to
-            # insert at random (a bulk import's records) than (object_type, object_id)
+            # insert at random (a bulk import's records) than (object_type, object_id); a
+            # hash index on PostgreSQL (migration 0005: equality is all it serves)
             models.Index(fields=["object_id"], name="change_object_id_idx"),
             models.Index(fields=["actor"], condition=models.Q(actor__isnull=False),
                          name="change_actor_idx"),

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from audit import context as scope
 from audit.models import ChangeRecord
-from audit.services import MASK, SECRET_FIELDS, actor_fields, current_or_implicit_context
+from audit.services import actor_fields, current_or_implicit_context
+from audit.states import MASK, SECRET_FIELDS
 
 
 class _JSON(Func):

@@ -13,9 +13,10 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from audit.copytext import copy_fields
+from audit.copytext import copy_fields, copy_values
 from audit.models import ChangeRecord
-from audit.services import Change, change_copy_fields, encoded, record_bulk, snapshot
+from audit.services import Change, change_copy_fields, record_bulk
+from audit.states import encoded_snapshot, snapshot
 from authorisations.models import Authorisation, AuthorisationVersion
 from authorisations.services import version_of
 from core.bulk.write import copy_text, insert_rows
@@ -48,6 +49,28 @@ class NewRow:
     def pk(self) -> uuid.UUID:
         return self.id
 
+    @classmethod
+    def from_copy_text(cls, line: str) -> NewRow:
+        """The row `copy_fields` encoded, read back."""
+        return cls({name: _READ[name](value) if value is not None else None
+                    for name, value in zip(COLUMNS, copy_values(line), strict=True)})
+
+
+def _boolean(text: str) -> bool:
+    return text == "t"
+
+
+def _reader(name: str):
+    field = Authorisation._meta.get_field(name.removesuffix("_id") if name != "id" else name)
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    return {"UUIDField": uuid.UUID, "DateTimeField": datetime.fromisoformat,
+            "BooleanField": _boolean, "BigAutoField": int, "AutoField": int,
+            "IntegerField": int, "BigIntegerField": int}.get(kind, str)
+
+
+_READ = {name: _reader(name) for name in COLUMNS}
+
 
 class NewAuthorisations(NamedTuple):
     """A batch's rows as new authorisations, prepared in an import's reading process: each
@@ -62,6 +85,16 @@ class NewAuthorisations(NamedTuple):
     changes: str | tuple[str, ...]
     refused: tuple[tuple[int, str], ...] = ()  # rows the services refuse at `now`, and why
 
+    def candidates(self, lines: Sequence[int]) -> dict[int, NewRow]:
+        """The rows on `lines` as the new authorisations they were prepared as (the rows of
+        a file that match existing ones compare their values through them)."""
+        if not lines:
+            return {}
+        rows, _ = self.of(lines)
+        if isinstance(self.rows, str):
+            rows = [NewRow.from_copy_text(text) for text in rows]
+        return dict(zip(lines, rows, strict=True))
+
     def of(self, lines: Sequence[int]) -> tuple[list, list]:
         """The rows and changes of the rows on `lines` (a subset of the batch, in order)."""
         rows = self.rows.split("\n") if isinstance(self.rows, str) else list(self.rows)
@@ -75,7 +108,7 @@ class NewAuthorisations(NamedTuple):
 
 
 def _state(row: NewRow) -> str:
-    return encoded(snapshot(row, model=Authorisation))
+    return encoded_snapshot(row, model=Authorisation)
 
 
 def _repr(row: NewRow) -> str:

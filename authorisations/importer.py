@@ -48,19 +48,18 @@ class Parsed(NamedTuple):
     details: str | None
     type_id: uuid.UUID
     source_id: uuid.UUID | None
-    source: dict  # the file's row, as read
 
 
 class Handed(NamedTuple):
-    """What the importing process gets of a valid row: a row's parsed values (datetimes,
-    UUIDs, a dict) cost more to send between processes than to read again, so only what
-    every row needs goes; a row that turns out to change an existing authorisation is read
-    again from `source` (a few rows of a file)."""
+    """What the importing process gets of a valid row: its parsed values (datetimes, UUIDs,
+    a dict) cost more to send between processes than the rest of its import, so only what
+    every row needs goes; the few rows that match an existing authorisation compare the
+    values of the new one prepared for them (`NewAuthorisations.candidate`)."""
 
     line: int
     pk: uuid.UUID | None
-    users: dict[str, str]  # "subject"/"object" -> the identity id it names as a user
-    source: dict
+    namespace_id: int
+    users: tuple[tuple[str, str], ...]  # ("subject" or "object", the identity id named)
 
 
 class AuthorisationImporter(Importer):
@@ -98,12 +97,12 @@ class AuthorisationImporter(Importer):
         refs = self.resolver.resolve(namespace, data, identities=False)
         source = refs.get("source")
         return Parsed(line, namespace.pk, data, pk, revoked, revoked_at, details,
-                      refs["type"].pk, source.pk if source is not None else None, row)
+                      refs["type"].pk, source.pk if source is not None else None)
 
     def hand_over(self, row: Parsed) -> Handed:
-        users = {side: row.data[f"{side}_value"] for side in ("subject", "object")
-                 if row.data[f"{side}_type"] == SubjectType.USER}
-        return Handed(row.line, row.pk, users, row.source)
+        users = tuple((side, row.data[f"{side}_value"]) for side in ("subject", "object")
+                      if row.data[f"{side}_type"] == SubjectType.USER)
+        return Handed(row.line, row.pk, row.namespace_id, users)
 
     def prepare(self, rows: list[Parsed]) -> bulk.NewAuthorisations | None:
         """Each row as a new authorisation (what most rows of a file turn out to be), with its
@@ -147,7 +146,7 @@ class AuthorisationImporter(Importer):
         errors: list[RowError] = []
         self.resolver.check_identities(
             {f"{side}_type": SubjectType.USER, f"{side}_value": value}
-            for row in rows for side, value in row.users.items())
+            for row in rows for side, value in row.users)
         key_of = dict(zip(prepared.lines, prepared.keys, strict=True))
         given = [row.pk for row in rows if row.pk]
         by_id = Authorisation.objects.in_bulk(given) if given else {}
@@ -156,10 +155,12 @@ class AuthorisationImporter(Importer):
         creates: dict[Any, int] = {}  # id or natural key -> line
         changed: dict[Any, tuple[Authorisation, Authorisation]] = {}  # pk -> (before, after)
         refused = dict(prepared.refused)
+        matched: list[tuple[Handed, Authorisation]] = []
         for row in rows:
             problems = self.resolver.identity_errors(
-                {f"{side}_{part}": value for side, user in row.users.items()
-                 for part, value in (("type", SubjectType.USER), ("value", user))})
+                {f"{side}_{part}": value for side, user in row.users
+                 for part, value in (("type", SubjectType.USER), ("value", user))}
+            ) if row.users else {}
             if problems or row.line in refused:
                 message = row_problem(ValidationError(problems)) if problems else ""
                 errors.append(RowError(row.line, "; ".join(
@@ -167,19 +168,20 @@ class AuthorisationImporter(Importer):
                 continue
             key = row.pk or key_of[row.line]
             existing = (by_id if row.pk else by_key).get(key)
-            if existing is None:
-                if key in creates:
-                    self.report.unchanged += 1  # a repeat within the batch: the first wins
-                else:
-                    creates[key] = row.line
-                continue
-            parsed = self.validate(row.line, row.source)  # read again: it changes a record
-            candidate = self.candidate(parsed, prepared.now)
+            if existing is not None:
+                matched.append((row, existing))
+            elif key in creates:
+                self.report.unchanged += 1  # a repeat within the batch: the first wins
+            else:
+                creates[key] = row.line
+        candidates = prepared.candidates([row.line for row, _ in matched])
+        for row, existing in matched:
+            candidate = candidates[row.line]
             differs = candidate_differs(existing, candidate)
             existing.namespace = self.by_id[existing.namespace_id]  # known: no query
             try:
                 authorisation_change_check(
-                    existing, namespace_code=self.by_id[parsed.namespace_id].code,
+                    existing, namespace_code=self.by_id[row.namespace_id].code,
                     changes=differs)
             except Exception as error:
                 problem = row_problem(error)

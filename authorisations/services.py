@@ -17,15 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import ChangeRecord
-from audit.services import (
-    GONE,
-    Change,
-    audited,
-    object_type_of,
-    record,
-    record_bulk,
-    snapshot,
-)
+from audit.services import GONE, Change, audited, object_type_of, record, record_bulk
+from audit.states import snapshot
 from authorisations.errors import ConflictError
 from authorisations.models import (
     NAMESPACES,

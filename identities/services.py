@@ -13,7 +13,8 @@ from django.db import transaction
 from oauth2_provider.models import AccessToken, Application
 
 from audit.models import ChangeRecord
-from audit.services import MASK, audited, record, record_delete, snapshot
+from audit.services import audited, record, record_delete
+from audit.states import MASK, snapshot
 from identities import reach
 from identities.models import TENANTS, Identity, Member, Tenant
 from identities.reach import Realm

@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 from audit.copytext import copy_fields
 from audit.models import ChangeRecord
-from audit.services import Change, change_copy_fields, json_time, record_bulk, snapshot
+from audit.services import Change, change_copy_fields, record_bulk
+from audit.states import json_time, snapshot
 from core.bulk.write import copy_text, db_time, insert_rows, uuid_value
 from identities import bulk as identities_bulk
 from orgs.models import Organization, OrgUser

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from audit.services import snapshot
+from audit.states import snapshot
 from core.bulk.files import flag, text
 from core.bulk.report import RowError
 from core.bulk.run import Importer

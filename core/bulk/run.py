@@ -5,7 +5,8 @@ An app's importer says what a row means and how a batch is written:
     validate(line, row) -> a valid row   pure: no database (it runs in the reading process)
     prepare(rows) -> anything            pure: what apply will want, made ahead (optional)
     hand_over(row) -> what apply gets    of each valid row (optional; default: the row): an
-                                         importer whose rows are costly to send sends less
+                                         importer whose rows are costly to send sends less;
+                                         it keeps the row's line (a `line` attribute, or first)
     apply(rows, prepared)                the writes of one batch, through the app's bulk
                                          services; a bad row raises RowError (RowErrors for
                                          several, found before anything is written)
@@ -67,7 +68,8 @@ class Importer:
         return None
 
     def hand_over(self, row: Any) -> Any:
-        """What the importing process gets of a valid row (it must keep its `line`)."""
+        """What the importing process gets of a valid row: with its line, as a `line`
+        attribute or as its first item."""
         return row
 
     def apply(self, rows: list, prepared: Any) -> None:
@@ -126,8 +128,13 @@ def _apply(importer: Importer, valid: list, prepared: Any) -> None:
             for row_error in refused:
                 report.error(row_error.line, row_error.message)
             lines = {row_error.line for row_error in refused}
-            kept = [row for row in valid if row.line not in lines]
+            kept = [row for row in valid if line_of(row) not in lines]
             if len(kept) == len(valid):
                 raise RuntimeError(f"{type(importer).__name__}.apply refused rows not in "
                                    f"its batch: {sorted(lines)}") from error
             valid = kept
+
+
+def line_of(row: Any) -> int:
+    """The file line of a row handed over (see `Importer.hand_over`)."""
+    return row.line if hasattr(row, "line") else row[0]

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.models import ChangeRecord
-from audit.services import Change, audited, record, record_bulk, snapshot
+from audit.services import Change, audited, record, record_bulk
+from audit.states import snapshot
 from core.tree import subtree_q
 from identities import reach
 from orgs import conf

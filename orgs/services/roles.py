@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from audit.models import ChangeRecord
-from audit.services import audited, record, snapshot
+from audit.services import audited, record
+from audit.states import snapshot
 from orgs.errors import AlreadyExistsError, CycleRefusedError, InvalidReferenceError
 from orgs.models import Assignment, Organization, OrgUser, Role, RoleLink
 from orgs.paths import segment_clean

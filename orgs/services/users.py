@@ -20,7 +20,8 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 
 from audit.models import ChangeRecord
-from audit.services import MASK, audited, json_time, record
+from audit.services import audited, record
+from audit.states import MASK, json_time
 from authorisations.services import authorisations_revoke_for_subject
 from identities.queries import usernames_taken
 from identities.services import person_save

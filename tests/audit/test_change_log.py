@@ -1,3 +1,4 @@
+import json
 import math
 
 import pytest
@@ -153,7 +154,8 @@ def test_bulk_records_mask_secret_keys_too(copy):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared rows are COPY text")
 def test_prepared_records_are_stored_like_changes():
-    from audit.services import change_copy_fields, encoded
+    from audit.services import change_copy_fields
+    from audit.states import encoded
 
     context = audit_context_create(created_by="import")
     after = {"name": "a\tb", "hetu": "***"}
@@ -196,7 +198,7 @@ def test_snapshot_is_the_json_of_the_row_without_a_round_trip(db):
     give exactly what serialising the row's values through JSON gives, secrets masked."""
     from datetime import timedelta
 
-    from audit.services import MASK, snapshot, to_json
+    from audit.states import MASK, encoded, encoded_snapshot, snapshot, to_json
     from authorisations.models import Authorisation, AuthorisationType
     from authorisations.services import (
         authorisation_create,
@@ -218,5 +220,17 @@ def test_snapshot_is_the_json_of_the_row_without_a_round_trip(db):
         assert snapshot(row) == expected
     assert snapshot(person)["password"] == MASK
     assert "natural_key" not in snapshot(made)  # derived, not state
+    person.first_name, person.last_name = "Ärjä \"q\" \\ \t", "日本"
+    for row in (made, namespace, person):  # the hot path's text: the same JSON
+        assert json.loads(encoded_snapshot(row)) == json.loads(encoded(snapshot(row)))
     assert snapshot(person, exclude=["password", "email"]).keys() == expected.keys() - {
         "password", "email"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index")
+def test_the_object_history_index_is_a_hash_index():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                       "'change_object_id_idx'")
+        (definition,) = cursor.fetchone()
+    assert "USING hash (object_id)" in definition

@@ -4,7 +4,7 @@ import pytest
 from django.db.models import F
 
 from audit.models import ChangeRecord
-from audit.services import snapshot
+from audit.states import snapshot
 from audit.tombstones import tombstones
 from identities.models import Identity
 from identities.services import person_create

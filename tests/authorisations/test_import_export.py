@@ -182,3 +182,26 @@ def test_import_query_count_does_not_grow_with_batch_size(tmp_path, ns_a, count_
     fields = len(Authorisation._meta.concrete_fields)
     per_insert = connection.ops.bulk_batch_size(["x"] * fields, [None] * size) or size
     assert len(inserts) <= 1 + 2 * -(-size // min(per_insert, 2000)), len(inserts)
+
+
+def test_a_row_that_changes_a_record_compares_the_values_it_was_prepared_with(tmp_path, ns_a):
+    """Rows matching existing records are compared through the new rows prepared for them
+    (on PostgreSQL read back from their COPY text): values needing escapes survive."""
+    tricky = "tab\there, new\nline, back\\slash, \\N"
+    first = {"nsCode": "ns-a", "authType": "employment", "authSource": "hr",
+             "subject": {"type": "string", "value": tricky},
+             "object": {"type": "string", "value": "acme"},
+             "validFrom": "2024-01-01T00:00:00Z", "validTo": "2030-01-01T00:00:00.5Z"}
+    path = tmp_path / "a.ndjson"
+    path.write_text(json.dumps(first) + "\n")
+    run(path)
+    made = Authorisation.objects.get()
+    again = {**first, "id": str(made.pk), "validTo": "2031-01-01T00:00:00Z"}
+    same = {**first, "id": str(made.pk)}
+    path.write_text(json.dumps(same) + "\n")
+    assert "0 created, 0 updated, 1 unchanged" in run(path)[0]
+    path.write_text(json.dumps(again) + "\n")
+    assert "0 created, 1 updated, 0 unchanged" in run(path)[0]
+    made.refresh_from_db()
+    assert made.subject_value == tricky and made.valid_to.year == 2031
+    assert made.source.code == "hr" and made.versions.count() == 1

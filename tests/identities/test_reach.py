@@ -196,3 +196,4 @@ def test_group_grants_count_through_the_apis(things, make_caller):
                     ).status_code == 200
     assert api.post("/v2.0/tenants/t3/auditcontext/generate", {}, format="json"
                     ).status_code == 404
+

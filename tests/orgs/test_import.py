@@ -286,7 +286,7 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
     """Batches of 2 rows: the worker (forked) and the in-process fallback read, validate and
     hand over every batch in order, errors included."""
     from core.bulk.worker import validated_batches
-    from orgs.user_import import UserImporter
+    from orgs.user_import import UserImporter, UserRow
 
     monkeypatch.setattr(UserImporter, "batch_size", 2)
     run("import_orgs", write(tmp_path, "o.csv", ORGS))
@@ -294,7 +294,7 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
     with open(path) as stream:
         got = list(validated_batches(UserImporter(), stream, "csv", parallel=parallel))
     assert [batch.count for batch in got] == [2, 2, 1]
-    assert [[r.uid for r in batch.valid] for batch in got] == [
+    assert [[r[3] for r in batch.valid] for batch in got] == [  # handed over: plain tuples
         ["alice", "bob"], ["carol"], ["erin"]]
     assert [batch.bad for batch in got] == [
         [], [(5, "email is not a valid email address.")], []]
@@ -304,7 +304,7 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
     else:  # their values as new users
         assert [[user.line for user in batch.prepared] for batch in got] == [[2, 3], [4], [6]]
         assert got[0].prepared[1].person[3] == "bob"
-    alice = got[0].valid[0]  # her pwd hashed in the reading process
+    alice = UserRow._make(got[0].valid[0])  # her pwd hashed in the reading process
     assert Identity(password=alice.password).check_password("Secret-1")
     report = _import(write(tmp_path, "u2.csv", USERS), UserImporter(), parallel=parallel)
     assert report.created == 3
@@ -393,7 +393,7 @@ def test_text_needing_escapes_imports_exactly(tmp_path):
 def test_a_users_state_holds_every_column_of_its_profile(tree):
     """user_state is written by hand (the import's reading process builds the same from a
     row): a column added to OrgUser must appear in it (its id and path are the record's)."""
-    from audit.services import snapshot
+    from audit.states import snapshot
 
     user = OrgUser.objects.select_related("identity", "organization").get(uid="alice")
     assert set(snapshot(user)) - {"identity"} <= set(user_state(user))
