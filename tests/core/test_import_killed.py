@@ -87,25 +87,36 @@ def test_a_killed_import_leaves_nothing_behind_and_imports_again_at_once(databas
     _manage(database, "import_orgs", str(orgs))
     env = {**os.environ, "DATABASE_URL": database}
     command = [sys.executable, "manage.py", "import_users", str(users), "--batch-size", "500"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    # output to a file, not a pipe: a reading process that lived on would hold a pipe open
+    with open(tmp_path / "err.txt", "w+") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=output, text=True)
+        try:
+            assert _wait(lambda: _children(process.pid)), "the reading process never started"
+            workers = _children(process.pid)
+            time.sleep(1.0)  # batches read and written: the import's transaction holds locks
+            assert process.poll() is None, "the import ended before it could be killed"
+            os.kill(process.pid, sig)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        output.seek(0)
+        err = output.read()
     try:
-        assert _wait(lambda: _children(process.pid)), "the reading process never started"
-        workers = _children(process.pid)
-        time.sleep(1.0)  # batches read and written: the import's transaction holds locks
-        assert process.poll() is None, "the import ended before it could be killed"
-        os.kill(process.pid, sig)
-        _, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    if sig == signal.SIGTERM:
-        assert process.returncode == 1
-        assert "interrupted by SIGTERM" in err and "rolled back" in err
-    else:
-        assert process.returncode == -signal.SIGKILL
-    assert _wait(lambda: not any(_alive(pid) for pid in workers)), "a reading process lives on"
-    if connection.vendor == "postgresql":
-        assert _wait(lambda: _open_transactions() == 0), "the import's transaction stays open"
+        if sig == signal.SIGTERM:
+            assert process.returncode == 1
+            assert "interrupted by SIGTERM" in err and "rolled back" in err
+        else:
+            assert process.returncode == -signal.SIGKILL
+        assert _wait(lambda: not any(_alive(pid) for pid in workers)), \
+            "a reading process lives on"
+        if connection.vendor == "postgresql":
+            assert _wait(lambda: _open_transactions() == 0), \
+                "the import's transaction stays open"
+    finally:  # a failure must not leave a process holding locks that hang the suite
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
     again = _manage(database, "import_users", str(users))
     assert f"{USERS} created" in again.stdout
