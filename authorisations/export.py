@@ -37,10 +37,10 @@ def _wire(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
-def csv_row(row: dict[str, Any]) -> dict[str, str]:
-    """An exported row flattened into COLUMNS (a party's two fields as two columns)."""
-    flat = {**row, "subject.type": row["subject"]["type"],
-            "subject.value": row["subject"]["value"], "object.type": row["object"]["type"],
-            "object.value": row["object"]["value"],
-            "revoked": "true" if row["revoked"] else "false"}
-    return {column: "" if flat[column] is None else str(flat[column]) for column in COLUMNS}
+def csv_values(row: dict[str, Any]) -> list[str]:
+    """An exported row's cells in COLUMNS' order (a party's two fields as two columns)."""
+    subject, obj = row["subject"], row["object"]
+    return [row["id"], row["nsCode"], row["authType"], row["authSource"] or "",
+            subject["type"], subject["value"], obj["type"], obj["value"],
+            row["validFrom"] or "", row["validTo"] or "", "true" if row["revoked"] else "false",
+            row["revokedAt"] or "", row["revocationDetails"] or ""]

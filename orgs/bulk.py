@@ -10,13 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import NamedTuple
+
+from django.db import connection
 
 from audit.copytext import copy_fields
 from audit.models import ChangeRecord
 from audit.services import Change, change_copy_fields, record_bulk
-from audit.states import json_time, snapshot
-from core.bulk.write import copy_text, db_time, insert_rows, uuid_value
+from audit.states import encoded_snapshot, json_time, snapshot
+from core.bulk.write import (
+    copy_text,
+    db_time,
+    insert_rows,
+    json_value,
+    reserve_ids,
+    uuid_value,
+)
 from identities import bulk as identities_bulk
 from orgs.models import Organization, OrgUser
 from orgs.services.organizations import type_roles_ensure
@@ -29,11 +39,32 @@ ORGANIZATION = "orgs.organization"
 
 # --- organizations -------------------------------------------------------------------------------
 
-def organizations_create(orgs: list[Organization]) -> None:
-    """New organizations (their parents saved before them), with their type roles."""
-    Organization.objects.bulk_create(orgs)
+_ORGANIZATION_FIELDS = [f for f in Organization._meta.concrete_fields if f.name != "attributes"]
+ORGANIZATION_COLUMNS = (*(f.column for f in _ORGANIZATION_FIELDS), "attributes")
+_ORGANIZATION_VALUES = attrgetter(*(f.attname for f in _ORGANIZATION_FIELDS))
+
+
+def organizations_create(levels: list[list[Organization]], now: datetime) -> None:
+    """New organizations (each level's parents in it or an earlier one), then their change
+    records and their type roles. On PostgreSQL their ids come from the sequence and one
+    COPY writes them all (the foreign keys are checked at COMMIT); elsewhere a bulk insert a
+    level at a time reads the ids back."""
+    orgs = [org for level in levels for org in level]
+    ids = reserve_ids(Organization._meta.db_table, len(orgs))
+    if ids is None:
+        for level in levels:
+            Organization.objects.bulk_create(level)
+    else:
+        for org, pk in zip(orgs, ids, strict=True):
+            org.pk = pk
+            org.parent_id = org.parent.pk if org.parent is not None else None
+            org.created_at = org.modified_at = now
+            org._state.adding, org._state.db = False, connection.alias  # saved, as bulk_create
+        insert_rows(Organization._meta.db_table, ORGANIZATION_COLUMNS,
+                    [(*_ORGANIZATION_VALUES(org), json_value(org.attributes)) for org in orgs])
     record_bulk((Change(action=CREATE, object_type=ORGANIZATION, object_id=str(org.pk),
-                        object_repr=org.path, after=snapshot(org)) for org in orgs), copy=True)
+                        object_repr=org.path, after_encoded=encoded_snapshot(org))
+                 for org in orgs), copy=True)
     type_roles_ensure(orgs)
 
 

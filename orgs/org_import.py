@@ -71,16 +71,17 @@ class OrgImporter(Importer):
                       org_type or None, flag(row, "virtual"), attrs)
 
     def apply(self, rows: list[OrgRow], prepared: None = None) -> None:
-        """Upsert one validated batch: one lookup, then per depth one insert of the new
-        organizations (a parent's id is its children's), and the updates."""
+        """Upsert one validated batch: one lookup, then the new organizations a level at a
+        time (a parent before its children), and the updates."""
         now = timezone.now()
         paths = {r.path for r in rows} | {r.parent for r in rows if r.parent}
         known = {o.path: o for o in
                  Organization.objects.filter(one_of("path", paths)).order_by()}
         changed: list[tuple[dict, Organization]] = []
+        levels: list[list[Organization]] = []
         seen: set[str] = set()
         for depth in sorted({r.depth for r in rows}):
-            new: list[Organization] = []
+            level: list[Organization] = []
             for r in (r for r in rows if r.depth == depth):
                 if r.path in seen or r.path in self._seen:
                     raise RowError(r.line, f"{r.path!r} appears twice in the file")
@@ -93,18 +94,18 @@ class OrgImporter(Importer):
                     parent = known.get(r.parent) if r.parent else None
                     if r.parent and parent is None:
                         raise RowError(r.line, f"parent {r.parent!r} not found")
-                    new.append(Organization(
+                    org = known[r.path] = Organization(
                         parent=parent, name=r.name, path=r.path, depth=r.depth,
                         friendly_name=r.friendly_name,
                         org_type=r.org_type or conf.default_organization_type(),
-                        virtual=child_virtual(parent, r.virtual), attributes=r.attributes))
+                        virtual=child_virtual(parent, r.virtual), attributes=r.attributes)
+                    level.append(org)
                 except OrgError as error:
                     raise RowError(r.line, error.message) from None
-            bulk.organizations_create(new)
-            for org in new:
-                known[org.path] = org
-            self.report.created += len(new)
+            levels.append(level)
+        bulk.organizations_create(levels, now)
         bulk.organizations_update(changed, now)
+        self.report.created += sum(map(len, levels))
         self._seen |= seen  # the batch is applied (a failed one may be retried without a row)
 
     def _update(self, org: Organization, r: OrgRow, changed: list) -> None:

@@ -10,6 +10,7 @@ the command with a message; a progress bar shows on a terminal.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import itertools
 import signal
@@ -19,7 +20,7 @@ from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.bulk.files import FORMATS, write_rows
+from core.bulk.files import FORMATS, write_csv, write_rows
 from core.bulk.run import Importer, ImportFailed, ImportInterrupted, run_import
 from core.bulk.worker import WorkerFailed
 from core.errors import DomainError
@@ -74,6 +75,10 @@ class ImportCommand(BaseCommand):
         size = options["batch_size"]
         if size is not None and size < 1:
             raise CommandError("--batch-size must be positive.")
+        try:
+            codecs.lookup(options["encoding"])
+        except LookupError:
+            raise CommandError(f"--encoding: unknown encoding {options['encoding']!r}.") from None
         importer = self.importer_class(skip_bad_rows=options["skip_bad_rows"],
                                        batch_size=size, **self.importer_options(options))
         path = options["file"]
@@ -96,11 +101,10 @@ class ImportCommand(BaseCommand):
         except ImportInterrupted as interrupted:
             raise CommandError(f"nothing imported: interrupted by {interrupted}; the import "
                                "was rolled back.") from None
-        except LookupError as error:  # an unknown --encoding
-            raise CommandError(f"--encoding: {error}") from None
         except UnicodeDecodeError as error:
-            raise CommandError(f"nothing imported: the file is not {error.encoding} "
-                               f"({error.reason}); give --encoding.") from None
+            name = error.encoding.removesuffix("-sig")  # utf-8-sig reads a UTF-8 BOM
+            raise CommandError(f"nothing imported: the file is not {name} ({error.reason}); "
+                               "give --encoding.") from None
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}") from None
         for line in report.errors:
@@ -129,10 +133,15 @@ class ExportCommand(BaseCommand):
         raise NotImplementedError
 
     def rows(self, options: dict) -> Iterable[dict]:
-        """The rows (NDJSON objects; CSV rows through `csv_row`)."""
+        """The rows (NDJSON objects; CSV rows through `csv_values`)."""
         raise NotImplementedError
 
-    def csv_row(self, row: dict) -> dict:
+    def csv_values(self, row: dict, columns: list[str]) -> list:
+        """A row's CSV cells, in the columns' order."""
+        return [row.get(column, "") for column in columns]
+
+    def json_row(self, row: dict) -> dict:
+        """A row's NDJSON object."""
         return row
 
     def handle(self, *args, **options):
@@ -143,15 +152,19 @@ class ExportCommand(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message) from None
         rows = itertools.chain([first], rows) if first is not None else iter(())
-        if fmt == "csv":
-            rows = map(self.csv_row, rows)
+        columns = self.columns(options)
         try:
             out: IO[str] = (_Stdout(self.stdout) if target == "-"  # type: ignore[assignment]
                             else open(target, "w", encoding="utf-8", newline=""))  # noqa: SIM115
         except OSError as error:
             raise CommandError(f"Cannot write {target}: {error.strerror}") from None
         try:
-            count = write_rows(out, rows, self.columns(options), fmt)
+            if fmt == "csv":
+                count = write_csv(out, (self.csv_values(row, columns) for row in rows), columns)
+            else:
+                if type(self).json_row is not ExportCommand.json_row:
+                    rows = map(self.json_row, rows)
+                count = write_rows(out, rows, columns, fmt)
         finally:
             out.close()
         self.stderr.write(f"{count} {self.noun} exported")

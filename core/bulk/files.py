@@ -134,17 +134,22 @@ def _csv_rows(stream, on_header) -> Iterator[tuple[int, dict | RowError]]:
 
 def write_rows(out: IO[str], rows: Iterable[dict], columns: list[str], fmt: str) -> int:
     """CSV (the columns, in order; missing values empty) or NDJSON (each row's object)."""
-    count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore",
-                                lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-        return count
+        return write_csv(out, ([row.get(c, "") for c in columns] for row in rows), columns)
+    count = 0
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(json.dumps(row) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(out: IO[str], rows: Iterable[list], columns: list[str]) -> int:
+    """CSV of rows already in the columns' order (the fast way: no dict a row)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for values in rows:
+        writer.writerow(values)
         count += 1
     return count
 

@@ -120,6 +120,8 @@ def _from_worker(importer, stream, fmt: str) -> Iterator[Checked]:
                 yield Checked(*item)
             elif kind == "unreadable":
                 raise RowError(*item)
+            elif kind == "undecodable":
+                raise UnicodeDecodeError(item[0], b"", 0, 0, item[1])
             elif kind == "failed":
                 raise WorkerFailed(item[0])
             else:
@@ -142,8 +144,7 @@ def _work(importer, stream, fmt: str, results, parent: int) -> None:
     except RowError as error:
         _put(results, ("unreadable", error.line, error.message), parent)
     except UnicodeDecodeError as error:
-        _put(results, ("unreadable", 0, f"the file is not {error.encoding}: {error.reason}"),
-             parent)
+        _put(results, ("undecodable", error.encoding, error.reason), parent)
     except BaseException:  # reported to, and raised in, the importing process
         _put(results, ("failed", traceback.format_exc()), parent)
     results.close()

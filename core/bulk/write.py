@@ -39,6 +39,17 @@ def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
                            _sqlite_rows(rows))
 
 
+def reserve_ids(table: str, count: int, column: str = "id") -> list[int] | None:
+    """`count` ids from the table's own sequence (one query), for rows a COPY then inserts
+    with them: on PostgreSQL; None elsewhere (insert through the ORM, which reads them back)."""
+    if connection.vendor != "postgresql" or not count:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                       "FROM generate_series(1, %s)", [table, column, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def copy_text(table: str, columns: Sequence[str], data: str) -> None:
     """COPY rows already in text format (`audit.copytext`, a newline after each), on
     PostgreSQL."""

@@ -135,3 +135,23 @@ def test_every_import_command_has_the_same_flags():
     assert len(exports) == 3
     for name in exports:
         assert {"--format", "--output", "-o"} <= options_of(name), name
+
+
+def test_the_command_reads_the_encoding_it_is_told_and_says_when_it_is_not(tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from orgs.models import Organization
+
+    path = tmp_path / "orgs.csv"
+    path.write_bytes("path,friendlyName\nacme,Äcmé\n".encode("latin-1"))
+    with pytest.raises(CommandError, match=r"not utf-8.*give --encoding"):
+        call_command("import_orgs", str(path), stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match=r"--encoding: unknown encoding 'klingon'"):
+        call_command("import_orgs", str(path), "--encoding", "klingon", stdout=StringIO())
+    assert not Organization.objects.exists()
+    out = StringIO()
+    call_command("import_orgs", str(path), "--encoding", "latin-1", stdout=out)
+    assert "1 created" in out.getvalue()
+    assert Organization.objects.get(path="acme").friendly_name == "Äcmé"

@@ -397,3 +397,21 @@ def test_a_users_state_holds_every_column_of_its_profile(tree):
 
     user = OrgUser.objects.select_related("identity", "organization").get(uid="alice")
     assert set(snapshot(user)) - {"identity"} <= set(user_state(user))
+
+
+def test_imported_organizations_take_their_ids_from_the_sequence(tmp_path):
+    """On PostgreSQL the import reserves the new organizations' ids from the table's own
+    sequence and COPYs them: parents, children and later creations all fit together."""
+    from orgs import services
+
+    run("import_orgs", write(tmp_path, "o.csv", ORGS))
+    by_path = {o.path: o for o in Organization.objects.all()}
+    assert by_path["acme/sales"].parent_id == by_path["acme"].pk
+    assert by_path["acme/sales/north"].parent_id == by_path["acme/sales"].pk
+    assert by_path["virt/v1"].parent.virtual and by_path["virt/v1"].virtual
+    later = services.organization_create(parent=by_path["acme"], organization_id="later",
+                                         friendly_name="Later")
+    assert later.pk > max(o.pk for o in by_path.values())
+    assert ChangeRecord.objects.get(object_type="orgs.organization", action="create",
+                                    object_id=str(by_path["acme/sales"].pk)).after[
+        "parent"] == by_path["acme"].pk

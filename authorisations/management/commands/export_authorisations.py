@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from authorisations.export import COLUMNS, csv_row, export_rows
+from authorisations.export import COLUMNS, csv_values, export_rows
 from core.bulk.command import ExportCommand
 
 
@@ -19,5 +19,5 @@ class Command(ExportCommand):
     def rows(self, options):
         return export_rows(filter_text=options["filter"])
 
-    def csv_row(self, row):
-        return csv_row(row)
+    def csv_values(self, row, columns):
+        return csv_values(row)

@@ -16,6 +16,8 @@ class Command(ExportCommand):
         return ORG_COLUMNS + list(conf.organization_attributes())
 
     def rows(self, options):
-        for row in org_rows(options["root"]):
-            yield {key: value for key, value in row.items() if value not in ("", None)}
+        return org_rows(options["root"])
+
+    def json_row(self, row):
+        return {key: value for key, value in row.items() if value not in ("", None)}
 

@@ -16,5 +16,7 @@ class Command(ExportCommand):
         return [c for c in USER_COLUMNS if c != "pwd"] + list(conf.user_attributes())
 
     def rows(self, options):
-        for row in user_rows(options["root"]):
-            yield {key: value for key, value in row.items() if value not in ("", None)}
+        return user_rows(options["root"])
+
+    def json_row(self, row):
+        return {key: value for key, value in row.items() if value not in ("", None)}
