@@ -46,9 +46,9 @@ _ORGANIZATION_VALUES = attrgetter(*(f.attname for f in _ORGANIZATION_FIELDS))
 
 def organizations_create(levels: list[list[Organization]], now: datetime) -> None:
     """New organizations (each level's parents in it or an earlier one), then their change
-    records and their type roles. On PostgreSQL their ids come from the sequence and one
-    COPY writes them all (the foreign keys are checked at COMMIT); elsewhere a bulk insert a
-    level at a time reads the ids back."""
+    records and their type roles. Their ids are reserved first, so one raw insert (COPY on
+    PostgreSQL) writes them all, every level (the foreign keys are checked at COMMIT);
+    where ids cannot be reserved, a bulk insert a level at a time reads them back."""
     orgs = [org for level in levels for org in level]
     ids = reserve_ids(Organization._meta.db_table, len(orgs))
     if ids is None:
@@ -127,10 +127,15 @@ class NewUsersCopy(NamedTuple):
 
 
 class NewUsersList(tuple):
-    """A batch's new users as values (`NewUser`s; elsewhere than PostgreSQL)."""
+    """A batch's new users as values (elsewhere than PostgreSQL): each a `NewUser`'s fields
+    as a plain tuple (a NamedTuple costs twice as much to unpickle, 200,000 times)."""
 
-    def of(self, lines: Sequence[int]) -> list[NewUser]:
-        by_line = {user.line: user for user in self}
+    @classmethod
+    def of_users(cls, users: Sequence[NewUser]) -> NewUsersList:
+        return cls(map(tuple, users))
+
+    def of(self, lines: Sequence[int]) -> list[tuple]:
+        by_line = {user[0]: user for user in self}
         return [by_line[line] for line in lines]
 
 
@@ -165,15 +170,18 @@ def users_create(new: list[tuple[int, int]], prepared: NewUsers, now: datetime) 
         record_bulk((), copy=True, prepared=[change + end for change, end in
                                              zip(changes, ends, strict=True)])
         return
-    users = prepared.of(lines)
+    users = prepared.of(lines)  # NewUser's fields: line, pk, person, profile, repr, state
+    native = connection.features.has_native_uuid_field
+    keys = [uuid_value(pk, native=native) for _, pk, _, _, _, _ in users]
     identities_bulk.persons_insert(
-        [(uuid_value(user.pk), *user.person[1:]) for user in users], joined=stamp)
+        [(key, *user[2][1:]) for key, user in zip(keys, users, strict=True)], joined=stamp)
     insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, [
-        (uuid_value(user.pk), *user.profile[1:], stamp, stamp, org_id)
-        for user, (_, org_id) in zip(users, new, strict=True)])
-    record_bulk((Change(action=CREATE, object_type=ORGUSER, object_id=user.pk,
-                        object_repr=user.repr, after_encoded=user.state_open + end)
-                 for user, end in zip(users, ends, strict=True)), copy=True)
+        (key, *user[3][1:], stamp, stamp, org_id)
+        for key, user, (_, org_id) in zip(keys, users, new, strict=True)])
+    record_bulk((Change(action=CREATE, object_type=ORGUSER, object_id=pk, object_repr=name,
+                        after_encoded=state + end)
+                 for (_, pk, _, _, name, state), end in zip(users, ends, strict=True)),
+                copy=True)
 
 
 def users_update(changed: list[tuple[dict, OrgUser]], now: datetime) -> None:

@@ -154,7 +154,7 @@ class UserImporter(Importer):
         in the reading process, so that the writing process, which the database keeps
         waiting, only picks and joins them; not sent twice (the rows carry none of it)."""
         new = [new_user(r) for r in rows]
-        return bulk.users_copy_text(new) if self.as_copy else bulk.NewUsersList(new)
+        return bulk.users_copy_text(new) if self.as_copy else bulk.NewUsersList.of_users(new)
 
     def hand_over(self, row: UserRow) -> tuple:
         """A plain tuple (a NamedTuple costs twice as much to unpickle, 200,000 times);

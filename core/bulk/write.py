@@ -40,14 +40,25 @@ def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
 
 
 def reserve_ids(table: str, count: int, column: str = "id") -> list[int] | None:
-    """`count` ids from the table's own sequence (one query), for rows a COPY then inserts
-    with them: on PostgreSQL; None elsewhere (insert through the ORM, which reads them back)."""
-    if connection.vendor != "postgresql" or not count:
-        return None
+    """`count` new ids of the table's auto-incremented key (one query), for rows inserted
+    raw with them: PostgreSQL's sequence; SQLite's AUTOINCREMENT counter, which the insert
+    then moves past them (SQLite has one writer: the import's transaction). None elsewhere
+    (insert through the ORM, which reads the ids back)."""
+    if not count:
+        return []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                       "FROM generate_series(1, %s)", [table, column, count])
-        return [row[0] for row in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                           "FROM generate_series(1, %s)", [table, column, count])
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor == "sqlite":
+            name = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
+                           f"%s), 0), coalesce((SELECT max({column}) FROM {name}), 0))",
+                           [table])
+            last = cursor.fetchone()[0]
+            return list(range(last + 1, last + 1 + count))
+    return None
 
 
 def copy_text(table: str, columns: Sequence[str], data: str) -> None:
@@ -103,9 +114,12 @@ def db_time(moment: datetime | None = None) -> str:
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def uuid_value(value: str) -> str:
-    """A UUID (hyphenated text) as a raw row of this database stores it."""
-    return value if connection.features.has_native_uuid_field else value.replace("-", "")
+def uuid_value(value: str, *, native: bool | None = None) -> str:
+    """A UUID (hyphenated text) as a raw row of this database stores it (`native`: whether
+    the database has a UUID type, when the caller asked once for many values)."""
+    if native is None:
+        native = connection.features.has_native_uuid_field
+    return value if native else value.replace("-", "")
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode

@@ -286,6 +286,7 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
     """Batches of 2 rows: the worker (forked) and the in-process fallback read, validate and
     hand over every batch in order, errors included."""
     from core.bulk.worker import validated_batches
+    from orgs import bulk
     from orgs.user_import import UserImporter, UserRow
 
     monkeypatch.setattr(UserImporter, "batch_size", 2)
@@ -302,8 +303,8 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
         assert [batch.prepared.lines for batch in got] == [(2, 3), (4,), (6,)]
         assert got[0].prepared.persons.split("\n")[1].split("\t")[3] == "bob"
     else:  # their values as new users
-        assert [[user.line for user in batch.prepared] for batch in got] == [[2, 3], [4], [6]]
-        assert got[0].prepared[1].person[3] == "bob"
+        assert [[user[0] for user in batch.prepared] for batch in got] == [[2, 3], [4], [6]]
+        assert bulk.NewUser._make(got[0].prepared[1]).person[3] == "bob"
     alice = UserRow._make(got[0].valid[0])  # her pwd hashed in the reading process
     assert Identity(password=alice.password).check_password("Secret-1")
     report = _import(write(tmp_path, "u2.csv", USERS), UserImporter(), parallel=parallel)
