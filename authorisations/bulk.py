@@ -19,6 +19,7 @@ from audit.services import Change, change_copy_fields, record_bulk
 from audit.states import encoded_snapshot, snapshot
 from authorisations.models import Authorisation, AuthorisationVersion
 from authorisations.services import version_of
+from core.bulk.run import picked
 from core.bulk.write import copy_text, insert_rows
 
 Action = ChangeRecord.Action
@@ -97,14 +98,9 @@ class NewAuthorisations(NamedTuple):
 
     def of(self, lines: Sequence[int]) -> tuple[list, list]:
         """The rows and changes of the rows on `lines` (a subset of the batch, in order)."""
-        rows = self.rows.split("\n") if isinstance(self.rows, str) else list(self.rows)
-        changes = (self.changes.split("\n") if isinstance(self.changes, str)
-                   else list(self.changes))
-        if tuple(lines) == self.lines:
-            return rows, changes
-        at = dict(zip(self.lines, range(len(self.lines)), strict=True))
-        positions = [at[line] for line in lines]
-        return [rows[i] for i in positions], [changes[i] for i in positions]
+        rows = self.rows.split("\n") if isinstance(self.rows, str) else self.rows
+        changes = self.changes.split("\n") if isinstance(self.changes, str) else self.changes
+        return picked(self.lines, lines, rows, changes)
 
 
 def _state(row: NewRow) -> str:

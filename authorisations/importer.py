@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from authorisations import bulk
 from authorisations.export import COLUMNS
-from authorisations.models import Authorisation, Namespace, SubjectType
-from authorisations.references import Resolver
+from authorisations.models import Authorisation, Namespace
+from authorisations.references import Resolver, user_sides
 from authorisations.services import (
     STATE_FIELDS,
     authorisation_change_check,
@@ -34,6 +34,7 @@ from authorisations.validation import clean_authorisation, instant
 from core.bulk.report import RowError, RowErrors
 from core.bulk.run import Importer
 from core.bulk.worker import row_problem
+from core.bulk.write import one_of
 
 
 class Parsed(NamedTuple):
@@ -100,9 +101,7 @@ class AuthorisationImporter(Importer):
                       refs["type"].pk, source.pk if source is not None else None)
 
     def hand_over(self, row: Parsed) -> Handed:
-        users = tuple((side, row.data[f"{side}_value"]) for side in ("subject", "object")
-                      if row.data[f"{side}_type"] == SubjectType.USER)
-        return Handed(row.line, row.pk, row.namespace_id, users)
+        return Handed(row.line, row.pk, row.namespace_id, user_sides(row.data))
 
     def prepare(self, rows: list[Parsed]) -> bulk.NewAuthorisations | None:
         """Each row as a new authorisation (what most rows of a file turn out to be), with its
@@ -144,23 +143,19 @@ class AuthorisationImporter(Importer):
         by natural key), check each change; refuse the batch's bad rows before anything is
         written (RowErrors), else write its new rows (as prepared) and its changed ones."""
         errors: list[RowError] = []
-        self.resolver.check_identities(
-            {f"{side}_type": SubjectType.USER, f"{side}_value": value}
-            for row in rows for side, value in row.users)
+        self.resolver.check_identities(value for row in rows for _, value in row.users)
         key_of = dict(zip(prepared.lines, prepared.keys, strict=True))
         given = [row.pk for row in rows if row.pk]
         by_id = Authorisation.objects.in_bulk(given) if given else {}
         keys = [key_of[row.line] for row in rows if not row.pk and row.line in key_of]
-        by_key = {a.natural_key: a for a in live_by_natural_key(keys)} if keys else {}
+        by_key = {a.natural_key: a for a in Authorisation.objects.alive().filter(
+            one_of("natural_key", keys)).order_by()} if keys else {}
         creates: dict[Any, int] = {}  # id or natural key -> line
         changed: dict[Any, tuple[Authorisation, Authorisation]] = {}  # pk -> (before, after)
         refused = dict(prepared.refused)
         matched: list[tuple[Handed, Authorisation]] = []
         for row in rows:
-            problems = self.resolver.identity_errors(
-                {f"{side}_{part}": value for side, user in row.users
-                 for part, value in (("type", SubjectType.USER), ("value", user))}
-            ) if row.users else {}
+            problems = self.resolver.user_errors(row.users)
             if problems or row.line in refused:
                 message = row_problem(ValidationError(problems)) if problems else ""
                 errors.append(RowError(row.line, "; ".join(
@@ -266,13 +261,3 @@ def new_ids(n: int) -> Iterator[uuid.UUID]:
     pool = os.urandom(16 * n)
     for start in range(0, 16 * n, 16):
         yield uuid.UUID(bytes=pool[start:start + 16], version=4)
-
-
-def live_by_natural_key(keys: list[str]):
-    """Live authorisations with these digests: on PostgreSQL one array parameter (an IN list of
-    10,000 parameters cost more to build than to run)."""
-    if connection.vendor == "postgresql":
-        table = Authorisation._meta.db_table
-        return Authorisation.objects.raw(
-            f"SELECT * FROM {table} WHERE deleted_at IS NULL AND natural_key = ANY(%s)", [keys])
-    return Authorisation.objects.alive().filter(natural_key__in=keys)

@@ -88,22 +88,24 @@ class Resolver:
             raise ValidationError(errors)
         return out
 
-    def check_identities(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Load (one query) the identities these rows name as users."""
-        users: set[str] = set()
-        for row in rows:
-            users |= users_named(row)
-        self._load_identities(users)
+    def check_identities(self, users: Iterable[str]) -> None:
+        """Load (one query) these identity ids, named as users."""
+        self._load_identities(set(users))
 
     def identity_errors(self, row: dict[str, Any]) -> dict[str, list[str]]:
-        errors = {}
-        for side in ("subject", "object"):
-            if row.get(f"{side}_type") == SubjectType.USER and \
-                    row[f"{side}_value"] not in self.identities:
-                errors[f"{side}.value"] = [f"No identity has the id {row[f'{side}_value']}."]
-        return errors
+        return self.user_errors(user_sides(row))
+
+    def user_errors(self, sides: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+        """An error for each ("subject" or "object", identity id) whose id is no identity."""
+        return {f"{side}.value": [f"No identity has the id {value}."]
+                for side, value in sides if value not in self.identities}
+
+
+def user_sides(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """("subject" or "object", the identity id) for each side of a row that names a user."""
+    return tuple((side, row[f"{side}_value"]) for side in ("subject", "object")
+                 if row.get(f"{side}_type") == SubjectType.USER)
 
 
 def users_named(row: dict[str, Any]) -> set[str]:
-    return {row[f"{side}_value"] for side in ("subject", "object")
-            if row.get(f"{side}_type") == SubjectType.USER}
+    return {value for _, value in user_sides(row)}

@@ -164,10 +164,6 @@ def tenant_update(*, tenant: Tenant, name: str) -> Tenant:
     return tenant
 
 
-def tenant_grant(*, identity: Identity, tenant: Tenant) -> None:
-    reach.grant(identity, TENANTS, tenant)
-
-
 def access_token_revoke(*, token: AccessToken) -> None:
     """Revoke a bearer token (it stops authenticating at once) and record who did it."""
     with transaction.atomic():

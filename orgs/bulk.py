@@ -19,6 +19,7 @@ from audit.copytext import copy_fields
 from audit.models import ChangeRecord
 from audit.services import Change, change_copy_fields, record_bulk
 from audit.states import encoded_snapshot, json_time, snapshot
+from core.bulk.run import picked
 from core.bulk.write import (
     copy_text,
     db_time,
@@ -118,12 +119,8 @@ class NewUsersCopy(NamedTuple):
     def rows_of(self, lines: Sequence[int]) -> tuple[list[str], list[str], list[str]]:
         """The person, profile and change texts of the users on `lines` (a subset of the
         batch, in order)."""
-        texts = self.persons.split("\n"), self.profiles.split("\n"), self.changes.split("\n")
-        if tuple(lines) == self.lines:
-            return texts
-        at = dict(zip(self.lines, range(len(self.lines)), strict=True))
-        positions = [at[line] for line in lines]
-        return tuple([text[i] for i in positions] for text in texts)
+        return picked(self.lines, lines, self.persons.split("\n"),
+                      self.profiles.split("\n"), self.changes.split("\n"))
 
 
 class NewUsersList(tuple):
@@ -135,8 +132,7 @@ class NewUsersList(tuple):
         return cls(map(tuple, users))
 
     def of(self, lines: Sequence[int]) -> list[tuple]:
-        by_line = {user[0]: user for user in self}
-        return [by_line[line] for line in lines]
+        return picked([user[0] for user in self], lines, self)[0]
 
 
 NewUsers = NewUsersCopy | NewUsersList

@@ -138,3 +138,15 @@ def _apply(importer: Importer, valid: list, prepared: Any) -> None:
 def line_of(row: Any) -> int:
     """The file line of a row handed over (see `Importer.hand_over`)."""
     return row.line if hasattr(row, "line") else row[0]
+
+
+def picked(batch_lines: Sequence[int], lines: Sequence[int],
+           *columns: Sequence) -> tuple[list, ...]:
+    """The entries of `lines` (a subset of the batch, in order) in each of `columns`: what
+    `prepare` made for every row of a batch, aligned with `batch_lines`, for the rows `apply`
+    writes."""
+    if tuple(lines) == tuple(batch_lines):
+        return tuple(list(column) for column in columns)
+    at = {line: i for i, line in enumerate(batch_lines)}
+    positions = [at[line] for line in lines]
+    return tuple([column[i] for i in positions] for column in columns)
