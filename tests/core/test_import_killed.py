@@ -17,7 +17,7 @@ from django.db import connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
-USERS = 30_000
+ROWS = 30_000
 
 
 def _children(pid: int) -> list[int]:
@@ -77,19 +77,48 @@ def _open_transactions() -> int:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_a_killed_import_leaves_nothing_behind_and_imports_again_at_once(database, tmp_path,
-                                                                           sig):
-    orgs, users = tmp_path / "orgs.csv", tmp_path / "users.csv"
+def _users(tmp_path: Path, url: str) -> Path:
+    orgs = tmp_path / "orgs.csv"
     orgs.write_text("path,friendlyName\nacme,Acme\n")
-    users.write_text("organization,uid,email\n" + "".join(
-        f"acme,u{i},u{i}@example.com\n" for i in range(USERS)))
-    _manage(database, "import_orgs", str(orgs))
+    _manage(url, "import_orgs", str(orgs))
+    path = tmp_path / "users.csv"
+    path.write_text("organization,uid,email\n" + "".join(
+        f"acme,u{i},u{i}@example.com\n" for i in range(ROWS)))
+    return path
+
+
+def _orgs(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "many-orgs.csv"
+    path.write_text("path,friendlyName\n" + "".join(f"o{i},Org {i}\n" for i in range(ROWS)))
+    return path
+
+
+def _authorisations(tmp_path: Path, url: str) -> Path:
+    _manage(url, "load_demo")  # namespace demo, type employment, source hr
+    path = tmp_path / "authorisations.csv"
+    path.write_text("nsCode,authType,authSource,subject.type,subject.value,object.type,"
+                    "object.value,validFrom,validTo\n" + "".join(
+                        f"demo,employment,hr,string,s{i},string,acme,2024-01-01T00:00:00Z,\n"
+                        for i in range(ROWS)))
+    return path
+
+
+IMPORTS = {"import_users": _users, "import_orgs": _orgs,
+           "import_authorisations": _authorisations}
+
+
+# every import is killed by SIGKILL; SIGTERM's handler is the framework's, so one import shows it
+@pytest.mark.parametrize(("command", "sig"), [
+    *((command, signal.SIGKILL) for command in IMPORTS), ("import_users", signal.SIGTERM),
+], ids=lambda value: value.name if isinstance(value, signal.Signals) else value)
+def test_a_killed_import_leaves_nothing_behind_and_imports_again_at_once(database, tmp_path,
+                                                                           sig, command):
+    path = IMPORTS[command](tmp_path, database)
     env = {**os.environ, "DATABASE_URL": database}
-    command = [sys.executable, "manage.py", "import_users", str(users), "--batch-size", "500"]
+    argv = [sys.executable, "manage.py", command, str(path), "--batch-size", "500"]
     # output to a file, not a pipe: a reading process that lived on would hold a pipe open
     with open(tmp_path / "err.txt", "w+") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                    stderr=output, text=True)
         try:
             assert _wait(lambda: _children(process.pid)), "the reading process never started"
@@ -118,5 +147,5 @@ def test_a_killed_import_leaves_nothing_behind_and_imports_again_at_once(databas
         for pid in workers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
-    again = _manage(database, "import_users", str(users))
-    assert f"{USERS} created" in again.stdout
+    again = _manage(database, command, str(path))
+    assert f"{ROWS} created" in again.stdout, again.stdout
