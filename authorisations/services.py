@@ -31,7 +31,7 @@ from authorisations.models import (
     Namespace,
     natural_key,
 )
-from authorisations.references import Resolver
+from authorisations.references import Resolver, hold
 from authorisations.validation import window_check
 from identities import reach
 
@@ -140,7 +140,8 @@ def coded_item_update(*, item: Item, changes: dict[str, str]) -> Item:
 
 
 def coded_item_delete(*, item: Item) -> None:
-    """Soft delete; refused while live authorisations use the item."""
+    """Soft delete; refused while live authorisations use the item. The lock waits for the
+    writes that hold the item (`references.hold`): the count then sees what they wrote."""
     model = type(item)
     field = "type" if model is AuthorisationType else "source"
     with transaction.atomic(), audited():
@@ -206,6 +207,7 @@ def authorisation_create(*, namespace: Namespace, data: dict[str, Any]) -> Autho
     resolver.load([(namespace, data)])
     refs = resolver.resolve(namespace, data)
     with transaction.atomic(), audited():
+        hold(namespace, refs)  # still live, and kept so until this commits
         authorisation = authorisation_build(namespace=namespace, data=data, refs=refs,
                                             now=timezone.now())
         authorisation.save(force_insert=True)
@@ -243,6 +245,7 @@ def authorisation_update(*, authorisation: Authorisation, data: dict[str, Any],
         resolver = Resolver()
         resolver.load([(current.namespace, data)])
         refs = resolver.resolve(current.namespace, data)
+        hold(current.namespace, refs)
         before_state = Authorisation(**{n: getattr(current, n) for n in STATE_FIELDS},
                                      id=current.pk)
         for key in ("subject_type", "subject_value", "object_type", "object_value",
