@@ -33,6 +33,7 @@ from authorisations.models import (
 )
 from authorisations.references import Resolver, hold
 from authorisations.validation import window_check
+from core.errors import ForbiddenError
 from identities import reach
 
 Action = ChangeRecord.Action
@@ -303,17 +304,36 @@ def authorisation_delete(*, authorisation: Authorisation) -> None:
 
 
 def authorisations_revoke_for_subject(*, subject_type: str, subject_value: str, type_code: str,
-                                      details: str) -> int:
+                                      details: str, by: Any = None) -> int:
     """Revoke every live, unrevoked, unexpired authorisation of a type (in any namespace)
-    whose subject matches; audited in bulk; answers how many were revoked."""
+    whose subject matches; audited in bulk; answers how many were revoked.
+
+    `by` is the client asking (None: an internal caller). It must be allowed to revoke every
+    one of them (`may_revoke`), or none is revoked: ForbiddenError. All or nothing, since a
+    caller told "done" would not look for the ones left."""
     now = timezone.now()
     with transaction.atomic(), audited():
         rows = list(Authorisation.objects.alive().select_for_update().filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=now),
             subject_type=subject_type, subject_value=subject_value, type__code=type_code,
             revoked=False,
-        ))
+        ).order_by("pk"))
+        if by is not None and not may_revoke(by, rows):
+            raise ForbiddenError("The client may not revoke all of these authorisations; "
+                                 "none was revoked.")
         return revoke_many(rows, details=details, now=now)
+
+
+def may_revoke(identity: Any, rows: Sequence[Authorisation]) -> bool:
+    """May `identity` revoke each of these authorisations: the permission the API's revoke
+    needs (AUTHORISATION_MODIFY) and each one's namespace in its reach (one query)."""
+    if not rows:
+        return True
+    if not identity.has_perm("authorisations.AUTHORISATION_MODIFY"):
+        return False
+    wanted = {row.namespace_id for row in rows}
+    reached = reach.of(identity, NAMESPACES).objects().filter(pk__in=wanted)
+    return set(reached.values_list("pk", flat=True)) == wanted
 
 
 def authorisations_revoke(*, ids: Sequence[Any], details: str | None) -> int:

@@ -128,6 +128,11 @@ def roles_above(role_ids_sql: str, params: Iterable) -> RawSQL:
     )
 
 
+def role_parents(role: Role, *, reach: Reach | None) -> QuerySet:
+    """The roles `role` is directly a member of (its memberOf), those the client reaches."""
+    return Role.objects.filter(_within(reach, "organization__path"), child_links__role=role)
+
+
 def role_holders(role: Role, *, reach: Reach | None) -> QuerySet:
     """Users holding `role` directly or through a role that is (transitively) a member of it."""
     return OrgUser.objects.filter(_within(reach, "organization__path")).filter(
