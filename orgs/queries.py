@@ -152,7 +152,8 @@ def user_roles(user: OrgUser, *, recursive: bool, reach: Reach | None) -> QueryS
 
 def would_cycle(role: Role, member_of: Role) -> bool:
     """Making `role` a member of `member_of` closes a cycle when `member_of` is `role` or is
-    already (transitively) a member of `role` (one query)."""
+    already (transitively) a member of `role` (one query). Exact only for a caller holding
+    `services.removal.role_graph_lock`: otherwise a link committing meanwhile is not seen."""
     if role.pk == member_of.pk:
         return True
     return Role.objects.filter(pk=member_of.pk, pk__in=roles_within(role.pk)).exists()
