@@ -85,6 +85,8 @@ class NewAuthorisations(NamedTuple):
     rows: str | tuple[NewRow, ...]
     changes: str | tuple[str, ...]
     refused: tuple[tuple[int, str], ...] = ()  # rows the services refuse at `now`, and why
+    type_ids: frozenset = frozenset()  # the types and sources the rows use
+    source_ids: frozenset = frozenset()
 
     def candidates(self, lines: Sequence[int]) -> dict[int, NewRow]:
         """The rows on `lines` as the new authorisations they were prepared as (the rows of
@@ -116,14 +118,16 @@ def authorisations_prepare(lines: Sequence[int], rows: Sequence[NewRow], now: da
                            as_copy: bool) -> NewAuthorisations:
     """New rows and their change records, encoded ahead (pure: no database)."""
     keys = tuple(row.natural_key for row in rows)
+    items = (frozenset(row.type_id for row in rows),
+             frozenset(row.source_id for row in rows if row.source_id is not None))
     if not as_copy:
         return NewAuthorisations(tuple(lines), keys, now, tuple(rows),
-                                 tuple(_state(row) for row in rows), tuple(refused))
+                                 tuple(_state(row) for row in rows), tuple(refused), *items)
     return NewAuthorisations(
         tuple(lines), keys, now, "\n".join(copy_fields(_VALUES(row)) for row in rows),
         "\n".join(change_copy_fields(Action.CREATE.value, OBJECT_TYPE, str(row.id), _repr(row),
                                       after_encoded=_state(row)) for row in rows),
-        tuple(refused))
+        tuple(refused), *items)
 
 
 def authorisations_create(prepared: NewAuthorisations, lines: Sequence[int]) -> None:

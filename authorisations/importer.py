@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from authorisations import bulk
 from authorisations.export import COLUMNS
-from authorisations.models import Authorisation, Namespace
-from authorisations.references import Resolver, user_sides
+from authorisations.models import Authorisation, AuthorisationSource, AuthorisationType, Namespace
+from authorisations.references import ITEMS, Resolver, live_held, unknown, user_sides
 from authorisations.services import (
     STATE_FIELDS,
     authorisation_change_check,
@@ -141,8 +141,12 @@ class AuthorisationImporter(Importer):
     def apply(self, rows: list[Handed], prepared: bulk.NewAuthorisations) -> None:
         """Check the identities rows name, match rows to existing authorisations (by id, else
         by natural key), check each change; refuse the batch's bad rows before anything is
-        written (RowErrors), else write its new rows (as prepared) and its changed ones."""
+        written (RowErrors), else write its new rows (as prepared) and its changed ones.
+        The types and sources the rows use are held (`references.live_held`) until the import
+        commits; a row that writes one deleted since the import began is refused."""
         errors: list[RowError] = []
+        gone = (prepared.type_ids - live_held(AuthorisationType, prepared.type_ids)) | (
+            prepared.source_ids - live_held(AuthorisationSource, prepared.source_ids))
         self.resolver.check_identities(value for row in rows for _, value in row.users)
         key_of = dict(zip(prepared.lines, prepared.keys, strict=True))
         given = [row.pk for row in rows if row.pk]
@@ -187,17 +191,40 @@ class AuthorisationImporter(Importer):
             if existing.pk in changed or not differs:
                 self.report.unchanged += 1
                 continue
+            problem = self.item_gone(candidate, gone)
+            if problem:
+                errors.append(RowError(row.line, problem))
+                continue
             before = Authorisation(**{n: getattr(existing, n) for n in STATE_FIELDS},
                                    id=existing.pk, natural_key=existing.natural_key)
             for name in bulk.CHANGEABLE:
                 setattr(existing, name, getattr(candidate, name))
             changed[existing.pk] = (before, existing)
+        if gone:
+            for line, candidate in prepared.candidates(sorted(creates.values())).items():
+                problem = self.item_gone(candidate, gone)
+                if problem:
+                    errors.append(RowError(line, problem))
         if errors:
             raise RowErrors(errors)
         bulk.authorisations_create(prepared, sorted(creates.values()))
         bulk.authorisations_change(list(changed.values()), prepared.now)
         self.report.created += len(creates)
         self.report.updated += len(changed)
+
+    def item_gone(self, candidate: bulk.NewRow, gone: set) -> str | None:
+        """Why the row is bad if it writes a type or source among `gone`; None otherwise."""
+        if not gone:
+            return None
+        namespace = self.by_id[candidate.namespace_id]
+        problems = {}
+        for key, field, _, noun in ITEMS:
+            item_id = getattr(candidate, f"{key}_id")
+            if item_id in gone:
+                catalog = self.resolver.types if key == "type" else self.resolver.sources
+                code = next(item.code for item in catalog.values() if item.pk == item_id)
+                problems[field] = [unknown(noun, code, namespace)]
+        return row_problem(ValidationError(problems)) if problems else None
 
 
 def candidate_differs(existing: Authorisation, candidate: bulk.NewRow) -> bool:

@@ -5,6 +5,13 @@ A batch of any size costs at most three queries; each row's missing references b
 import loads the whole catalog of live types and sources once (`load_catalog`: the catalog
 as it stood when the import began), so that its reading process resolves them with no
 database; identities, which are many, are checked per batch (`check_identities`).
+
+What a write resolved it then holds (`hold`, `live_held`): the types and sources it uses stay
+live until it commits, and one deleted since it resolved them is refused. The delete
+(`services.coded_item_delete`) locks the item `FOR UPDATE` and then counts its authorisations;
+a write locks the items it uses `FOR KEY SHARE` (core.locks) and then checks they are live. One
+waits for the other, and under READ COMMITTED the second to go reads what the first committed:
+never a live authorisation on a deleted type or source.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from authorisations.models import AuthorisationSource, AuthorisationType, Namespace, SubjectType
+from core import locks
 
 Row = tuple[Namespace, dict[str, Any]]
 
@@ -74,14 +82,12 @@ class Resolver:
         if "type_code" in row:
             out["type"] = self.types.get((namespace.pk, row["type_code"]))
             if out["type"] is None:
-                errors["authType"] = [f"Unknown authorisation type {row['type_code']!r} in "
-                                      f"namespace {namespace.code!r}."]
+                errors["authType"] = [unknown("type", row["type_code"], namespace)]
         if "source_code" in row:
             code = row["source_code"]
             out["source"] = self.sources.get((namespace.pk, code)) if code else None
             if code and out["source"] is None:
-                errors["authSource"] = [f"Unknown authorisation source {code!r} in "
-                                        f"namespace {namespace.code!r}."]
+                errors["authSource"] = [unknown("source", code, namespace)]
         if identities:
             errors.update(self.identity_errors(row))
         if errors:
@@ -99,6 +105,34 @@ class Resolver:
         """An error for each ("subject" or "object", identity id) whose id is no identity."""
         return {f"{side}.value": [f"No identity has the id {value}."]
                 for side, value in sides if value not in self.identities}
+
+
+# (key of a resolved reference, wire field, model, noun)
+ITEMS = (("type", "authType", AuthorisationType, "type"),
+         ("source", "authSource", AuthorisationSource, "source"))
+
+
+def unknown(noun: str, code: str, namespace: Namespace) -> str:
+    return f"Unknown authorisation {noun} {code!r} in namespace {namespace.code!r}."
+
+
+def live_held(model: type[AuthorisationType | AuthorisationSource], ids: Iterable) -> set:
+    """Which of these types (or sources) are live, each locked against deletion until the
+    transaction ends (one query; none without ids)."""
+    ids = set(ids)
+    return locks.key_shared(model.objects.alive().filter(pk__in=ids)) if ids else set()
+
+
+def hold(namespace: Namespace, refs: dict[str, Any]) -> None:
+    """Hold the type and source a write resolved (`Resolver.resolve`) until it commits;
+    ValidationError, as the resolver's, for one deleted since."""
+    errors: dict[str, list[str]] = {}
+    for key, field, model, noun in ITEMS:
+        item = refs.get(key)
+        if item is not None and not live_held(model, [item.pk]):
+            errors[field] = [unknown(noun, item.code, namespace)]
+    if errors:
+        raise ValidationError(errors)
 
 
 def user_sides(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:

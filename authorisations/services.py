@@ -31,8 +31,9 @@ from authorisations.models import (
     Namespace,
     natural_key,
 )
-from authorisations.references import Resolver
+from authorisations.references import Resolver, hold
 from authorisations.validation import window_check
+from core.errors import ForbiddenError
 from identities import reach
 
 Action = ChangeRecord.Action
@@ -140,7 +141,8 @@ def coded_item_update(*, item: Item, changes: dict[str, str]) -> Item:
 
 
 def coded_item_delete(*, item: Item) -> None:
-    """Soft delete; refused while live authorisations use the item."""
+    """Soft delete; refused while live authorisations use the item. The lock waits for the
+    writes that hold the item (`references.hold`): the count then sees what they wrote."""
     model = type(item)
     field = "type" if model is AuthorisationType else "source"
     with transaction.atomic(), audited():
@@ -206,6 +208,7 @@ def authorisation_create(*, namespace: Namespace, data: dict[str, Any]) -> Autho
     resolver.load([(namespace, data)])
     refs = resolver.resolve(namespace, data)
     with transaction.atomic(), audited():
+        hold(namespace, refs)  # still live, and kept so until this commits
         authorisation = authorisation_build(namespace=namespace, data=data, refs=refs,
                                             now=timezone.now())
         authorisation.save(force_insert=True)
@@ -243,6 +246,7 @@ def authorisation_update(*, authorisation: Authorisation, data: dict[str, Any],
         resolver = Resolver()
         resolver.load([(current.namespace, data)])
         refs = resolver.resolve(current.namespace, data)
+        hold(current.namespace, refs)
         before_state = Authorisation(**{n: getattr(current, n) for n in STATE_FIELDS},
                                      id=current.pk)
         for key in ("subject_type", "subject_value", "object_type", "object_value",
@@ -300,17 +304,36 @@ def authorisation_delete(*, authorisation: Authorisation) -> None:
 
 
 def authorisations_revoke_for_subject(*, subject_type: str, subject_value: str, type_code: str,
-                                      details: str) -> int:
+                                      details: str, by: Any = None) -> int:
     """Revoke every live, unrevoked, unexpired authorisation of a type (in any namespace)
-    whose subject matches; audited in bulk; answers how many were revoked."""
+    whose subject matches; audited in bulk; answers how many were revoked.
+
+    `by` is the client asking (None: an internal caller). It must be allowed to revoke every
+    one of them (`may_revoke`), or none is revoked: ForbiddenError. All or nothing, since a
+    caller told "done" would not look for the ones left."""
     now = timezone.now()
     with transaction.atomic(), audited():
         rows = list(Authorisation.objects.alive().select_for_update().filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=now),
             subject_type=subject_type, subject_value=subject_value, type__code=type_code,
             revoked=False,
-        ))
+        ).order_by("pk"))
+        if by is not None and not may_revoke(by, rows):
+            raise ForbiddenError("The client may not revoke all of these authorisations; "
+                                 "none was revoked.")
         return revoke_many(rows, details=details, now=now)
+
+
+def may_revoke(identity: Any, rows: Sequence[Authorisation]) -> bool:
+    """May `identity` revoke each of these authorisations: the permission the API's revoke
+    needs (AUTHORISATION_MODIFY) and each one's namespace in its reach (one query)."""
+    if not rows:
+        return True
+    if not identity.has_perm("authorisations.AUTHORISATION_MODIFY"):
+        return False
+    wanted = {row.namespace_id for row in rows}
+    reached = reach.of(identity, NAMESPACES).objects().filter(pk__in=wanted)
+    return set(reached.values_list("pk", flat=True)) == wanted
 
 
 def authorisations_revoke(*, ids: Sequence[Any], details: str | None) -> int:

@@ -21,6 +21,10 @@ class InvalidArgumentsError(OrgError):
     pass
 
 
+class UnauthorizedError(OrgError):
+    code, status, kind = 3, 403, "unauthorized"
+
+
 class AlreadyExistsError(OrgError):
     code, status, kind = 4, 409, "already exists"
 

@@ -128,6 +128,11 @@ def roles_above(role_ids_sql: str, params: Iterable) -> RawSQL:
     )
 
 
+def role_parents(role: Role, *, reach: Reach | None) -> QuerySet:
+    """The roles `role` is directly a member of (its memberOf), those the client reaches."""
+    return Role.objects.filter(_within(reach, "organization__path"), child_links__role=role)
+
+
 def role_holders(role: Role, *, reach: Reach | None) -> QuerySet:
     """Users holding `role` directly or through a role that is (transitively) a member of it."""
     return OrgUser.objects.filter(_within(reach, "organization__path")).filter(
@@ -147,7 +152,8 @@ def user_roles(user: OrgUser, *, recursive: bool, reach: Reach | None) -> QueryS
 
 def would_cycle(role: Role, member_of: Role) -> bool:
     """Making `role` a member of `member_of` closes a cycle when `member_of` is `role` or is
-    already (transitively) a member of `role` (one query)."""
+    already (transitively) a member of `role` (one query). Exact only for a caller holding
+    `services.removal.role_graph_lock`: otherwise a link committing meanwhile is not seen."""
     if role.pk == member_of.pk:
         return True
     return Role.objects.filter(pk=member_of.pk, pk__in=roles_within(role.pk)).exists()

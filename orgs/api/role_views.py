@@ -53,8 +53,8 @@ class RoleEntityView(CustomerIdView):
         self.params(set())
         org_path, name = entity_path_split(path, "role")
         role = queries.role_get(org_path, name, self.scope)
-        parents = role.member_of.order_by("organization__path", "name").values_list(
-            "organization__path", "name")
+        parents = queries.role_parents(role, reach=self.scope).order_by(
+            "organization__path", "name").values_list("organization__path", "name")
         attrs = {"name": [role.name], "organization": [self.url("org", org_path)]}
         member_of = [self.url("role", f"{o}/{n}") for o, n in parents]
         if member_of:

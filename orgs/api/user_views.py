@@ -143,7 +143,7 @@ class UserEntityView(CustomerIdView):
         else:
             self.require("orgs.change_orguser")
             services.user_update(user=user, data=data, roles_remove=roles_remove,
-                                 mandates_remove=mandates_remove)
+                                 mandates_remove=mandates_remove, by=request.user)
         return self.answer("user", [f"{org_path}/{user.name}"])
 
     @extend_schema(tags=[TAG], summary="Remove user", parameters=[PATH_PARAM],

@@ -8,6 +8,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 
 from audit.tombstones import state_of, tombstones, uuid_text
+from core import locks
 from identities.bulk import identities_delete
 from orgs.models import (
     Assignment,
@@ -19,10 +20,23 @@ from orgs.models import (
     RoleLink,
 )
 
+ROLE_GRAPH = "orgs.role-graph"  # the memberOf graph's one writer at a time
+
+
+def role_graph_lock() -> None:
+    """Wait for every other transaction that adds memberOf links or removes roles, and keep
+    them waiting until this one ends. Under READ COMMITTED each statement after it sees every
+    link committed so far, and no other link can appear until this transaction commits: a
+    cycle check and a role's recorded state are then exact. (Why one lock for the whole graph
+    and not locks on the two roles a link joins: docs/orgs.md, "Concurrent writers".)"""
+    locks.exclusive(ROLE_GRAPH)
+
 
 def remove(*, orgs=None, roles=None, users=None) -> None:
     """Tombstones, then deletes, of the given sets (each a queryset or None). Assignments and
     memberOf links touching them go too; users' identities go with them (identities.bulk)."""
+    if roles is not None:
+        role_graph_lock()  # no memberOf link to a role being removed can commit meanwhile
     none = Q(pk__in=[])
     user_ids = users.values("pk") if users is not None else None
     role_ids = roles.values("pk") if roles is not None else None

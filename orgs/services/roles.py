@@ -11,7 +11,7 @@ from orgs.errors import AlreadyExistsError, CycleRefusedError, InvalidReferenceE
 from orgs.models import Assignment, Organization, OrgUser, Role, RoleLink
 from orgs.paths import segment_clean
 from orgs.queries import would_cycle
-from orgs.services.removal import remove
+from orgs.services.removal import remove, role_graph_lock
 
 Action = ChangeRecord.Action
 
@@ -31,6 +31,13 @@ def role_put(*, organization: Organization, name: str, member_of: Role | None = 
     `member_of` adds that membership; without it the role already exists."""
     name = segment_clean(name, "role name")
     with transaction.atomic(), audited():
+        if member_of is not None:
+            role_graph_lock()
+            # read again under the lock: removed meanwhile, it is no longer a reference
+            found = Role.objects.select_related("organization").filter(pk=member_of.pk).first()
+            if found is None:
+                raise InvalidReferenceError(f"Role {member_of} was not found.")
+            member_of = found
         role = Role.objects.select_related("organization").filter(
             organization=organization, name=name).first()
         if role is None:

@@ -23,11 +23,17 @@ from audit.models import ChangeRecord
 from audit.services import audited, record
 from audit.states import MASK, json_time
 from authorisations.services import authorisations_revoke_for_subject
+from core.errors import ForbiddenError
 from identities.queries import usernames_taken
 from identities.services import person_save
 from orgs import conf
 from orgs.attributes import AttributeChanges, attributes_apply, text_check
-from orgs.errors import AlreadyExistsError, InvalidArgumentsError, ParentNotNonVirtualError
+from orgs.errors import (
+    AlreadyExistsError,
+    InvalidArgumentsError,
+    ParentNotNonVirtualError,
+    UnauthorizedError,
+)
 from orgs.hetu import hetu_clean
 from orgs.models import Assignment, Organization, OrgUser
 from orgs.paths import segment_clean
@@ -256,10 +262,14 @@ def user_update(
     data: UserFields,
     roles_remove: bool = False,
     mandates_remove: bool = False,
+    by: object | None = None,
 ) -> OrgUser:
     """MOD004b: given attributes replace, empty ones are removed, missing ones stay.
     `roles_remove` removes every assignment of the user; `mandates_remove` revokes the
-    authorisations in which the user is the subject and whose type is the mandate type."""
+    authorisations in which the user is the subject and whose type is the mandate type,
+    all of them or none: the client asking (`by`; None: an internal caller) must be allowed
+    to revoke each (authorisations.services.may_revoke), else UnauthorizedError and nothing
+    of the update is written."""
     data = user_fields_clean(data)
     with transaction.atomic(), audited():
         user = OrgUser.objects.select_for_update().select_related(
@@ -274,19 +284,26 @@ def user_update(
         if roles_remove:
             assignments_remove(Assignment.objects.filter(user=user))
         if mandates_remove:
-            _mandates_revoke(user)
+            _mandates_revoke(user, by)
     return user
 
 
-def _mandates_revoke(user: OrgUser) -> int:
+def _mandates_revoke(user: OrgUser, by: object | None) -> int:
     """Revoke the user's mandates: authorisations (any namespace) whose subject is this user
     (a `user` subject names the identity's UUID) and whose type is the mandate type."""
-    return authorisations_revoke_for_subject(
-        subject_type="user",
-        subject_value=str(user.pk),
-        type_code=conf.mandate_type(),
-        details=f"mandates.remove on user {user.organization.path}/{user.name}",
-    )
+    try:
+        return authorisations_revoke_for_subject(
+            subject_type="user",
+            subject_value=str(user.pk),
+            type_code=conf.mandate_type(),
+            details=f"mandates.remove on user {user.organization.path}/{user.name}",
+            by=by,
+        )
+    except ForbiddenError:
+        raise UnauthorizedError(
+            "mandates.remove: the user has mandates this client may not revoke (it needs "
+            "AUTHORISATION_MODIFY and the namespaces that hold them); nothing was changed."
+        ) from None
 
 
 def user_delete(*, user: OrgUser) -> None:

@@ -14,6 +14,7 @@ from tests.orgs.conftest import error
 CLASSES = {
     errors.OrgError: (1, 400),
     errors.InvalidArgumentsError: (1, 400),
+    errors.UnauthorizedError: (3, 403),  # a client may not do it (mandates.remove)
     errors.AlreadyExistsError: (4, 409),
     errors.ParentNotFoundError: (5, 404),
     errors.EntityNotFoundError: (7, 404),

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from audit.models import ChangeRecord
 from identities.models import Identity
 from orgs.models import Assignment, Organization, OrgUser, Role, RoleLink
-from tests.orgs.conftest import entity, error, ids, short
+from tests.orgs.conftest import ALL, entity, error, ids, short
 
 pytestmark = pytest.mark.django_db
 
@@ -156,12 +156,17 @@ def test_mandates_remove_revokes_the_users_mandates_only(api, tree, make_caller)
 
     error(api.put(S + "user/acme/alice?mandates.remove=sometimes"), 400, 1)
     assert not Authorisation.objects.filter(revoked=True).exists()
+    # revoking needs the authorisation permission and the namespace (tests/orgs/test_scope_leaks)
+    error(api.put(S + "user/acme/alice?mandates.remove=true"), 403, 3)
+    revoker = make_caller([*ALL, "AUTHORISATION_MODIFY"], name="revoker")
+    api_client_namespaces_grant(identity=revoker.identity, codes=["ns"])
+    api = revoker.basic()
     assert api.put(S + "user/acme/alice?mandates.remove=true").status_code == 200
     revoked = set(Authorisation.objects.filter(revoked=True).values_list("pk", flat=True))
     assert {str(pk) for pk in revoked} == {made["alice-mandate"]}
     row = Authorisation.objects.get(pk=made["alice-mandate"])
     assert "mandates.remove" in row.revocation_details
-    assert ChangeRecord.objects.filter(action="revoke", actor_repr="restuser").count() == 1
+    assert ChangeRecord.objects.filter(action="revoke", actor_repr="revoker").count() == 1
 
 
 def test_assignment_across_organizations_and_through_member_of(api, tree):
