@@ -98,6 +98,8 @@ class _CodedItem(models.Model):
     namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="+")
     code = models.CharField(max_length=100)
     name = models.CharField(max_length=200, blank=True, default="")
+    names = models.JSONField(default=list, blank=True,
+                             help_text='Locale-specific names: [{"locale": "fi", "value": …}].')
     description = models.TextField(blank=True, default="")
     created = models.DateTimeField(default=timezone.now)
     modified = models.DateTimeField(default=timezone.now)
@@ -185,6 +187,11 @@ class AuthorisationState(models.Model):
     revoked = models.BooleanField(default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_details = models.TextField(null=True, blank=True)
+    author = models.CharField(max_length=255, null=True, blank=True,
+                              help_text="Free text the client keeps (the vendor's `author`).")
+    creator = models.CharField(max_length=255, blank=True, default="",
+                               help_text="Who created it: the OAuth2 client id, the operator's "
+                                         "username, or the import command.")
     created = models.DateTimeField()
     modified = models.DateTimeField()
     deleted_at = models.DateTimeField(null=True, blank=True)

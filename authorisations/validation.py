@@ -19,9 +19,11 @@ from django.utils.dateparse import parse_datetime
 
 from authorisations.models import ObjectType, SubjectType
 
-WRITABLE = ("nsCode", "authType", "authSource", "subject", "object", "validFrom", "validTo")
+WRITABLE = ("nsCode", "authType", "authSource", "subject", "object", "validFrom", "validTo",
+            "author")
 # Keys a client may send back unchanged from a read; they are ignored, never written.
-READ_ONLY = ("id", "revoked", "revokedAt", "revocationDetails", "active", "created", "modified")
+READ_ONLY = ("id", "revoked", "revokedAt", "revocationDetails", "active", "created", "modified",
+             "creator", "createdAt", "meta")
 SUBJECT_TYPES = frozenset(SubjectType.values)
 OBJECT_TYPES = frozenset(ObjectType.values)
 
@@ -138,4 +140,5 @@ FIELDS = (
     ("object", "object", party, OBJECT_TYPES, True),
     ("validFrom", "valid_from", _nullable_instant, None, False),
     ("validTo", "valid_to", _nullable_instant, None, False),
+    ("author", "author", _nullable_text, 255, False),
 )

@@ -8,7 +8,9 @@ command uses too.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -18,6 +20,8 @@ from rest_framework import serializers
 from authorisations.models import ObjectType, SubjectType
 from authorisations.validation import clean_authorisation, text
 from config.api.fields import StrictCharField
+
+LOCALE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 
 
 def wire_time(value: datetime | None) -> str | None:
@@ -38,8 +42,28 @@ class ObjectSerializer(serializers.Serializer):
         max_length=255, help_text="For a user: the identity's id (a UUID).")
 
 
+class MetaSerializer(serializers.Serializer):
+    """The vendor's `meta` (`metadata` on types and sources): read-only."""
+
+    created = serializers.DateTimeField()
+    lastModified = serializers.DateTimeField()
+    location = serializers.URLField(help_text="The record's own URL.")
+
+
+def locations(context: dict, path: str) -> str:
+    """The absolute URL prefix of a kind's records (`…/api/rest/v1/authorisation/`), built
+    once per response."""
+    key = f"location:{path}"
+    if key not in context:
+        request = context.get("request")
+        context[key] = (request.build_absolute_uri(f"/api/rest/v1/{path}/") if request
+                        else f"/api/rest/v1/{path}/")
+    return context[key]
+
+
 class AuthorisationSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    author = serializers.CharField(allow_null=True, help_text="Free text the client keeps.")
     nsCode = serializers.CharField()
     authType = serializers.CharField()
     authSource = serializers.CharField(allow_null=True)
@@ -52,13 +76,20 @@ class AuthorisationSerializer(serializers.Serializer):
     revocationDetails = serializers.CharField(allow_null=True)
     active = serializers.BooleanField(help_text="Not revoked, not deleted, and now (or asOf) "
                                                 "within the validity window.")
+    creator = serializers.CharField(help_text="Who created it: the OAuth2 client id, the "
+                                              "operator's username or the import command.")
+    createdAt = serializers.DateTimeField()
     created = serializers.DateTimeField()
     modified = serializers.DateTimeField()
+    meta = MetaSerializer()
 
     def to_representation(self, row):
         at = self.context.get("at") or timezone.now()
+        location = locations(self.context, "authorisation")
+        created = wire_time(row.created)
         return {
             "id": str(row.public_id),
+            "author": row.author,
             "nsCode": row.namespace.code,
             "authType": row.type.code,
             "authSource": row.source.code if row.source_id else None,
@@ -70,8 +101,12 @@ class AuthorisationSerializer(serializers.Serializer):
             "revokedAt": wire_time(row.revoked_at),
             "revocationDetails": row.revocation_details,
             "active": row.is_active(at),
-            "created": wire_time(row.created),
+            "creator": row.creator,
+            "createdAt": created,
+            "created": created,
             "modified": wire_time(row.modified),
+            "meta": {"created": created, "lastModified": wire_time(row.modified),
+                     "location": f"{location}{row.public_id}"},
         }
 
 
@@ -94,6 +129,9 @@ class AuthorisationWriteSerializer(serializers.Serializer):
         required=False, allow_null=True,
         help_text="ISO 8601; when omitted, the namespace's default validity (if any) "
                   "after validFrom; null: no end.")
+    author = serializers.CharField(required=False, allow_null=True, max_length=255,
+                                   help_text="Free text the client keeps (the server does not "
+                                             "use it).")
 
     def to_internal_value(self, data):
         try:
@@ -125,6 +163,51 @@ class CheckSerializer(serializers.Serializer):
     authorisations = serializers.ListField(child=serializers.UUIDField())
 
 
+class LocaleNameSerializer(serializers.Serializer):
+    locale = serializers.CharField(max_length=35, help_text="A language tag (BCP 47): fi, sv-FI.")
+    value = serializers.CharField(max_length=200)
+
+
+MAX_NAMES = 50
+
+
+def names_clean(value: Any) -> list[dict[str, str]] | None:
+    """`names`: a list of {locale, value}, one per locale. Entries whose locale and value are
+    both null are skipped: the vendor's SDK sends such entries back for every name it read
+    (it loses them as it parses), so a list of only those (`None` returned) changes nothing."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_NAMES:
+        raise serializers.ValidationError(
+            {"names": [f"Expected a list of at most {MAX_NAMES} {{locale, value}} objects."]})
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    garbled = 0
+    for entry in value:
+        if isinstance(entry, dict) and entry.get("locale") is None \
+                and entry.get("value") is None and set(entry) <= {"locale", "value"}:
+            garbled += 1
+            continue
+        if not isinstance(entry, dict) or set(entry) != {"locale", "value"}:
+            raise serializers.ValidationError(
+                {"names": ["Each name is an object {locale, value}."]})
+        try:
+            locale = text(entry["locale"], 35)
+            name = text(entry["value"], 200)
+        except ValueError as error:
+            raise serializers.ValidationError({"names": [str(error)]}) from None
+        if not LOCALE.fullmatch(locale):
+            raise serializers.ValidationError(
+                {"names": [f"{locale!r} is not a language tag (fi, sv-FI, en-GB)."]})
+        if locale.lower() in seen:
+            raise serializers.ValidationError({"names": [f"Locale {locale} is named twice."]})
+        seen.add(locale.lower())
+        out.append({"locale": locale, "value": name})
+    if garbled and not out:
+        return None
+    return out
+
+
 class CodedItemSerializer(serializers.Serializer):
     """An authorisation type or source."""
 
@@ -132,11 +215,15 @@ class CodedItemSerializer(serializers.Serializer):
     code = StrictCharField(max_length=100, help_text="What an authorisation's authType or "
                                                       "authSource names.")
     name = StrictCharField(max_length=200, required=False, allow_blank=True)
-    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    names = LocaleNameSerializer(many=True, required=False, allow_null=True,
+                                 help_text="Locale-specific names, one per locale.")
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True,
+                                  allow_null=True)
     nsCode = StrictCharField(max_length=64, required=False, allow_null=True,
                              help_text="The namespace; the client's default when omitted.")
+    metadata = MetaSerializer(read_only=True)
 
-    READ_ONLY = ("id", "created", "modified")
+    READ_ONLY = ("id", "created", "modified", "metadata")
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -144,8 +231,14 @@ class CodedItemSerializer(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields) - set(self.READ_ONLY))
         if unknown:
             raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        if "names" in data:
+            names = names_clean(data["names"])
+        if data.get("description", "") is None:
+            data = {**data, "description": ""}
         values = super().to_internal_value({k: v for k, v in data.items()
-                                            if k not in self.READ_ONLY})
+                                            if k not in self.READ_ONLY and k != "names"})
+        if "names" in data and names is not None:
+            values["names"] = names
         for key in ("code", "name", "description", "nsCode"):
             value = values.get(key)
             if isinstance(value, str) and "\x00" in value:
@@ -158,8 +251,14 @@ class CodedItemSerializer(serializers.Serializer):
         return values
 
     def to_representation(self, item):
+        created = wire_time(item.created)
+        path = "authorisation_source" if item._meta.model_name == "authorisationsource" \
+            else "authorisation_type"
         return {"id": str(item.id), "code": item.code, "name": item.name,
-                "description": item.description, "nsCode": item.namespace.code}
+                "names": item.names, "description": item.description,
+                "nsCode": item.namespace.code,
+                "metadata": {"created": created, "lastModified": wire_time(item.modified),
+                             "location": f"{locations(self.context, path)}{item.id}"}}
 
 
 class NamespaceSerializer(serializers.Serializer):

@@ -133,7 +133,7 @@ class AuthorisationViewSet(OnePortalViewSet):
         result = queries.authorisations_as_of(
             identity=request.user, at=at, filter_text=params.get("filter"),
             order=queries.sort_path(params.get("sortBy"), self.filter_attrs),
-            descending=sort_descending(request), offset=start - 1, limit=count)
+            descending=sort_descending(request), offset=start, limit=count)
         rows = AuthorisationSerializer(result.rows, many=True, context={"at": at}).data
         return Response(page_body(result.total, start, rows))
 
@@ -288,7 +288,8 @@ class CodedItemViewSet(OnePortalViewSet):
         namespace = self.namespace_for_write(data.get("nsCode"))
         item = services.coded_item_create(
             model=self.model, namespace=namespace, code=data["code"],
-            name=data.get("name", ""), description=data.get("description", ""))
+            name=data.get("name", ""), description=data.get("description", ""),
+            names=data.get("names"))
         return Response(self.get_serializer(item).data, status=201)
 
     def _change(self, request, *, partial: bool):
@@ -300,8 +301,9 @@ class CodedItemViewSet(OnePortalViewSet):
         if ns_code is not None and ns_code != item.namespace.code:
             raise exceptions.ValidationError(
                 {"nsCode": ["An item cannot move to another namespace."]})
-        if not partial:
-            data = {"name": "", "description": "", **data}
+        if not partial:  # a replace; Tessera's own `name` changes only when sent
+            data = {"description": "", **({} if "names" in request.data else {"names": []}),
+                    **data}
         changed = services.coded_item_update(item=item, changes=data)
         return Response(self.get_serializer(changed).data)
 
