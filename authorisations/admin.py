@@ -25,7 +25,7 @@ from authorisations.models import (
 )
 from authorisations.queries import active_q
 from authorisations.references import Resolver
-from authorisations.validation import window_check
+from authorisations.validation import names_clean, window_check
 from core.admin import ServiceErrorsMixin
 from identities.reach_admin import GrantedClientsMixin
 
@@ -118,12 +118,22 @@ class NamespaceAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin
         return False  # namespaces hold history; they are never removed
 
 
+class CodedItemForm(forms.ModelForm):
+    def clean_names(self):
+        try:
+            names = names_clean(self.cleaned_data.get("names"))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        return names if names is not None else (self.instance.names or [])
+
+
 class CodedItemAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+    form = CodedItemForm
     list_display = ("code", "name", "namespace", "modified", "deleted_at")
     list_filter = ("namespace", DeletedFilter)
     list_select_related = ("namespace",)
     search_fields = ("code", "name")
-    fields = ("namespace", "code", "name", "description", "deleted_at", "history")
+    fields = ("namespace", "code", "name", "names", "description", "deleted_at", "history")
 
     def get_readonly_fields(self, request, obj=None):
         return ("namespace", "deleted_at", "history") if obj else ("deleted_at", "history")
@@ -136,11 +146,11 @@ class CodedItemAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.coded_item_update(item=obj, changes={
-                k: data[k] for k in ("code", "name", "description")})
+                k: data[k] for k in ("code", "name", "names", "description")})
         else:
             created = services.coded_item_create(
                 model=self.model, namespace=data["namespace"], code=data["code"],
-                name=data["name"], description=data["description"])
+                name=data["name"], description=data["description"], names=data["names"])
             obj.pk = created.pk
 
     def delete_model(self, request, obj):
@@ -169,7 +179,7 @@ class AuthorisationForm(forms.ModelForm):
     class Meta:
         model = Authorisation
         fields = ("namespace", "type", "source", "subject_type", "subject_value",
-                  "object_type", "object_value", "valid_from", "valid_to")
+                  "object_type", "object_value", "valid_from", "valid_to", "author")
 
     def service_data(self) -> dict:
         data = self.cleaned_data
@@ -179,6 +189,7 @@ class AuthorisationForm(forms.ModelForm):
             "subject_type": data["subject_type"], "subject_value": data["subject_value"],
             "object_type": data["object_type"], "object_value": data["object_value"],
             "valid_from": data.get("valid_from"), "valid_to": data.get("valid_to"),
+            "author": data.get("author") or None,
         }
 
     def clean(self):
@@ -211,12 +222,12 @@ class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmi
     actions = ["revoke_selected"]
     show_full_result_count = False
     fields = ("namespace", "type", "source", "subject_type", "subject_value", "object_type",
-              "object_value", "valid_from", "valid_to", "revoked", "revoked_at",
-              "revocation_details", "created", "modified", "deleted_at", "history")
+              "object_value", "valid_from", "valid_to", "author", "creator", "revoked",
+              "revoked_at", "revocation_details", "created", "modified", "deleted_at", "history")
 
     def get_readonly_fields(self, request, obj=None):
-        common = ("revoked", "revoked_at", "revocation_details", "created", "modified",
-                  "deleted_at", "history")
+        common = ("creator", "revoked", "revoked_at", "revocation_details", "created",
+                  "modified", "deleted_at", "history")
         return ("namespace", *common) if obj else common
 
     def get_queryset(self, request):

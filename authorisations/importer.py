@@ -29,7 +29,6 @@ from authorisations.services import (
     STATE_FIELDS,
     authorisation_change_check,
     authorisation_values,
-    creator_now,
 )
 from authorisations.validation import clean_authorisation, instant
 from core.bulk.report import RowError, RowErrors
@@ -77,7 +76,7 @@ class AuthorisationImporter(Importer):
         self.resolver = Resolver()
         self.resolver.load_catalog()
         self.as_copy = connection.vendor == "postgresql"
-        self.creator = creator_now()  # the command (or whoever runs the importer)
+        self.creator = f"command:import_{self.name}"  # as the change records' origin
 
     def check_header(self, header: Sequence[str]) -> None:
         unknown = [name for name in header if name not in COLUMNS]

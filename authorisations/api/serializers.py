@@ -8,9 +8,7 @@ command uses too.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -18,10 +16,8 @@ from django.utils.duration import duration_iso_string
 from rest_framework import serializers
 
 from authorisations.models import ObjectType, SubjectType
-from authorisations.validation import clean_authorisation, text
+from authorisations.validation import clean_authorisation, names_clean, text
 from config.api.fields import StrictCharField
-
-LOCALE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 
 
 def wire_time(value: datetime | None) -> str | None:
@@ -168,46 +164,6 @@ class LocaleNameSerializer(serializers.Serializer):
     value = serializers.CharField(max_length=200)
 
 
-MAX_NAMES = 50
-
-
-def names_clean(value: Any) -> list[dict[str, str]] | None:
-    """`names`: a list of {locale, value}, one per locale. Entries whose locale and value are
-    both null are skipped: the vendor's SDK sends such entries back for every name it read
-    (it loses them as it parses), so a list of only those (`None` returned) changes nothing."""
-    if value is None:
-        return []
-    if not isinstance(value, list) or len(value) > MAX_NAMES:
-        raise serializers.ValidationError(
-            {"names": [f"Expected a list of at most {MAX_NAMES} {{locale, value}} objects."]})
-    out: list[dict[str, str]] = []
-    seen: set[str] = set()
-    garbled = 0
-    for entry in value:
-        if isinstance(entry, dict) and entry.get("locale") is None \
-                and entry.get("value") is None and set(entry) <= {"locale", "value"}:
-            garbled += 1
-            continue
-        if not isinstance(entry, dict) or set(entry) != {"locale", "value"}:
-            raise serializers.ValidationError(
-                {"names": ["Each name is an object {locale, value}."]})
-        try:
-            locale = text(entry["locale"], 35)
-            name = text(entry["value"], 200)
-        except ValueError as error:
-            raise serializers.ValidationError({"names": [str(error)]}) from None
-        if not LOCALE.fullmatch(locale):
-            raise serializers.ValidationError(
-                {"names": [f"{locale!r} is not a language tag (fi, sv-FI, en-GB)."]})
-        if locale.lower() in seen:
-            raise serializers.ValidationError({"names": [f"Locale {locale} is named twice."]})
-        seen.add(locale.lower())
-        out.append({"locale": locale, "value": name})
-    if garbled and not out:
-        return None
-    return out
-
-
 class CodedItemSerializer(serializers.Serializer):
     """An authorisation type or source."""
 
@@ -232,7 +188,10 @@ class CodedItemSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
         if "names" in data:
-            names = names_clean(data["names"])
+            try:
+                names = names_clean(data["names"])
+            except ValueError as error:
+                raise serializers.ValidationError({"names": [str(error)]}) from None
         if data.get("description", "") is None:
             data = {**data, "description": ""}
         values = super().to_internal_value({k: v for k, v in data.items()
