@@ -12,18 +12,20 @@ from django.utils.html import format_html, format_html_join
 
 from audit.admin import ChangeHistoryMixin
 from audit.queries import changes_of
-from authorisations import services
+from authorisations import grant_rights, services
 from authorisations.models import (
     NAMESPACES,
     Authorisation,
+    AuthorisationGrantRight,
     AuthorisationSource,
     AuthorisationType,
     Namespace,
     NamespaceUserObjectPermission,
+    ObjectType,
 )
 from authorisations.queries import active_q
 from authorisations.references import Resolver
-from authorisations.validation import window_check
+from authorisations.validation import names_clean, window_check
 from core.admin import ServiceErrorsMixin
 from identities.reach_admin import GrantedClientsMixin
 
@@ -116,12 +118,22 @@ class NamespaceAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin
         return False  # namespaces hold history; they are never removed
 
 
+class CodedItemForm(forms.ModelForm):
+    def clean_names(self):
+        try:
+            names = names_clean(self.cleaned_data.get("names"))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        return names if names is not None else (self.instance.names or [])
+
+
 class CodedItemAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+    form = CodedItemForm
     list_display = ("code", "name", "namespace", "modified", "deleted_at")
     list_filter = ("namespace", DeletedFilter)
     list_select_related = ("namespace",)
     search_fields = ("code", "name")
-    fields = ("namespace", "code", "name", "description", "deleted_at", "history")
+    fields = ("namespace", "code", "name", "names", "description", "deleted_at", "history")
 
     def get_readonly_fields(self, request, obj=None):
         return ("namespace", "deleted_at", "history") if obj else ("deleted_at", "history")
@@ -134,11 +146,11 @@ class CodedItemAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.coded_item_update(item=obj, changes={
-                k: data[k] for k in ("code", "name", "description")})
+                k: data[k] for k in ("code", "name", "names", "description")})
         else:
             created = services.coded_item_create(
                 model=self.model, namespace=data["namespace"], code=data["code"],
-                name=data["name"], description=data["description"])
+                name=data["name"], description=data["description"], names=data["names"])
             obj.pk = created.pk
 
     def delete_model(self, request, obj):
@@ -167,7 +179,7 @@ class AuthorisationForm(forms.ModelForm):
     class Meta:
         model = Authorisation
         fields = ("namespace", "type", "source", "subject_type", "subject_value",
-                  "object_type", "object_value", "valid_from", "valid_to")
+                  "object_type", "object_value", "valid_from", "valid_to", "author")
 
     def service_data(self) -> dict:
         data = self.cleaned_data
@@ -177,6 +189,7 @@ class AuthorisationForm(forms.ModelForm):
             "subject_type": data["subject_type"], "subject_value": data["subject_value"],
             "object_type": data["object_type"], "object_value": data["object_value"],
             "valid_from": data.get("valid_from"), "valid_to": data.get("valid_to"),
+            "author": data.get("author") or None,
         }
 
     def clean(self):
@@ -209,12 +222,12 @@ class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmi
     actions = ["revoke_selected"]
     show_full_result_count = False
     fields = ("namespace", "type", "source", "subject_type", "subject_value", "object_type",
-              "object_value", "valid_from", "valid_to", "revoked", "revoked_at",
-              "revocation_details", "created", "modified", "deleted_at", "history")
+              "object_value", "valid_from", "valid_to", "author", "creator", "revoked",
+              "revoked_at", "revocation_details", "created", "modified", "deleted_at", "history")
 
     def get_readonly_fields(self, request, obj=None):
-        common = ("revoked", "revoked_at", "revocation_details", "created", "modified",
-                  "deleted_at", "history")
+        common = ("creator", "revoked", "revoked_at", "revocation_details", "created",
+                  "modified", "deleted_at", "history")
         return ("namespace", *common) if obj else common
 
     def get_queryset(self, request):
@@ -262,3 +275,103 @@ class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmi
             ids=list(queryset.values_list("pk", flat=True)),
             details=f"revoked in the admin by {request.user.get_username()}")
         self.message_user(request, f"Revoked {count} authorisation(s).", messages.SUCCESS)
+
+
+class GrantRightForm(forms.ModelForm):
+    class Meta:
+        model = AuthorisationGrantRight
+        fields = ("namespace", "types", "principal_type", "principal_value", "valid_from",
+                  "valid_to")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "valid_from" in self.fields:
+            self.fields["valid_from"].required = False
+            self.fields["valid_from"].help_text = "Now when empty."
+            self.fields["valid_to"].help_text = "A year after creation when empty."
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        namespace, types = data.get("namespace"), data.get("types")
+        if namespace is not None and types is not None:
+            strays = [t.code for t in types if t.namespace_id != namespace.pk]
+            if strays:
+                self.add_error("types", f"Not types of namespace {namespace}: "
+                                        f"{', '.join(strays)}.")
+        return data
+
+
+@admin.register(AuthorisationGrantRight)
+class AuthorisationGrantRightAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+    """Created through the service (the operator is who gives the right), revoked by an
+    action; otherwise read-only, as on the API."""
+
+    form = GrantRightForm
+    list_display = ("principal_type", "principal_value", "type_codes", "namespace",
+                    "valid_from", "valid_to", "is_active_now", "revoked")
+    list_filter = ("namespace", ("revoked", admin.BooleanFieldListFilter))
+    list_select_related = ("namespace",)
+    search_fields = ("=id", "principal_value", "object_value")
+    filter_horizontal = ("types",)
+    actions = ["revoke_selected"]
+    fields = ("namespace", "types", "principal_type", "principal_value", "object_type",
+              "object_value", "valid_from", "valid_to", "created", "created_by_client_id",
+              "revoked", "revoked_at", "revoked_by_client_id", "history")
+    readonly_fields = ("object_type", "object_value", "created", "created_by_client_id",
+                       "revoked", "revoked_at", "revoked_by_client_id", "history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("types")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return (*(f for f in self.fields if f != "types"), "type_codes")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.fields
+        return tuple("type_codes" if f == "types" else f for f in self.fields)
+
+    @admin.display(description="authorisation types")
+    def type_codes(self, obj):
+        return ", ".join(sorted(t.code for t in obj.types.all()))
+
+    @admin.display(boolean=True, description="active")
+    def is_active_now(self, obj):
+        return obj.is_active()
+
+    @admin.display(description="change history")
+    def history(self, obj):
+        return change_history(obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        created = grant_rights.grant_right_create(
+            namespace=data["namespace"], type_codes=[t.code for t in data["types"]],
+            principal_type=data["principal_type"], principal_value=data["principal_value"],
+            object_type=ObjectType.USER, object_value=str(request.user.pk),
+            valid_from=data.get("valid_from"), valid_to=data.get("valid_to"))
+        obj.pk = created.pk
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the service set the types
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revocation is the end of a grant right; the row stays for auditors
+
+    @admin.action(description="Revoke the selected grant rights", permissions=["revoke"])
+    def revoke_selected(self, request, queryset):
+        count = 0
+        for row in queryset.filter(revoked=False):
+            grant_rights.grant_right_revoke(grant_right=row)
+            count += 1
+        self.message_user(request, f"Revoked {count} grant right(s).", messages.SUCCESS)
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("authorisations.AUTHORISATION_GRANT_RIGHT_MODIFY") or \
+            request.user.has_perm("authorisations.change_authorisationgrantright")

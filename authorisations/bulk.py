@@ -27,7 +27,7 @@ OBJECT_TYPE = "authorisations.authorisation"
 COLUMNS = tuple(f.attname for f in Authorisation._meta.concrete_fields)
 # what an import row may change of an existing authorisation (the rest is its identity)
 CHANGEABLE = ("type_id", "source_id", "subject_type", "subject_value", "object_type",
-              "object_value", "valid_from", "valid_to", "revoked", "revoked_at",
+              "object_value", "valid_from", "valid_to", "author", "revoked", "revoked_at",
               "revocation_details")
 
 
@@ -42,7 +42,7 @@ class NewRow:
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.revoked, self.revoked_at, self.revocation_details = False, None, None
-        self.deleted_at = None
+        self.deleted_at, self.author, self.creator = None, None, ""
         for name, value in values.items():
             setattr(self, name, value)
 

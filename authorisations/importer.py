@@ -76,6 +76,7 @@ class AuthorisationImporter(Importer):
         self.resolver = Resolver()
         self.resolver.load_catalog()
         self.as_copy = connection.vendor == "postgresql"
+        self.creator = f"command:import_{self.name}"  # as the change records' origin
 
     def check_header(self, header: Sequence[str]) -> None:
         unknown = [name for name in header if name not in COLUMNS]
@@ -128,7 +129,8 @@ class AuthorisationImporter(Importer):
         if row.source_id is not None:
             refs["source"] = self.resolver.sources[(namespace.pk, row.data["source_code"])]
         candidate = bulk.NewRow(authorisation_values(namespace=namespace, data=row.data,
-                                                     refs=refs, now=now))
+                                                     refs=refs, now=now,
+                                                     creator=self.creator))
         candidate.id = row.pk
         if row.revoked:
             candidate.revoked = True
@@ -230,7 +232,7 @@ class AuthorisationImporter(Importer):
 def candidate_differs(existing: Authorisation, candidate: bulk.NewRow) -> bool:
     """Revocation stamps are not compared: revocation is final and happens once."""
     return candidate.revoked != existing.revoked or any(
-        getattr(existing, name) != getattr(candidate, name) for name in bulk.CHANGEABLE[:8])
+        getattr(existing, name) != getattr(candidate, name) for name in bulk.CHANGEABLE[:9])
 
 
 def csv_body(row: dict[str, str]) -> dict[str, Any]:

@@ -98,6 +98,8 @@ class _CodedItem(models.Model):
     namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="+")
     code = models.CharField(max_length=100)
     name = models.CharField(max_length=200, blank=True, default="")
+    names = models.JSONField(default=list, blank=True,
+                             help_text='Locale-specific names: [{"locale": "fi", "value": …}].')
     description = models.TextField(blank=True, default="")
     created = models.DateTimeField(default=timezone.now)
     modified = models.DateTimeField(default=timezone.now)
@@ -185,6 +187,11 @@ class AuthorisationState(models.Model):
     revoked = models.BooleanField(default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_details = models.TextField(null=True, blank=True)
+    author = models.CharField(max_length=255, null=True, blank=True,
+                              help_text="Free text the client keeps (the vendor's `author`).")
+    creator = models.CharField(max_length=255, blank=True, default="",
+                               help_text="Who created it: the OAuth2 client id, the operator's "
+                                         "username, or the import command.")
     created = models.DateTimeField()
     modified = models.DateTimeField()
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -256,3 +263,49 @@ class AuthorisationVersion(AuthorisationState):
     @property
     def public_id(self) -> uuid.UUID:
         return self.authorisation_id
+
+
+class AuthorisationGrantRight(models.Model):
+    """The right of a *principal* to give authorisations of some types on its own behalf (the
+    vendor's authorisation grant right): while it is active, the principal may create
+    authorisations of those types whose object is itself, without the AUTHORISATION_CREATE
+    permission. Its `object` is who gave the right (the identity that created it). Revocation
+    is final; a grant right is never changed otherwise, so its state at any instant follows
+    from its own fields (no versions)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="+")
+    types = models.ManyToManyField(AuthorisationType, related_name="+",
+                                   verbose_name="authorisation types")
+    principal_type = models.CharField(max_length=16, choices=SubjectType.choices)
+    principal_value = models.CharField(max_length=255)
+    object_type = models.CharField(max_length=16, choices=ObjectType.choices)
+    object_value = models.CharField(max_length=255)
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    created_by_client_id = models.CharField(max_length=100, blank=True, default="")
+    revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by_client_id = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["created", "id"]
+        permissions = [
+            ("AUTHORISATION_GRANT_RIGHT_VIEW", "Can view authorisation grant rights"),
+            ("AUTHORISATION_GRANT_RIGHT_CREATE", "Can create authorisation grant rights"),
+            ("AUTHORISATION_GRANT_RIGHT_MODIFY", "Can revoke authorisation grant rights"),
+        ]
+        indexes = [
+            models.Index(fields=["principal_value", "namespace"], name="grant_right_principal_idx"),
+            models.Index(fields=["namespace", "created"], name="grant_right_ns_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal_type}:{self.principal_value} in {self.namespace_id}"
+
+    def is_active(self, at: datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return (not (self.revoked and self.revoked_at is not None and self.revoked_at <= at)
+                and self.created <= at and self.valid_from <= at
+                and (self.valid_to is None or at < self.valid_to))

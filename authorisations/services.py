@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit import context as audit_context
 from audit.models import ChangeRecord
 from audit.services import GONE, Change, audited, object_type_of, record, record_bulk
 from audit.states import snapshot
@@ -110,19 +111,23 @@ def api_client_namespaces_grant(*, identity, codes: Sequence[str]) -> list[Names
 # --- authorisation types and sources ------------------------------------------------------------
 
 def coded_item_create(*, model: type[Item], namespace: Namespace, code: str, name: str = "",
-                      description: str = "") -> Item:
+                      description: str = "", names: list[dict[str, str]] | None = None
+                      ) -> Item:
     with transaction.atomic(), audited():
         if model.objects.alive().filter(namespace=namespace, code=code).exists():
             raise ConflictError(f"{model._meta.verbose_name} {code!r} already exists in "
                            f"namespace {namespace.code!r}.")
-        item = model(namespace=namespace, code=code, name=name, description=description)
+        now = timezone.now()
+        item = model(namespace=namespace, code=code, name=name, description=description,
+                     names=names or [], created=now, modified=now)
         item.save(force_insert=True)
         record(action=Action.CREATE, instance=item)
     return item
 
 
-def coded_item_update(*, item: Item, changes: dict[str, str]) -> Item:
-    """Change `code`, `name` or `description` (an item never moves between namespaces)."""
+def coded_item_update(*, item: Item, changes: dict[str, Any]) -> Item:
+    """Change `code`, `name`, `names` or `description` (an item never moves between
+    namespaces)."""
     model = type(item)
     with transaction.atomic(), audited():
         current = model.objects.alive().select_for_update().get(pk=item.pk)
@@ -131,7 +136,7 @@ def coded_item_update(*, item: Item, changes: dict[str, str]) -> Item:
         if code != current.code and model.objects.alive().filter(
                 namespace_id=current.namespace_id, code=code).exists():
             raise ConflictError(f"{model._meta.verbose_name} {code!r} already exists.")
-        for key in ("code", "name", "description"):
+        for key in ("code", "name", "names", "description"):
             if key in changes:
                 setattr(current, key, changes[key])
         current.modified = timezone.now()
@@ -170,10 +175,22 @@ def default_valid_to(namespace: Namespace, valid_from: datetime) -> datetime | N
     return None
 
 
+def creator_now() -> str:
+    """Who creates now, as an authorisation's `creator` keeps it: the OAuth2 client id, else
+    the acting identity's username, else the origin (`command:import_authorisations`)."""
+    scope = audit_context.current()
+    if scope.client_id:
+        return scope.client_id
+    if scope.actor is not None:
+        return scope.actor.get_username()
+    return scope.origin
+
+
 def authorisation_values(*, namespace: Namespace, data: dict[str, Any], refs: dict[str, Any],
-                         now: datetime) -> dict[str, Any]:
+                         now: datetime, creator: str | None = None) -> dict[str, Any]:
     """The column values of a new authorisation from cleaned data and resolved references
-    (without a model object: the import builds many); `natural_key` included."""
+    (without a model object: the import builds many); `natural_key` included; `creator`
+    defaults to `creator_now()`."""
     valid_from = data.get("valid_from") or now
     valid_to = (data["valid_to"] if "valid_to" in data
                 else default_valid_to(namespace, valid_from))
@@ -188,6 +205,8 @@ def authorisation_values(*, namespace: Namespace, data: dict[str, Any], refs: di
         "subject_type": subject_type, "subject_value": subject_value,
         "object_type": object_type, "object_value": object_value,
         "valid_from": valid_from, "valid_to": valid_to, "created": now, "modified": now,
+        "author": data.get("author"),
+        "creator": creator if creator is not None else creator_now(),
         "natural_key": natural_key(namespace.pk, type_id, subject_type, subject_value,
                                    object_type, object_value, valid_from, valid_to),
     }
@@ -242,7 +261,7 @@ def authorisation_update(*, authorisation: Authorisation, data: dict[str, Any],
         current = _locked_live(authorisation)
         authorisation_change_check(current, namespace_code=data.get("ns_code"), changes=True)
         if replace:
-            data = {"source_code": None, "valid_to": None, **data}
+            data = {"source_code": None, "valid_to": None, "author": None, **data}
         resolver = Resolver()
         resolver.load([(current.namespace, data)])
         refs = resolver.resolve(current.namespace, data)
@@ -250,7 +269,7 @@ def authorisation_update(*, authorisation: Authorisation, data: dict[str, Any],
         before_state = Authorisation(**{n: getattr(current, n) for n in STATE_FIELDS},
                                      id=current.pk)
         for key in ("subject_type", "subject_value", "object_type", "object_value",
-                    "valid_from", "valid_to"):
+                    "valid_from", "valid_to", "author"):
             if key in data and not (key == "valid_from" and data[key] is None):
                 setattr(current, key, data[key])
         if "type" in refs:

@@ -8,6 +8,7 @@ are checked by the services, in one query per batch.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,9 +20,11 @@ from django.utils.dateparse import parse_datetime
 
 from authorisations.models import ObjectType, SubjectType
 
-WRITABLE = ("nsCode", "authType", "authSource", "subject", "object", "validFrom", "validTo")
+WRITABLE = ("nsCode", "authType", "authSource", "subject", "object", "validFrom", "validTo",
+            "author")
 # Keys a client may send back unchanged from a read; they are ignored, never written.
-READ_ONLY = ("id", "revoked", "revokedAt", "revocationDetails", "active", "created", "modified")
+READ_ONLY = ("id", "revoked", "revokedAt", "revocationDetails", "active", "created", "modified",
+             "creator", "createdAt", "meta")
 SUBJECT_TYPES = frozenset(SubjectType.values)
 OBJECT_TYPES = frozenset(ObjectType.values)
 
@@ -113,6 +116,40 @@ def instant(value: Any, *, nullable: bool = False) -> datetime | None:
     return parsed
 
 
+MAX_NAMES = 50
+LOCALE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+
+
+def names_clean(value: Any) -> list[dict[str, str]] | None:
+    """A type's or source's `names`: a list of {locale, value}, one per locale (null: none).
+
+    Entries whose locale and value are both null are skipped: the vendor's SDK turns every
+    name into such an entry as it builds its object, so a list of only those (answered
+    `None`) asks for no change."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_NAMES:
+        raise ValueError(f"Expected a list of at most {MAX_NAMES} {{locale, value}} objects.")
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    garbled = 0
+    for entry in value:
+        if (isinstance(entry, Mapping) and set(entry) <= {"locale", "value"}
+                and entry.get("locale") is None and entry.get("value") is None):
+            garbled += 1
+            continue
+        if not isinstance(entry, Mapping) or set(entry) != {"locale", "value"}:
+            raise ValueError("Each name is an object {locale, value}.")
+        locale, name = text(entry["locale"], 35), text(entry["value"], 200)
+        if not LOCALE.fullmatch(locale):
+            raise ValueError(f"{locale!r} is not a language tag (fi, sv-FI, en-GB).")
+        if locale.lower() in seen:
+            raise ValueError(f"Locale {locale} is named twice.")
+        seen.add(locale.lower())
+        out.append({"locale": locale, "value": name})
+    return None if garbled and not out else out
+
+
 PARTY_KEYS = frozenset({"type", "value"})
 KNOWN = frozenset(WRITABLE + READ_ONLY)
 
@@ -138,4 +175,5 @@ FIELDS = (
     ("object", "object", party, OBJECT_TYPES, True),
     ("validFrom", "valid_from", _nullable_instant, None, False),
     ("validTo", "valid_to", _nullable_instant, None, False),
+    ("author", "author", _nullable_text, 255, False),
 )

@@ -179,12 +179,13 @@ def raw_rows(rows: int, ns, type_, source):
         subject, obj = f"s{i}", f"o{i % OBJECTS}"
         yield (uuid.uuid4(), ns.pk, type_.pk, source.pk, "string", subject, "string", obj,
                valid_from, None, False, None, None, now, now, None,
-               natural_key(ns.pk, type_.pk, "string", subject, "string", obj, valid_from, None))
+               natural_key(ns.pk, type_.pk, "string", subject, "string", obj, valid_from, None),
+               None, "bench")
 
 
 COLUMNS = ("id, namespace_id, type_id, source_id, subject_type, subject_value, object_type, "
            "object_value, valid_from, valid_to, revoked, revoked_at, revocation_details, "
-           "created, modified, deleted_at, natural_key")
+           "created, modified, deleted_at, natural_key, author, creator")
 
 
 def raw_insert(rows: int, ns, type_, source) -> None:
@@ -198,7 +199,7 @@ def raw_insert(rows: int, ns, type_, source) -> None:
                     copy.write_row(row)
         else:
             sql = (f"INSERT INTO authorisations_authorisation ({COLUMNS}) VALUES "
-                   f"({', '.join(['%s'] * 17)})")
+                   f"({', '.join(['%s'] * 19)})")
             batch = []
             for row in raw_rows(rows, ns, type_, source):
                 batch.append((row[0].hex, *row[1:2], row[2].hex, row[3].hex, *row[4:]))

@@ -1,4 +1,9 @@
-"""SCIM-style paging (RFC 7644 §3.4.2.4): 1-based `startIndex` and `count`."""
+"""The vendor's paging: a 0-based `startIndex` (default 0) and `count`.
+
+RFC 7644 counts from 1, but the onePortal vendor counts from 0 ("0-based pagination start
+index" in every list call of its SDK), and a client written for the vendor must page through
+without overlap. The response echoes the start it was given.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +29,9 @@ def int_param(request, name: str, default: int) -> int:
 
 
 def page_window(request) -> tuple[int, int]:
-    """(startIndex, count): a start below 1 is 1 and a negative count is 0, as RFC 7644 says;
-    count is capped at API_MAX_PAGE_SIZE."""
-    start = max(1, int_param(request, "startIndex", 1))
+    """(startIndex, count): 0-based; a negative start is 0 and a negative count is 0, as RFC
+    7644 treats out-of-range values; count is capped at API_MAX_PAGE_SIZE."""
+    start = max(0, int_param(request, "startIndex", 0))
     count = int_param(request, "count", settings.API_DEFAULT_PAGE_SIZE)
     return start, max(0, min(count, settings.API_MAX_PAGE_SIZE))
 
@@ -40,9 +45,9 @@ class ScimPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.start, count = page_window(request)
         self.total = queryset.count()
-        if count == 0 or self.start > self.total:
+        if count == 0 or self.start >= self.total:
             return []
-        return list(queryset[self.start - 1:self.start - 1 + count])
+        return list(queryset[self.start:self.start + count])
 
     def get_paginated_response(self, data):
         return Response(page_body(self.total, self.start, data))
@@ -62,8 +67,9 @@ class ScimPagination(BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {"name": "startIndex", "in": "query", "required": False,
-             "description": "1-based index of the first result (default 1).",
-             "schema": {"type": "integer", "minimum": 1}},
+             "description": "0-based index of the first result (default 0), as the vendor "
+                            "counts.",
+             "schema": {"type": "integer", "minimum": 0}},
             {"name": "count", "in": "query", "required": False,
              "description": f"Results per page (default {settings.API_DEFAULT_PAGE_SIZE}, "
                             f"at most {settings.API_MAX_PAGE_SIZE}).",

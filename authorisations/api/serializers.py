@@ -16,7 +16,7 @@ from django.utils.duration import duration_iso_string
 from rest_framework import serializers
 
 from authorisations.models import ObjectType, SubjectType
-from authorisations.validation import clean_authorisation, text
+from authorisations.validation import clean_authorisation, names_clean, text
 from config.api.fields import StrictCharField
 
 
@@ -38,8 +38,28 @@ class ObjectSerializer(serializers.Serializer):
         max_length=255, help_text="For a user: the identity's id (a UUID).")
 
 
+class MetaSerializer(serializers.Serializer):
+    """The vendor's `meta` (`metadata` on types and sources): read-only."""
+
+    created = serializers.DateTimeField()
+    lastModified = serializers.DateTimeField()
+    location = serializers.URLField(help_text="The record's own URL.")
+
+
+def locations(context: dict, path: str) -> str:
+    """The absolute URL prefix of a kind's records (`…/api/rest/v1/authorisation/`), built
+    once per response."""
+    key = f"location:{path}"
+    if key not in context:
+        request = context.get("request")
+        context[key] = (request.build_absolute_uri(f"/api/rest/v1/{path}/") if request
+                        else f"/api/rest/v1/{path}/")
+    return context[key]
+
+
 class AuthorisationSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    author = serializers.CharField(allow_null=True, help_text="Free text the client keeps.")
     nsCode = serializers.CharField()
     authType = serializers.CharField()
     authSource = serializers.CharField(allow_null=True)
@@ -52,13 +72,20 @@ class AuthorisationSerializer(serializers.Serializer):
     revocationDetails = serializers.CharField(allow_null=True)
     active = serializers.BooleanField(help_text="Not revoked, not deleted, and now (or asOf) "
                                                 "within the validity window.")
+    creator = serializers.CharField(help_text="Who created it: the OAuth2 client id, the "
+                                              "operator's username or the import command.")
+    createdAt = serializers.DateTimeField()
     created = serializers.DateTimeField()
     modified = serializers.DateTimeField()
+    meta = MetaSerializer()
 
     def to_representation(self, row):
         at = self.context.get("at") or timezone.now()
+        location = locations(self.context, "authorisation")
+        created = wire_time(row.created)
         return {
             "id": str(row.public_id),
+            "author": row.author,
             "nsCode": row.namespace.code,
             "authType": row.type.code,
             "authSource": row.source.code if row.source_id else None,
@@ -70,8 +97,12 @@ class AuthorisationSerializer(serializers.Serializer):
             "revokedAt": wire_time(row.revoked_at),
             "revocationDetails": row.revocation_details,
             "active": row.is_active(at),
-            "created": wire_time(row.created),
+            "creator": row.creator,
+            "createdAt": created,
+            "created": created,
             "modified": wire_time(row.modified),
+            "meta": {"created": created, "lastModified": wire_time(row.modified),
+                     "location": f"{location}{row.public_id}"},
         }
 
 
@@ -94,6 +125,9 @@ class AuthorisationWriteSerializer(serializers.Serializer):
         required=False, allow_null=True,
         help_text="ISO 8601; when omitted, the namespace's default validity (if any) "
                   "after validFrom; null: no end.")
+    author = serializers.CharField(required=False, allow_null=True, max_length=255,
+                                   help_text="Free text the client keeps (the server does not "
+                                             "use it).")
 
     def to_internal_value(self, data):
         try:
@@ -125,6 +159,11 @@ class CheckSerializer(serializers.Serializer):
     authorisations = serializers.ListField(child=serializers.UUIDField())
 
 
+class LocaleNameSerializer(serializers.Serializer):
+    locale = serializers.CharField(max_length=35, help_text="A language tag (BCP 47): fi, sv-FI.")
+    value = serializers.CharField(max_length=200)
+
+
 class CodedItemSerializer(serializers.Serializer):
     """An authorisation type or source."""
 
@@ -132,11 +171,15 @@ class CodedItemSerializer(serializers.Serializer):
     code = StrictCharField(max_length=100, help_text="What an authorisation's authType or "
                                                       "authSource names.")
     name = StrictCharField(max_length=200, required=False, allow_blank=True)
-    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    names = LocaleNameSerializer(many=True, required=False, allow_null=True,
+                                 help_text="Locale-specific names, one per locale.")
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True,
+                                  allow_null=True)
     nsCode = StrictCharField(max_length=64, required=False, allow_null=True,
                              help_text="The namespace; the client's default when omitted.")
+    metadata = MetaSerializer(read_only=True)
 
-    READ_ONLY = ("id", "created", "modified")
+    READ_ONLY = ("id", "created", "modified", "metadata")
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -144,8 +187,17 @@ class CodedItemSerializer(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields) - set(self.READ_ONLY))
         if unknown:
             raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        if "names" in data:
+            try:
+                names = names_clean(data["names"])
+            except ValueError as error:
+                raise serializers.ValidationError({"names": [str(error)]}) from None
+        if data.get("description", "") is None:
+            data = {**data, "description": ""}
         values = super().to_internal_value({k: v for k, v in data.items()
-                                            if k not in self.READ_ONLY})
+                                            if k not in self.READ_ONLY and k != "names"})
+        if "names" in data and names is not None:
+            values["names"] = names
         for key in ("code", "name", "description", "nsCode"):
             value = values.get(key)
             if isinstance(value, str) and "\x00" in value:
@@ -158,8 +210,14 @@ class CodedItemSerializer(serializers.Serializer):
         return values
 
     def to_representation(self, item):
+        created = wire_time(item.created)
+        path = "authorisation_source" if item._meta.model_name == "authorisationsource" \
+            else "authorisation_type"
         return {"id": str(item.id), "code": item.code, "name": item.name,
-                "description": item.description, "nsCode": item.namespace.code}
+                "names": item.names, "description": item.description,
+                "nsCode": item.namespace.code,
+                "metadata": {"created": created, "lastModified": wire_time(item.modified),
+                             "location": f"{locations(self.context, path)}{item.id}"}}
 
 
 class NamespaceSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from rest_framework.routers import SimpleRouter
 
 from authorisations.api import views
+from authorisations.api.grant_rights import AuthorisationGrantRightViewSet
 
 router = SimpleRouter()
 router.trailing_slash = "/?"  # the vendor's paths have none; a trailing slash is accepted too
@@ -11,6 +12,8 @@ router.register("authorisation_type", views.AuthorisationTypeViewSet,
                 basename="authorisation-type")
 router.register("authorisation_source", views.AuthorisationSourceViewSet,
                 basename="authorisation-source")
+router.register("authorisation_grant_right", AuthorisationGrantRightViewSet,
+                basename="authorisation-grant-right")
 router.register("namespace", views.NamespaceViewSet, basename="namespace")
 
 urlpatterns = router.urls

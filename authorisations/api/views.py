@@ -11,7 +11,7 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from authorisations import queries, services
+from authorisations import grant_rights, queries, services
 from authorisations.api.filters import ScimFilterBackend, sort_descending
 from authorisations.api.pagination import ScimPagination, page_body, page_window
 from authorisations.api.serializers import (
@@ -22,6 +22,7 @@ from authorisations.api.serializers import (
     NamespaceSerializer,
     RevokeSerializer,
 )
+from authorisations.clients import client_id_of
 from authorisations.errors import NamespaceForbiddenError
 from authorisations.models import (
     NAMESPACES,
@@ -88,10 +89,27 @@ class OnePortalViewSet(viewsets.GenericViewSet):
         return namespace
 
 
+CREATE = "authorisations.AUTHORISATION_CREATE"
+
+
+class GrantRightOrPermission(RequiredPermission):
+    """AUTHORISATION_CREATE, or (for a create) an active grant right the client holds: the
+    create then checks that the right covers what it writes (`namespace_by_grant_right`)."""
+
+    def has_permission(self, request, view) -> bool:
+        if (getattr(view, "action", None) == "create" and request.user.is_authenticated
+                and not request.user.has_perm(CREATE)
+                and grant_rights.grant_rights_held(identity=request.user,
+                                                   client_id=client_id_of(request))):
+            return True
+        return super().has_permission(request, view)
+
+
 class AuthorisationViewSet(OnePortalViewSet):
     queryset = Authorisation.objects.alive().select_related("namespace", "type", "source")
     serializer_class = AuthorisationSerializer
     required_permissions = perms("AUTHORISATION")
+    permission_classes = [GrantRightOrPermission, ReachPermission]
     filter_attrs = queries.AUTHORISATION_ATTRS
 
     def as_of(self) -> object | None:
@@ -115,7 +133,7 @@ class AuthorisationViewSet(OnePortalViewSet):
         result = queries.authorisations_as_of(
             identity=request.user, at=at, filter_text=params.get("filter"),
             order=queries.sort_path(params.get("sortBy"), self.filter_attrs),
-            descending=sort_descending(request), offset=start - 1, limit=count)
+            descending=sort_descending(request), offset=start, limit=count)
         rows = AuthorisationSerializer(result.rows, many=True, context={"at": at}).data
         return Response(page_body(result.total, start, rows))
 
@@ -139,9 +157,31 @@ class AuthorisationViewSet(OnePortalViewSet):
     def create(self, request):
         body = AuthorisationWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        namespace = self.namespace_for_write(body.validated_data.get("ns_code"))
-        created = services.authorisation_create(namespace=namespace, data=body.validated_data)
+        data = body.validated_data
+        if request.user.has_perm(CREATE):
+            namespace = self.namespace_for_write(data.get("ns_code"))
+        else:
+            namespace = self.namespace_by_grant_right(data)
+        created = services.authorisation_create(namespace=namespace, data=data)
         return Response(self.get_serializer(created).data, status=201)
+
+    def namespace_by_grant_right(self, data) -> Namespace:
+        """Without AUTHORISATION_CREATE, a create stands on an active grant right of the client
+        for the type, in the namespace named (or the only one it holds grant rights in), with
+        the client itself as the object; otherwise it is refused as the permission's."""
+        request = self.request
+        client_id = client_id_of(request)
+        code = data.get("ns_code")
+        held = grant_rights.grant_rights_held(identity=request.user, client_id=client_id)
+        namespace = next((ns for ns in held if ns.code == code), None) if code else (
+            held[0] if len(held) == 1 else None)
+        if namespace is None or not grant_rights.grant_right_admits(
+                identity=request.user, client_id=client_id, namespace=namespace,
+                type_code=data.get("type_code", ""), object_type=data.get("object_type", ""),
+                object_value=data.get("object_value", "")):
+            raise exceptions.PermissionDenied(RequiredPermission.message_template.format(
+                codename=CREATE.split(".", 1)[1]))
+        return namespace
 
     def _change(self, request, *, partial: bool):
         authorisation = self.get_object()
@@ -248,7 +288,8 @@ class CodedItemViewSet(OnePortalViewSet):
         namespace = self.namespace_for_write(data.get("nsCode"))
         item = services.coded_item_create(
             model=self.model, namespace=namespace, code=data["code"],
-            name=data.get("name", ""), description=data.get("description", ""))
+            name=data.get("name", ""), description=data.get("description", ""),
+            names=data.get("names"))
         return Response(self.get_serializer(item).data, status=201)
 
     def _change(self, request, *, partial: bool):
@@ -260,8 +301,9 @@ class CodedItemViewSet(OnePortalViewSet):
         if ns_code is not None and ns_code != item.namespace.code:
             raise exceptions.ValidationError(
                 {"nsCode": ["An item cannot move to another namespace."]})
-        if not partial:
-            data = {"name": "", "description": "", **data}
+        if not partial:  # a replace; Tessera's own `name` changes only when sent
+            data = {"description": "", **({} if "names" in request.data else {"names": []}),
+                    **data}
         changed = services.coded_item_update(item=item, changes=data)
         return Response(self.get_serializer(changed).data)
 

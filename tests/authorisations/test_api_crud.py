@@ -172,3 +172,39 @@ def test_unknown_or_malformed_ids_are_404(api_a, path):
 def test_without_credentials_is_401_and_wrong_method_405(client, api_a):
     assert_error(client.get(URL), 401)
     assert_error(api_a.delete(URL), 405)
+
+
+def test_the_vendor_fields_author_creator_and_meta(make_ns_caller, ns_a):
+    caller = make_ns_caller(name="payroll")
+    api = caller.bearer()
+    sent = {**body(author="payroll-sync", subject={"type": "String",
+                                                   "value": "alice"}),
+            # what the vendor's SDK sends along: the read-only fields, null
+            "id": None, "creator": None, "createdAt": None, "revoked": None,
+            "revokedAt": None, "meta": {"created": None, "lastModified": None,
+                                        "location": None}}
+    response = api.post(URL, sent, format="json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["author"] == "payroll-sync"
+    assert created["creator"] == caller.credentials.client_id
+    assert created["subject"] == {"type": "string", "value": "alice"}
+    assert created["createdAt"] == created["created"] == created["meta"]["created"]
+    assert created["meta"]["lastModified"] == created["modified"]
+    assert created["meta"]["location"] == f"http://testserver{URL}/{created['id']}"
+    # a read sent back whole changes nothing but what the client changed
+    changed = api.put(f"{URL}/{created['id']}", {**created, "author": "hr-sync",
+                                                 "creator": "someone else"}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["author"] == "hr-sync"
+    assert changed.json()["creator"] == caller.credentials.client_id  # read-only: ignored
+    # a replace without author clears it; PATCH leaves it
+    assert api.patch(f"{URL}/{created['id']}", {"validTo": None},
+                     format="json").json()["author"] == "hr-sync"
+    put = api.put(f"{URL}/{created['id']}", body(), format="json").json()
+    assert put["author"] is None
+    assert_error(api.post(URL, body(author="x" * 256), format="json"), 400, "author")
+    assert_error(api.post(URL, body(author=5), format="json"), 400, "author")
+    assert_error(api.post(URL, body(colour="red"), format="json"), 400, "colour")
+    basic = make_ns_caller(name="operator-like").basic().post(URL, body(), format="json")
+    assert basic.json()["creator"] == "operator-like"

@@ -205,3 +205,17 @@ def test_a_row_that_changes_a_record_compares_the_values_it_was_prepared_with(tm
     made.refresh_from_db()
     assert made.subject_value == tricky and made.valid_to.year == 2031
     assert made.source.code == "hr" and made.versions.count() == 1
+
+
+def test_author_imports_exports_and_the_creator_is_the_command(tmp_path, ns_a):
+    path = write(tmp_path, HEADER.rstrip("\n") + ",author\n"
+                 "ns-a,employment,hr,string,s1,string,acme,2024-01-01T00:00:00Z,,payroll\n"
+                 "ns-a,employment,hr,string,s2,string,acme,2024-01-01T00:00:00Z,,\n")
+    run(path)
+    rows = {a.subject_value: a for a in Authorisation.objects.all()}
+    assert rows["s1"].author == "payroll" and rows["s2"].author is None
+    assert {a.creator for a in rows.values()} == {"command:import_authorisations"}
+    out = tmp_path / "out.csv"
+    call_command("export_authorisations", "--output", str(out))
+    lines = out.read_text().splitlines()
+    assert lines[0].endswith(",author") and lines[1].endswith(",payroll")

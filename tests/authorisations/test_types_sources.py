@@ -18,7 +18,10 @@ def test_crud(api_a, kind, model):
     assert created.status_code == 201, created.content
     item = created.json()
     assert item == {"id": item["id"], "code": "lease", "name": "Lease", "description": "d",
-                    "nsCode": "ns-a"}
+                    "names": [], "nsCode": "ns-a", "metadata": {
+                        "created": item["metadata"]["created"],
+                        "lastModified": item["metadata"]["created"],
+                        "location": f"http://testserver{url}/{item['id']}"}}
     assert_error(api_a.post(url, {"code": "lease"}, format="json"), 409, "already exists")
     assert api_a.get(f"{url}/{item['id']}").json() == item
     patched = api_a.patch(f"{url}/{item['id']}", {"name": "Leasing"}, format="json").json()
@@ -36,9 +39,33 @@ def test_crud(api_a, kind, model):
 @pytest.mark.parametrize("data, fragment", [
     ({}, "code"), ({"code": 5}, "code"), ({"code": ""}, "code"), ({"code": "x" * 101}, "code"),
     ({"code": "a", "colour": 1}, "colour"), ({"code": "a\x00"}, "Null"), ([], "object"),
+    ({"code": "a", "names": "fi"}, "names"), ({"code": "a", "names": [{"locale": "fi"}]}, "names"),
+    ({"code": "a", "names": [{"locale": "fi", "value": "x"}, {"locale": "FI", "value": "y"}]},
+     "twice"),
+    ({"code": "a", "names": [{"locale": "not a tag", "value": "x"}]}, "language tag"),
+    ({"code": "a", "names": [{"locale": "fi", "value": ""}]}, "blank"),
+    ({"code": "a", "names": [{"locale": "fi", "value": "x", "extra": 1}]}, "names"),
 ])
 def test_bad_bodies(api_a, data, fragment):
     assert_error(api_a.post(f"{BASE}/authorisation_type", data, format="json"), 400, fragment)
+
+
+def test_locale_names_and_what_the_vendor_sdk_sends_back(api_a):
+    url = f"{BASE}/authorisation_type"
+    names = [{"locale": "fi", "value": "Vuokra"}, {"locale": "en-GB", "value": "Lease"}]
+    item = api_a.post(url, {"code": "lease", "names": names, "description": None,
+                            "id": None, "metadata": {"created": None}}, format="json").json()
+    assert item["names"] == names and item["description"] == ""
+    # the SDK parses names into nulls and PUTs them back: the names stay
+    garbled = {"id": item["id"], "code": "lease", "description": "d", "nsCode": "ns-a",
+               "names": [{"locale": None, "value": None}] * 2, "metadata": item["metadata"]}
+    put = api_a.put(f"{url}/{item['id']}", garbled, format="json").json()
+    assert put["names"] == names and put["description"] == "d"
+    # a replace without names clears them; Tessera's own `name` stays unless sent
+    api_a.patch(f"{url}/{item['id']}", {"name": "Leasing"}, format="json")
+    cleared = api_a.put(f"{url}/{item['id']}", {"code": "lease"}, format="json").json()
+    assert cleared["names"] == [] and cleared["name"] == "Leasing"
+    assert cleared["description"] == ""
 
 
 def test_a_type_in_use_cannot_be_removed(api_a):
