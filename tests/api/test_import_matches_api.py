@@ -115,7 +115,9 @@ def test_users(api, tmp_path):
     assert via_import.after["is_active"] is False
 
 
-AUTHZ_VOLATILE = {"id", "subject_value", "natural_key", "created", "modified", "revoked_at"}
+# creator is who made it: the API client, or the import command
+AUTHZ_VOLATILE = {"id", "subject_value", "natural_key", "created", "modified", "revoked_at",
+                  "creator"}
 
 
 def test_authorisations(api, tmp_path):
