@@ -301,3 +301,29 @@ def test_the_lockout_holds_across_workers_through_redis(data, settings):
     finally:
         lockout.clear(attempt)
     assert customerid(basic(data["username"], data["password"])).status_code == 200
+
+
+# --- the contract --------------------------------------------------------------------------------
+
+def test_every_operation_that_authenticates_documents_429_with_retry_after():
+    from config.api.errors import style_for_path
+    from config.api.schema import ERROR_SCHEMAS
+
+    schema = APIClient().get("/apidoc/schema/", HTTP_ACCEPT="application/json").json()
+    seen = set()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if path == "/healthz":  # answers without authentication
+                assert "429" not in operation["responses"]
+                continue
+            response = operation["responses"].get("429")
+            assert response, f"{method.upper()} {path} does not document 429"
+            assert response["headers"]["Retry-After"]["schema"]["type"] == "integer"
+            ((media_type, content),) = response["content"].items()
+            name, expected_type, _ = (("OAuthError", "application/json", None)
+                                      if path in ("/oauth/token/", "/connect/token")
+                                      else ERROR_SCHEMAS[style_for_path(path) or "problem"])
+            assert media_type == expected_type
+            assert content["schema"]["$ref"] == f"#/components/schemas/{name}"
+            seen.add(name)
+    assert seen == {"OAuthError", "AdditivError", "OnePortalError", "CustomerIdError"}
