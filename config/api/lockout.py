@@ -10,6 +10,7 @@ every attempt, with the right credentials too, is refused (429, `Retry-After`) w
 checking any password, or guessing would go on. A success does not reset a counter (it expires
 with its window): else a busy integration's requests would wipe an attacker's count between
 guesses. Each lockout leaves a change record (`auth.lockout`); credentials are never stored.
+`manage.py auth_unlock` lifts one early (`lift`).
 
 The counters live in the "throttle" cache (Redis when `REDIS_URL` is set, shared by every
 worker). A request that succeeds costs one cache call (`get_many` of its lock entries). If the
@@ -135,7 +136,15 @@ def _record_lockout(kind: str, value: str, failures: int, until: float,
         )
 
 
-def clear(attempt: Attempt) -> None:
-    """Lift the lockouts and counters of an identifier and an address (tests, operators)."""
-    _cache().delete_many([_key(prefix, kind, value) for kind, value, _ in attempt.subjects()
-                          for prefix in ("authlock", "authfail")])
+def lift(kind: str, value: str) -> bool:
+    """End the lockout of a client identifier or an address ("client" / "address") and
+    forget its failures; True if it was locked out. Records the lift (`auth_unlock`)."""
+    cache = _cache()
+    was_locked = cache.delete(_key("authlock", kind, value))
+    cache.delete(_key("authfail", kind, value))
+    if was_locked:
+        with transaction.atomic():
+            record(action=ChangeRecord.Action.DELETE, object_type=OBJECT_TYPE,
+                   object_id=f"{kind}:{value}"[:255],
+                   object_repr=f"lockout of {kind} {value}"[:255])
+    return was_locked
