@@ -25,7 +25,7 @@ from oauth2_provider.models import AccessToken, Application
 from rest_framework.test import APIClient
 
 from audit.models import AuditContext, ChangeRecord
-from identities.models import Identity
+from identities.models import Identity, Tenant
 from tests.orgs.conftest import ALL as ORGS_ALL
 
 pytestmark = pytest.mark.django_db
@@ -176,7 +176,10 @@ SDK_PERMS = ("--perm", "AUTHORISATION_TYPE_VIEW", "--perm", "AUTHORISATION_TYPE_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_vendor_sdk_way_client_id_and_secret_over_basic(live_server):
+def test_the_vendor_sdk_way_client_id_and_secret_over_basic(live_server, settings):
+    # an earlier transactional test's flush took the migration's default tenant with it
+    Tenant.objects.get_or_create(key=settings.TESSERA_DEFAULT_TENANT_KEY,
+                                 defaults={"name": settings.TESSERA_DEFAULT_TENANT_NAME})
     data = create("sdk", *SDK_PERMS)
     auth = (data["client_id"], data["client_secret"])
     listed = requests.get(live_server.url + TYPES, auth=auth, timeout=10)
