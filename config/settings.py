@@ -131,7 +131,10 @@ OAUTH2_PROVIDER = {
 
 # --- caches --------------------------------------------------------------------------------------
 # "auth" remembers verified HTTP Basic credentials in process memory (config/api/authentication).
+# "throttle" counts failed authentication (config/api/lockout): shared by every worker through
+# Redis when REDIS_URL is set (redis://host:6379/0), this process's memory otherwise.
 BASIC_AUTH_CACHE_SECONDS = env.int("BASIC_AUTH_CACHE_SECONDS", default=60)
+REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "auth": {
@@ -139,7 +142,30 @@ CACHES = {
         "LOCATION": "tessera-basic-auth",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tessera",
+            # a Redis that hangs must not hang every request (lockout fails open)
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tessera-auth-throttle",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
 }
+
+# --- throttling of failed authentication (config/api/lockout) -----------------------------------
+# N failures within the window lock the client identifier (username or client id) or the address
+# out for AUTH_LOCKOUT_SECONDS (429 with Retry-After); 0 turns a threshold off.
+AUTH_FAILURES_PER_CLIENT = env.int("AUTH_FAILURES_PER_CLIENT", default=10)
+AUTH_FAILURES_PER_ADDRESS = env.int("AUTH_FAILURES_PER_ADDRESS", default=50)
+AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=300)
+AUTH_LOCKOUT_SECONDS = env.int("AUTH_LOCKOUT_SECONDS", default=AUTH_FAILURE_WINDOW_SECONDS)
 
 # --- REST framework and API docs ----------------------------------------------------------------
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
@@ -161,6 +187,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The caller's address is REMOTE_ADDR; behind N trusted reverse proxies, the N-th entry
+    # from the right of X-Forwarded-For (a spoofable header is never trusted by default).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from oauth2_provider import views as oauth2_views
 
 from config import views
+from config.api import token
 
 admin.site.site_header = "Tessera"
 admin.site.site_title = "Tessera"
@@ -14,9 +14,9 @@ admin.site.index_title = "Registry administration"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
-    path("oauth/token/", oauth2_views.TokenView.as_view(), name="oauth-token"),
-    path("oauth/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="oauth-revoke"),
-    path("connect/token", oauth2_views.TokenView.as_view(), name="connect-token"),
+    path("oauth/token/", token.TokenView.as_view(), name="oauth-token"),
+    path("oauth/revoke_token/", token.RevokeTokenView.as_view(), name="oauth-revoke"),
+    path("connect/token", token.TokenView.as_view(), name="connect-token"),
     path("apidoc/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("apidoc/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("apidoc/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

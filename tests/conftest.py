@@ -96,3 +96,16 @@ def forget_basic_credentials():
     caches["auth"].clear()
     yield
     caches["auth"].clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_auth_throttle(settings):
+    """Each test starts with no failed authentication counted: the throttle counts in this
+    process's memory (a shared Redis named by REDIS_URL is never cleared by a test)."""
+    from django.core.cache import caches
+
+    if "locmem" not in settings.CACHES["throttle"]["BACKEND"]:
+        settings.CACHES = {**settings.CACHES, "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tessera-test-throttle"}}
+    caches["throttle"].clear()

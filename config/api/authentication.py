@@ -1,7 +1,8 @@
-"""Authentication shared by every API: OAuth2 bearer tokens and HTTP Basic for service accounts.
+"""Authentication shared by every API: OAuth2 bearer tokens and HTTP Basic, for API clients only.
 
 Both name the authenticated identity (and its OAuth2 client) as the actor of the request's
-writes. A client-credentials token acts as its client's service account (see identities.oauth).
+writes. A client-credentials token acts as its client's service account; who counts as an API
+client is `identities.oauth`'s rule. Failed attempts are throttled (`config.api.lockout`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from oauth2_provider.models import AccessToken
@@ -23,9 +23,23 @@ from rest_framework.authentication import (
     BasicAuthentication,
     get_authorization_header,
 )
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from audit import context as scope
+from config.api import lockout
+from identities.oauth import api_client_recall, api_client_verify, is_api_client
+
+
+class CredentialsRefused(AuthenticationFailed):
+    """Credentials that named a client identifier and failed (already counted against it)."""
+
+
+def refuse_if_locked(attempt: lockout.Attempt) -> None:
+    """429 with Retry-After while the attempt's identifier or address is locked out."""
+    wait = lockout.locked_for(attempt)
+    if wait:
+        raise Throttled(wait=wait, detail=(
+            f"Too many failed authentication attempts; try again in {wait} seconds."))
 
 
 class BearerAuthentication(BaseAuthentication):
@@ -37,8 +51,11 @@ class BearerAuthentication(BaseAuthentication):
 
     The lookup is one statement written out (token, its application's client id and the
     identity it acts as), not an ORM query: compiling the select_related query cost several
-    times running it, on every API request. A revoked token (DOT deletes it), an expired one or
-    a deactivated identity is refused on the request that presents it; nothing is cached.
+    times running it, on every API request. A token acts only as its application's service
+    account (`identities.oauth`): a token without an application, one whose application
+    changed hands, a person's, a revoked one (DOT deletes it), an expired one or one of a
+    deactivated account is refused on the request that presents it; nothing is cached.
+    Failures count against the caller's address (`config.api.lockout`).
     """
 
     keyword = b"bearer"
@@ -54,10 +71,9 @@ class BearerAuthentication(BaseAuthentication):
                 f"t.application_id AS bearer_application_id, t.expires AS bearer_expires, "
                 f"t.scope AS bearer_scope, a.client_id AS bearer_client_id "
                 f"FROM {AccessToken._meta.db_table} t "
-                f"LEFT JOIN {app_model._meta.db_table} a ON a.id = t.application_id "
-                f"JOIN {user_model._meta.db_table} u "
-                f"ON u.{user_model._meta.pk.column} = COALESCE(t.user_id, a.user_id) "
-                f"WHERE t.token_checksum = %s"
+                f"JOIN {app_model._meta.db_table} a ON a.id = t.application_id "
+                f"JOIN {user_model._meta.db_table} u ON u.{user_model._meta.pk.column} = a.user_id "
+                f"WHERE t.token_checksum = %s AND (t.user_id IS NULL OR t.user_id = a.user_id)"
             )
         return cls._sql
 
@@ -65,6 +81,15 @@ class BearerAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword:
             return None
+        attempt = lockout.Attempt.of(request)
+        refuse_if_locked(attempt)
+        try:
+            return self._verify(parts)
+        except AuthenticationFailed:
+            lockout.failed(attempt)
+            raise
+
+    def _verify(self, parts: list[bytes]):
         if len(parts) != 2:
             raise AuthenticationFailed("The Authorization header must be 'Bearer <token>'.")
         checksum = hashlib.sha256(parts[1]).hexdigest()
@@ -76,7 +101,7 @@ class BearerAuthentication(BaseAuthentication):
                                 expires=_aware(user.bearer_expires), scope=user.bearer_scope)
         if token is None or not token.is_valid():
             raise AuthenticationFailed("The access token is invalid, expired or revoked.")
-        if not user.is_active:
+        if not is_api_client(user):
             raise AuthenticationFailed("The access token's client is disabled.")
         if token.user_id is not None:
             token.user = user
@@ -97,34 +122,47 @@ def _aware(value):
 
 
 class ServiceBasicAuthentication(BasicAuthentication):
-    """HTTP Basic with a short memory of verified credentials.
+    """HTTP Basic for API clients, with a short memory of verified credentials.
 
-    An Argon2 check costs ~0.1 s, too much to pay on every call of an integration that uses
-    Basic. Credentials that verified are remembered for BASIC_AUTH_CACHE_SECONDS in this
-    process's memory, under an HMAC of username and password, together with the password hash
-    they matched: a changed password or a deactivated account stops matching at once. Failed
-    attempts are never remembered, so guessing still pays the full price.
+    The credentials are a service account's username and password, or an OAuth2 client's id
+    and secret (what the vendor SDKs send); a person's never (`identities.oauth`). An Argon2
+    check costs ~0.1 s, too much to pay on every call of an integration that uses Basic.
+    Credentials that verified are remembered for BASIC_AUTH_CACHE_SECONDS in this process's
+    memory, under an HMAC of identifier and secret, together with the hash they matched: a
+    changed password or secret, a deactivated account or a deleted application stops matching
+    at once. Failed attempts are never remembered, so guessing still pays the full price, and
+    they count towards a lockout (`config.api.lockout`), which refuses even the right
+    credentials before any hash is checked.
     """
 
     www_authenticate_realm = "tessera"
 
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except CredentialsRefused:
+            raise
+        except AuthenticationFailed:  # a malformed header: it names no identifier
+            lockout.failed(lockout.Attempt.of(request))
+            raise
+
     def authenticate_credentials(self, userid, password, request=None):
+        attempt = lockout.Attempt.of(request, userid)
+        refuse_if_locked(attempt)
         cache = caches["auth"]
         key = "basic:" + hmac.new(
             settings.SECRET_KEY.encode(), f"{userid}\0{password}".encode(), hashlib.sha256
         ).hexdigest()
         remembered = cache.get(key)
-        user = None
-        if remembered is not None:
-            pk, password_hash = remembered
-            candidate = get_user_model().objects.filter(pk=pk, is_active=True).first()
-            if candidate is not None and constant_time_compare(candidate.password, password_hash):
-                user = candidate
-        if user is None:
-            user, _ = super().authenticate_credentials(userid, password, request)
-            cache.set(key, (user.pk, user.password), settings.BASIC_AUTH_CACHE_SECONDS)
-        scope.set_actor(user, client_id="")
-        return user, None
+        match = api_client_recall(remembered) if remembered is not None else None
+        if match is None:
+            match = api_client_verify(userid, password)
+            if match is None:
+                lockout.failed(attempt)
+                raise CredentialsRefused("Invalid username/password.")
+            cache.set(key, match.memo, settings.BASIC_AUTH_CACHE_SECONDS)
+        scope.set_actor(match.identity, client_id=match.client_id)
+        return match.identity, None
 
 
 class BearerScheme(OpenApiAuthenticationExtension):
@@ -147,5 +185,6 @@ class BasicScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "basic",
-            "description": "The API client's service-account username and password.",
+            "description": ("An API client's service-account username and password, or its "
+                            "OAuth2 client id and client secret."),
         }

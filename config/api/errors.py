@@ -67,6 +67,7 @@ def render_problem(error: ApiError) -> HttpResponse:
 # other status (a crash) is 6, internal server error. The table is in docs/orgs.md.
 CUSTOMERID_CODES = {
     400: "1", 401: "2", 403: "3", 404: "7", 405: "13", 409: "4", 413: "12", 415: "1",
+    429: "2",  # locked out after failed authentication: an authentication failure
 }
 CUSTOMERID_INTERNAL_ERROR = "6"
 

@@ -74,6 +74,20 @@ ERROR_STATUSES: dict[str, tuple[int, ...]] = {
 }
 DEFAULT_STATUSES = (400, 401, 403, 404, 500)
 
+# Every operation that authenticates may answer 429 while its caller is locked out after
+# failed authentication (config.api.lockout), with the seconds to wait in Retry-After.
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds until the lockout ends.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+TOO_MANY_ATTEMPTS = "Too many failed authentication attempts: locked out (see Retry-After)."
+
+
+def authenticates(operation: dict) -> bool:
+    return any(requirement for requirement in operation.get("security", [{}]))
+
 
 def add_error_responses(result: dict, generator, request, public) -> dict:
     components = result.setdefault("components", {}).setdefault("schemas", {})
@@ -88,6 +102,9 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
             responses = operation.setdefault("responses", {})
             for status in ERROR_STATUSES.get(style, DEFAULT_STATUSES):
                 responses.setdefault(str(status), {"description": reason(int(status))})
+            if authenticates(operation):
+                responses.setdefault("429", {"description": TOO_MANY_ATTEMPTS,
+                                             "headers": RETRY_AFTER})
             # Every error response, also one a view declared by description only, has the
             # surface's error body.
             for status, response in responses.items():

@@ -60,6 +60,13 @@ def add_token_endpoint(result: dict, generator, request, public) -> dict:
                             "content": {"application/json": ref("OAuthError")}},
                     "401": {"description": "Unknown client or wrong secret.",
                             "content": {"application/json": ref("OAuthError")}},
+                    "429": {"description": (
+                                "Too many failed client authentications: the client id or "
+                                "address is locked out (`temporarily_unavailable`)."),
+                            "headers": {"Retry-After": {
+                                "description": "Seconds until the lockout ends.",
+                                "schema": {"type": "integer", "minimum": 1}}},
+                            "content": {"application/json": ref("OAuthError")}},
                 },
             }
         }

@@ -28,6 +28,7 @@ CLASSES = {
 # HTTP status -> the code of an error raised without one; anything else is 6
 STATUSES = {
     400: "1", 401: "2", 403: "3", 404: "7", 405: "13", 409: "4", 413: "12", 415: "1",
+    429: "2",  # locked out after failed authentication
 }
 
 

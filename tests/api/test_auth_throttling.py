@@ -1,0 +1,345 @@
+"""Failed authentication is throttled: per client identifier and per address, with 429.
+
+A burst of wrong credentials locks the identifier (username or client id) or the address out
+for AUTH_LOCKOUT_SECONDS: each surface then answers 429 with Retry-After in its own error
+style, the right credentials too, and the lockout leaves a change record.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import uuid
+from io import StringIO
+from xml.etree import ElementTree as ET
+
+import pytest
+from django.contrib.auth import hashers
+from django.core.cache import caches
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from audit.models import AuditContext, ChangeRecord
+from config.api import lockout
+from identities.models import Identity
+
+pytestmark = pytest.mark.django_db
+
+THRESHOLD = 3
+
+
+@pytest.fixture(autouse=True)
+def small_thresholds(settings):
+    settings.AUTH_FAILURES_PER_CLIENT = THRESHOLD
+    settings.AUTH_FAILURES_PER_ADDRESS = 20
+    settings.AUTH_FAILURE_WINDOW_SECONDS = 300
+    settings.AUTH_LOCKOUT_SECONDS = 300
+
+
+def create(name: str, *args: str) -> dict:
+    out = StringIO()
+    call_command("create_api_client", name, *args, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.fixture
+def data() -> dict:
+    return create("erp", "--all-perms")
+
+
+def basic(username: str, password: str, address: str = "127.0.0.1") -> APIClient:
+    api = APIClient(REMOTE_ADDR=address)
+    raw = base64.b64encode(f"{username}:{password}".encode()).decode()
+    api.credentials(HTTP_AUTHORIZATION=f"Basic {raw}")
+    return api
+
+
+def bearer(token: str, address: str = "127.0.0.1") -> APIClient:
+    api = APIClient(REMOTE_ADDR=address)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return api
+
+
+def oneportal(api):
+    return api.get("/api/rest/v1/namespace")
+
+
+def customerid(api):
+    return api.get("/eidm2/services/orgs/")
+
+
+def additiv(api):
+    return api.post("/v1.1/auditcontext/generate", {}, format="json")
+
+
+def problem(api):
+    return api.get("/apidoc/schema/", HTTP_ACCEPT="application/json")
+
+
+def message_of(style: str, response) -> str:
+    """The error message in the surface's style, checking the style's shape and status."""
+    if style == "oneportal":
+        body = response.json()
+        assert response["Content-Type"] == "application/json"
+        assert body["statusCode"] == response.status_code and body["correlationId"]
+        return body["errorMessage"]
+    if style == "customerid":
+        assert response["Content-Type"].startswith("application/xml")
+        root = ET.fromstring(response.content)
+        assert root.tag == "error" and root.findtext("code") == "2", response.content
+        return root.findtext("message")
+    if style == "additiv":
+        body = response.json()
+        expected = {401: "Unauthorized", 429: "TooManyRequests"}[response.status_code]
+        assert body["Code"] == expected and body["CorrelationId"]
+        return body["Message"]
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == response.status_code
+    return body["detail"]
+
+
+SURFACES = [("oneportal", oneportal), ("customerid", customerid), ("additiv", additiv),
+            ("problem", problem)]
+
+
+@pytest.mark.parametrize("style, call", SURFACES, ids=[s for s, _ in SURFACES])
+def test_wrong_basic_passwords_lock_the_username_out_in_the_surface_style(data, style, call):
+    wrong = basic(data["username"], "wrong")
+    for _ in range(THRESHOLD):
+        response = call(wrong)
+        assert response.status_code == 401, response.content
+        message_of(style, response)
+    contexts = AuditContext.objects.filter(implicit=False).count()
+
+    for api in (wrong, basic(data["username"], data["password"])):  # the right one too
+        response = call(api)
+        assert response.status_code == 429, response.content
+        assert 299 <= int(response["Retry-After"]) <= 300
+        assert "Too many failed authentication attempts" in message_of(style, response)
+    assert AuditContext.objects.filter(implicit=False).count() == contexts  # nothing written
+
+    # the client's other credentials and other clients are not locked
+    assert call(basic(data["client_id"], data["client_secret"])).status_code == 200
+    other = create("other", "--all-perms")
+    assert call(basic(other["username"], other["password"])).status_code == 200
+
+
+def test_a_lockout_checks_no_password_and_is_audited_once(data, monkeypatch):
+    for _ in range(THRESHOLD):
+        assert oneportal(basic(data["username"], "guess-x")).status_code == 401
+    checks = []
+    real = hashers.MD5PasswordHasher.verify
+    monkeypatch.setattr(hashers.MD5PasswordHasher, "verify",
+                        lambda *a, **k: checks.append(1) or real(*a, **k))
+    for _ in range(5):
+        assert oneportal(basic(data["username"], data["password"])).status_code == 429
+    assert checks == []  # refused before any hash is checked
+
+    (change,) = ChangeRecord.objects.filter(object_type="auth.lockout")
+    assert change.action == "create" and change.object_id == "client:erp"
+    assert change.after["client"] == "erp" and change.after["address"] == "127.0.0.1"
+    assert change.after["failures"] == THRESHOLD and change.after["locked_until"]
+    assert change.actor is None and change.correlation_id
+    recorded = json.dumps([change.before, change.after, change.object_repr])
+    assert "guess-x" not in recorded and data["password"] not in recorded
+
+
+def test_a_success_does_not_reset_the_count(data):
+    api, wrong = basic(data["username"], data["password"]), basic(data["username"], "wrong")
+    for _ in range(THRESHOLD - 1):
+        assert oneportal(wrong).status_code == 401
+        assert oneportal(api).status_code == 200
+    assert oneportal(wrong).status_code == 401
+    assert oneportal(api).status_code == 429
+
+
+def test_the_lockout_ends_with_its_window(data, settings):
+    settings.AUTH_FAILURE_WINDOW_SECONDS = settings.AUTH_LOCKOUT_SECONDS = 1
+    for _ in range(THRESHOLD):
+        oneportal(basic(data["username"], "wrong"))
+    right = basic(data["username"], data["password"])
+    response = oneportal(right)
+    assert response.status_code == 429 and response["Retry-After"] == "1"
+    time.sleep(1.1)
+    assert oneportal(right).status_code == 200
+
+
+def test_an_operator_lifts_a_lockout_and_it_is_recorded(data):
+    for _ in range(THRESHOLD):
+        oneportal(basic(data["username"], "wrong"))
+    right = basic(data["username"], data["password"])
+    assert oneportal(right).status_code == 429
+    out = StringIO()
+    call_command("auth_unlock", "--client", data["username"], "--address", "10.1.1.1",
+                 stdout=out)
+    assert out.getvalue().splitlines() == [f"client {data['username']}: unlocked",
+                                           "address 10.1.1.1: not locked"]
+    assert oneportal(right).status_code == 200
+    assert oneportal(basic(data["username"], "wrong")).status_code == 401  # counts anew
+    lifted = ChangeRecord.objects.get(object_type="auth.lockout", action="delete")
+    assert lifted.object_id == "client:erp" and lifted.actor_repr == "command:auth_unlock"
+
+
+def test_an_address_is_locked_out_after_failures_of_many_names(data, settings):
+    settings.AUTH_FAILURES_PER_ADDRESS = 5
+    for n in range(3):
+        assert customerid(basic(f"nobody-{n}", "x", "10.0.0.9")).status_code == 401
+    assert customerid(bearer("not-a-token", "10.0.0.9")).status_code == 401
+    assert additiv(APIClient(REMOTE_ADDR="10.0.0.9", HTTP_AUTHORIZATION="Basic !!")
+                   ).status_code == 401  # a malformed header counts too
+    token = APIClient().post("/oauth/token/", {
+        "grant_type": "client_credentials", "client_id": data["client_id"],
+        "client_secret": data["client_secret"]}).json()["access_token"]
+
+    for api in (basic(data["username"], data["password"], "10.0.0.9"), bearer(token, "10.0.0.9")):
+        response = additiv(api)
+        assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    for api in (basic(data["username"], data["password"], "10.0.0.10"), bearer(token)):
+        assert additiv(api).status_code == 200  # other addresses are not locked
+    assert ChangeRecord.objects.filter(object_type="auth.lockout",
+                                       object_id="address:10.0.0.9").count() == 1
+
+
+def test_the_address_is_remote_addr_unless_proxies_are_trusted(data, settings):
+    settings.AUTH_FAILURES_PER_ADDRESS = 2
+    settings.AUTH_FAILURES_PER_CLIENT = 100
+    for n in range(2):  # a forged X-Forwarded-For does not move the attacker elsewhere
+        basic("x", "y", "10.0.0.7").get("/api/rest/v1/namespace",
+                                        HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert oneportal(basic(data["username"], data["password"], "10.0.0.7")).status_code == 429
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    behind = basic(data["username"], data["password"], "10.0.0.7")
+    assert behind.get("/api/rest/v1/namespace",
+                      HTTP_X_FORWARDED_FOR="192.0.2.50").status_code == 200
+
+
+# --- the token endpoints -------------------------------------------------------------------------
+
+def token_request(client_id: str, secret: str, *, header: bool = False, path="/oauth/token/"):
+    if header:
+        raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+        return APIClient().post(path, {"grant_type": "client_credentials"},
+                                HTTP_AUTHORIZATION=f"Basic {raw}")
+    return APIClient().post(path, {"grant_type": "client_credentials", "client_id": client_id,
+                                   "client_secret": secret})
+
+
+@pytest.mark.parametrize("header", [False, True], ids=["body", "basic"])
+def test_wrong_client_secrets_lock_the_client_id_out_of_the_token_endpoint(data, header):
+    for _ in range(THRESHOLD):
+        response = token_request(data["client_id"], "wrong", header=header)
+        assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    for secret in ("wrong", data["client_secret"]):
+        for path in ("/oauth/token/", "/connect/token"):
+            response = token_request(data["client_id"], secret, header=header, path=path)
+            assert response.status_code == 429, response.content
+            assert response["Content-Type"] == "application/json"
+            assert 299 <= int(response["Retry-After"]) <= 300
+            body = response.json()
+            assert body["error"] == "temporarily_unavailable"
+            assert "Too many failed authentication attempts" in body["error_description"]
+    # the same client id over HTTP Basic on the APIs is locked out with it
+    assert oneportal(basic(data["client_id"], data["client_secret"])).status_code == 429
+    # the service account's own username is another credential, not locked
+    assert oneportal(basic(data["username"], data["password"])).status_code == 200
+    assert ChangeRecord.objects.filter(
+        object_type="auth.lockout", object_id=f"client:{data['client_id']}").count() == 1
+
+
+def test_failures_over_basic_on_an_api_count_at_the_token_endpoint(data):
+    for _ in range(THRESHOLD):
+        assert oneportal(basic(data["client_id"], "wrong")).status_code == 401
+    assert token_request(data["client_id"], data["client_secret"]).status_code == 429
+
+
+def test_the_revocation_endpoint_is_throttled_too(data):
+    for _ in range(THRESHOLD):
+        response = APIClient().post("/oauth/revoke_token/", {
+            "token": "x", "client_id": data["client_id"], "client_secret": "wrong"})
+        assert response.status_code == 401
+    response = APIClient().post("/oauth/revoke_token/", {
+        "token": "x", "client_id": data["client_id"], "client_secret": data["client_secret"]})
+    assert response.status_code == 429 and response["Retry-After"]
+
+
+def test_a_broken_cache_fails_open_and_says_so(data, monkeypatch, caplog):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(caches["throttle"], "get_many", down)
+    monkeypatch.setattr(caches["throttle"], "add", down)
+    assert oneportal(basic(data["username"], data["password"])).status_code == 200
+    assert oneportal(basic(data["username"], "wrong")).status_code == 401
+    assert "cache unavailable" in caplog.text
+
+
+# --- a shared Redis ------------------------------------------------------------------------------
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or \
+    "redis://127.0.0.1:6379/0"
+
+
+def redis_or_skip():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but Redis does not answer at {REDIS_URL}: {error}")
+        pytest.skip(f"Redis does not answer at {REDIS_URL}")
+
+
+def test_the_lockout_holds_across_workers_through_redis(data, settings):
+    redis_or_skip()
+    prefix = f"tessera-test-{uuid.uuid4().hex}"
+    settings.CACHES = {**settings.CACHES, "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        "KEY_PREFIX": prefix}}
+    settings.AUTH_FAILURE_WINDOW_SECONDS = settings.AUTH_LOCKOUT_SECONDS = 30
+    try:
+        for _ in range(THRESHOLD):
+            assert customerid(basic(data["username"], "wrong")).status_code == 401
+        response = customerid(basic(data["username"], data["password"]))
+        assert response.status_code == 429 and 29 <= int(response["Retry-After"]) <= 30
+        assert ET.fromstring(response.content).findtext("code") == "2"
+        # the lock is in Redis, where every worker reads it
+        import redis
+
+        stored = redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:*")
+        assert any(b":authlock:client:" in key for key in stored), stored
+        assert Identity.objects.get(username="erp").is_active  # the account itself untouched
+    finally:
+        lockout.lift("client", data["username"])
+        lockout.lift("address", "127.0.0.1")
+    assert customerid(basic(data["username"], data["password"])).status_code == 200
+
+
+# --- the contract --------------------------------------------------------------------------------
+
+def test_every_operation_that_authenticates_documents_429_with_retry_after():
+    from config.api.errors import style_for_path
+    from config.api.schema import ERROR_SCHEMAS
+
+    schema = APIClient().get("/apidoc/schema/", HTTP_ACCEPT="application/json").json()
+    seen = set()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if path == "/healthz":  # answers without authentication
+                assert "429" not in operation["responses"]
+                continue
+            response = operation["responses"].get("429")
+            assert response, f"{method.upper()} {path} does not document 429"
+            assert response["headers"]["Retry-After"]["schema"]["type"] == "integer"
+            ((media_type, content),) = response["content"].items()
+            name, expected_type, _ = (("OAuthError", "application/json", None)
+                                      if path in ("/oauth/token/", "/connect/token")
+                                      else ERROR_SCHEMAS[style_for_path(path) or "problem"])
+            assert media_type == expected_type
+            assert content["schema"]["$ref"] == f"#/components/schemas/{name}"
+            seen.add(name)
+    assert seen == {"OAuthError", "AdditivError", "OnePortalError", "CustomerIdError"}
