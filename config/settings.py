@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.api.correlation.CorrelationIdMiddleware",
+    "config.api.body_limit.BodyLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -170,7 +171,8 @@ AUTH_LOCKOUT_SECONDS = env.int("AUTH_LOCKOUT_SECONDS", default=AUTH_FAILURE_WIND
 # --- REST framework and API docs ----------------------------------------------------------------
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
 API_DEFAULT_PAGE_SIZE = env.int("API_DEFAULT_PAGE_SIZE", default=100)
-# Largest request body accepted, in bytes (bulk imports go through management commands).
+# Largest request body accepted, in bytes, whatever its type or transfer encoding (bulk imports
+# go through management commands); config.api.body_limit enforces it before any view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
 REST_FRAMEWORK = {
