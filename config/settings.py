@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from config import content_security
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "guardian",
     "oauth2_provider",
     "config",
@@ -47,6 +50,7 @@ MIDDLEWARE = [
     "config.api.correlation.CorrelationIdMiddleware",
     "config.api.body_limit.BodyLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -243,6 +247,8 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of every response; the API docs pages add what they need.
+CONTENT_SECURITY_POLICY = content_security.POLICY
 
 # --- logging: every line carries the request's correlation id -----------------------------------
 LOGGING = {

@@ -177,6 +177,15 @@ def test_no_server_banner(gunicorn):
         assert response.getheader("X-Correlation-ID")
 
 
+def test_pages_carry_a_content_security_policy(gunicorn):
+    for target in ("/admin/login/", "/apidoc/", "/apidoc/redoc/"):
+        response, _ = gunicorn.request("GET", target)
+        assert response.status == 200, target
+        policy = response.getheader("Content-Security-Policy") or ""
+        assert "default-src 'self'" in policy and "object-src 'none'" in policy, policy
+        assert "frame-ancestors 'none'" in policy
+
+
 def send_chunked(port: int, target: str, total: int) -> tuple[int, bytes]:
     """Send up to `total` bytes as a chunked body, stopping when the server answers or
     closes; (bytes sent, response)."""
