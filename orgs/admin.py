@@ -66,7 +66,8 @@ class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMi
 
     @admin.display(description="organization", ordering="path")
     def indented(self, obj: Organization):
-        return format_html('<span style="padding-left:{}em">{}</span>', obj.depth * 1.5, obj.name)
+        # indented with em and en spaces (1.5 em a level): the CSP allows no inline style
+        return format_html("{}{}", "\u2003\u2002" * obj.depth, obj.name)
 
     def get_readonly_fields(self, request, obj=None):
         return ("parent", "name", "virtual", "path") if obj else ("path",)

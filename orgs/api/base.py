@@ -51,6 +51,11 @@ class CustomerIdView(APIView):
     content_negotiation_class = AlwaysXML
     required_permissions: dict[str, str] = {}
 
+    def options(self, request, *args, **kwargs) -> Response:
+        """CustomerID documents no OPTIONS: Tessera answers 200 with the methods in `Allow`
+        (set on every response by DRF) and an empty body, not DRF's JSON metadata."""
+        return Response(None)
+
     @property
     def scope(self) -> reach.Reach:
         """The organization subtrees the client reaches (identities.reach)."""

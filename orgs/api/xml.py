@@ -65,6 +65,10 @@ class XMLParser(BaseParser):
             raise ParseError("XML with a DTD or entities is not accepted.") from None
         except ET.ParseError as error:
             raise ParseError(f"Malformed XML: {error}") from None
+        except (ValueError, LookupError) as error:
+            # expat asks Python for a declared codec it does not know itself: an unknown
+            # name is a LookupError, a multi-byte codec (UTF-7, Shift JIS) a ValueError
+            raise ParseError(f"Malformed XML: {error}") from None
 
 
 class AlwaysXML(BaseContentNegotiation):

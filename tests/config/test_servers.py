@@ -1,0 +1,277 @@
+"""Real servers: gunicorn with the shipped gunicorn.conf.py, and runserver, in subprocesses.
+
+gunicorn: the access log masks secret query parameters, a URL-encoded 4,096-character SCIM
+filter is not refused with 414, no `Server` banner, a 60 MB chunked body is refused with 413
+without the worker reading (or growing by) anything like 60 MB, and the docs and admin pages
+carry a Content-Security-Policy. runserver: a refused body is not drained, a chunked one is 411.
+
+No request needs a database (they are refused or answered before any query), so the servers
+run against an empty SQLite file of their own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SECRET_PWD = "secret123-pwd"
+SECRET_HETU = "010181-900C"
+MB = 1024 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp / 'server.sqlite3'}", DEBUG="1",
+               PYTHONUNBUFFERED="1")
+    return env
+
+
+def wait_until_listening(process: subprocess.Popen, port: int, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited: {log.read_text()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"the server did not listen in time: {log.read_text()[-2000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen, port: int, logs: Path):
+        self.process, self.port, self.logs = process, port, logs
+
+    def request(self, method: str, target: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection.request(method, target, body=body, headers=headers or {})
+        response = connection.getresponse()
+        content = response.read()
+        connection.close()
+        return response, content
+
+    def worker_pids(self) -> list[int]:
+        """The master's children (gunicorn's workers)."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    pids.append(int(entry))
+        return pids
+
+
+def memory_mib(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (the peak) of a process, in MiB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) // 1024
+    return values
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gunicorn")
+    port = free_port()
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "config.wsgi", "-c", "gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "--no-control-socket",
+             "--access-logfile", str(tmp / "access.log"), "--error-logfile", str(log)],
+            cwd=ROOT, env=server_env(tmp), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_listening(process, port, log)
+        server = Server(process, port, tmp)
+        server.request("GET", "/apidoc/")  # the worker has imported everything
+        yield server
+    finally:
+        stop(process)
+
+
+def access_log(server: Server, *markers: str) -> str:
+    """The access log once it holds every marker (gunicorn writes it after the response)."""
+    path = server.logs / "access.log"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        text = path.read_text()
+        if all(marker in text for marker in markers):
+            return text
+        time.sleep(0.1)
+    raise AssertionError(f"{markers} not in the access log: {path.read_text()[-2000:]}")
+
+
+def test_the_access_log_masks_secret_query_parameters(gunicorn):
+    target = (f"/eidm2/services/users/acme/?uid=u1&pwd={SECRET_PWD}&hetu={SECRET_HETU}"
+              f"&client_secret={SECRET_PWD}x&password={SECRET_PWD}y")
+    referer = f"https://app.example/back?hetu={SECRET_HETU}&ok=1"
+    response, _ = gunicorn.request("POST", target, headers={
+        "Referer": referer, "X-Correlation-ID": "log-check-1"})
+    assert response.status == 401
+    gunicorn.request("GET", f"/api/rest/v1/namespace?access_token={SECRET_PWD}z",
+                     headers={"X-Correlation-ID": "log-check-2"})
+    logged = access_log(gunicorn, "log-check-1", "log-check-2")
+    lines = [line for line in logged.splitlines() if "log-check-1" in line]
+    assert len(lines) == 1, logged
+    assert "/eidm2/services/users/acme/?uid=u1&pwd=***&hetu=***&client_secret=***" in lines[0]
+    assert "https://app.example/back?hetu=***&ok=1" in lines[0]
+    assert "access_token=***" in logged
+    everything = logged + (gunicorn.logs / "server.log").read_text()
+    for secret in (SECRET_PWD, SECRET_HETU):
+        assert secret not in everything
+
+
+def test_a_4096_character_filter_is_not_refused_by_gunicorn(gunicorn):
+    # the worst case of an ASCII filter: every character URL-encoded to three
+    scim = 'subject.value eq "' + '"' * (4096 - 19) + '"'
+    assert len(scim) == 4096
+    target = "/api/rest/v1/authorisation?filter=" + quote(scim, safe="")
+    assert len(target) > 12_000
+    response, body = gunicorn.request("GET", target)
+    assert response.status == 401, body[:300]  # Django's answer: gunicorn let it through
+    assert b"errorMessage" in body
+    too_long = "/api/rest/v1/authorisation?filter=" + "x" * (17 * 1024)
+    assert gunicorn.request("GET", too_long)[0].status == 414  # still bounded
+
+
+def test_no_server_banner(gunicorn):
+    for target in ("/healthz", "/eidm2/services/orgs/", "/apidoc/", "/nothing"):
+        response, _ = gunicorn.request("GET", target)
+        assert response.getheader("Server") is None, (target, response.getheaders())
+        assert response.getheader("X-Correlation-ID")
+
+
+def test_pages_carry_a_content_security_policy(gunicorn):
+    for target in ("/admin/login/", "/apidoc/", "/apidoc/redoc/"):
+        response, _ = gunicorn.request("GET", target)
+        assert response.status == 200, target
+        policy = response.getheader("Content-Security-Policy") or ""
+        assert "default-src 'self'" in policy and "object-src 'none'" in policy, policy
+        assert "frame-ancestors 'none'" in policy
+
+
+def send_chunked(port: int, target: str, total: int) -> tuple[int, bytes]:
+    """Send up to `total` bytes as a chunked body, stopping when the server answers or
+    closes; (bytes sent, response)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall((f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/xml\r\nTransfer-Encoding: chunked\r\n\r\n").encode())
+    chunk = b"<" * (64 * 1024)
+    sent = 0
+    try:
+        while sent < total:
+            sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            sent += len(chunk)
+            if select.select([sock], [], [], 0)[0]:
+                break  # the answer is there
+        else:
+            sock.sendall(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server closed its side without reading the rest
+    response = b""
+    try:
+        while chunk := sock.recv(65536):
+            response += chunk
+    except ConnectionResetError:
+        pass
+    sock.close()
+    return sent, response
+
+
+@pytest.mark.parametrize("target", [
+    "/eidm2/services/orgs/?organizationId=big&friendlyName=Big",
+    "/v1.1/auditcontext/generate",
+])
+def test_a_60_mb_chunked_body_is_413_and_the_worker_does_not_grow(gunicorn, target):
+    (worker,) = gunicorn.worker_pids()
+    before = memory_mib(worker)
+    sent, response = send_chunked(gunicorn.port, target, 60 * MB)
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 "), response[:500]
+    if target.startswith("/eidm2"):
+        assert b"<code>12</code>" in body, body
+    else:
+        assert b'"Code": "RequestEntityTooLarge"' in body or b"PayloadTooLarge" in body, body
+    after = memory_mib(worker)
+    assert sent < 30 * MB, sent  # the server stopped reading at the limit (5 MiB)
+    assert after["VmHWM"] - before["VmHWM"] < 25, (before, after)
+    assert gunicorn.worker_pids() == [worker]  # and the worker lives on
+
+
+def test_a_chunked_body_within_the_limit_reaches_the_app(gunicorn):
+    # the unauthenticated request is refused by DRF, after the middleware read the body
+    sent, response = send_chunked(gunicorn.port, "/v1.1/auditcontext/generate", 1 * MB)
+    assert sent == 1 * MB
+    assert response.startswith(b"HTTP/1.1 401 "), response[:300]
+
+
+@pytest.fixture(scope="module")
+def runserver(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("runserver")
+    port = free_port()
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks",
+             f"127.0.0.1:{port}"],
+            cwd=ROOT, env=server_env(tmp), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_listening(process, port, log)
+        yield Server(process, port, tmp)
+    finally:
+        stop(process)
+
+
+def test_runserver_refuses_a_declared_60_mb_body_without_draining_it(runserver):
+    sock = socket.create_connection(("127.0.0.1", runserver.port), timeout=10)
+    sock.sendall((f"POST /v1.1/auditcontext/generate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  f"Content-Type: application/json\r\nContent-Length: {60 * MB}\r\n\r\n"
+                  ).encode() + b"[" * MB)
+    response = b""
+    while chunk := sock.recv(65536):  # the server closes the connection (no drain, no wait)
+        response += chunk
+    sock.close()
+    assert response.startswith(b"HTTP/1.1 413 "), response[:300]
+    assert b'"CorrelationId"' in response
+
+
+def test_runserver_answers_411_to_a_chunked_body(runserver):
+    _, response = send_chunked(runserver.port, "/eidm2/services/orgs/?organizationId=x", MB)
+    assert response.startswith(b"HTTP/1.1 411 "), response[:300]
+    assert b"<code>1</code>" in response
