@@ -37,7 +37,7 @@ from identities.queries import usernames_taken
 from orgs import bulk, conf
 from orgs.attributes import attributes_apply, attributes_from_cells
 from orgs.errors import OrgError
-from orgs.hetu import hetu_is_masked
+from orgs.hetu import hetu_is_masked, hetu_mask
 from orgs.models import Organization, OrgUser
 from orgs.paths import org_path_clean
 from orgs.services.users import (
@@ -291,8 +291,10 @@ class UserImporter(Importer):
         self.report.updated += 1
 
 
-def user_rows(root: str | None = None) -> Iterator[dict]:
-    """Users as import_users reads them (the whole tree, or one subtree)."""
+def user_rows(root: str | None = None, *, secrets: bool = False) -> Iterator[dict]:
+    """Users as import_users reads them (the whole tree, or one subtree). Without `secrets`
+    their hetu masked (`hetu_mask`, which the import reads as "keep") and no password
+    hashes (no `pwd_hash`: no change to passwords)."""
     qs = OrgUser.objects.select_related("identity", "organization").order_by(
         "organization__path", "name")
     if root:
@@ -302,8 +304,10 @@ def user_rows(root: str | None = None) -> Iterator[dict]:
         row = {"organization": user.organization.path, "name": user.name, "uid": user.uid or "",
                "email": identity.email, "firstname": identity.first_name,
                "surname": identity.last_name, "mobile": user.mobile, "locale": user.locale,
-               "hetu": user.hetu, "pwd_hash": identity.password,
+               "hetu": user.hetu if secrets else hetu_mask(user.hetu),
                "pwd.activated": "true" if user.pwd_activated else "false",
                "status": user.status}
+        if secrets:
+            row["pwd_hash"] = identity.password
         row.update({k: ",".join(v) for k, v in user.attributes.items()})
         yield row

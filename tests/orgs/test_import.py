@@ -1,6 +1,7 @@
 """import_orgs / import_users: upsert, idempotent, all or nothing, line-numbered errors;
 the exports write what the imports read."""
 
+import io
 import json
 
 import pytest
@@ -164,7 +165,8 @@ def test_ndjson_and_export_round_trip(tmp_path):
         {"organization": "acme/sales", "uid": "erin", "pwd": "Pw-12345", "age": [30]})))
     orgs_out, users_out = tmp_path / "orgs.csv", tmp_path / "users.ndjson"
     call_command("export_orgs", "-o", str(orgs_out))
-    call_command("export_users", "--format", "ndjson", "-o", str(users_out))
+    call_command("export_users", "--format", "ndjson", "--include-secrets", "-o",
+                 str(users_out), stderr=io.StringIO())
     assert '"FI1,FI2"' in orgs_out.read_text()
     exported = json.loads(users_out.read_text())
     assert exported["uid"] == "erin" and exported["pwd_hash"].startswith("md5$")
