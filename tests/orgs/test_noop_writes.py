@@ -42,6 +42,11 @@ def test_user_put_with_create_on_an_existing_user_is_an_unchanged_update(api, tr
     twice(lambda: api.put(S + "user/acme/sales/carol?create=true&uid=carol&mobile=0401"))
 
 
+def test_user_put_removing_roles_and_mandates_it_no_longer_has(api, tree):
+    twice(lambda: api.put(S + "user/acme/sales/bob?roles.remove=true&mandates.remove=true"))
+    assert not tree["bob"].assignments.exists()
+
+
 def test_org_put_twice(api, tree):
     twice(lambda: api.put(S + "org/acme?friendlyName=Acme%20Oy&vatnumber=1,2"),
           then=lambda: api.put(S + "org/acme?vatnumber=3"))
