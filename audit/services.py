@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit import context as scope
 from audit.copytext import copy_fields
 from audit.models import AuditContext, ChangeRecord
-from audit.states import encoded, masked, snapshot, to_json
+from audit.states import contains_mask, encoded, masked, snapshot, to_json
 
 # `after=GONE`: the object no longer exists after the change (recorded as null).
 GONE: dict = {}
@@ -119,9 +119,16 @@ def record(
     after: dict | None = None,
     object_repr: str | None = None,
     context: AuditContext | None = None,
-) -> ChangeRecord:
+) -> ChangeRecord | None:
     """Append one change record. With `instance` and no `after`, the instance's state is taken
-    as the after-state (for creates and updates)."""
+    as the after-state (for creates and updates).
+
+    An update whose after-state is the instance's own snapshot and equals `before` changed
+    nothing: no record is written (None). The services skip unchanged writes themselves
+    (`raw_state`); this is the second line. It cannot judge a state that holds a masked
+    secret (the secret may be what changed) nor one the caller builds (it may leave out
+    what changed): those are written."""
+    derived = after is None
     if instance is not None:
         object_type = object_type or object_type_of(instance)
         object_id = object_id or str(instance.pk)
@@ -130,14 +137,19 @@ def record(
             after = snapshot(instance)
     if not object_type or object_id is None:
         raise ValueError("record() needs an instance or an object_type and object_id")
+    stored_before = to_json(masked(before)) if before is not None else None
+    stored_after = to_json(masked(after)) if after is not None and after is not GONE else None
+    if (action == ChangeRecord.Action.UPDATE and derived and instance is not None
+            and stored_before == stored_after and not contains_mask(stored_after)):
+        return None
     return ChangeRecord.objects.create(
         context=current_or_implicit_context(context),
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         object_repr=(object_repr or "")[:255],
-        before=to_json(masked(before)) if before is not None else None,
-        after=to_json(masked(after)) if after is not None and after is not GONE else None,
+        before=stored_before,
+        after=stored_after,
         correlation_id=scope.correlation_id(),
         **actor_fields(),
     )

@@ -3,6 +3,7 @@ way by every writer — a service's `record`, a bulk import's prepared records, 
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from collections.abc import Sequence
@@ -134,6 +135,20 @@ def snapshot(instance: Any, *, exclude: Sequence[str] = (),
         for name in exclude:
             data.pop(name, None)
     return data
+
+
+def raw_state(instance: models.Model) -> dict[str, Any]:
+    """A row's concrete field values as they are, secrets in clear (a copy, so later changes
+    of the instance do not show in it): for telling whether a write changes anything. Never
+    stored or logged: the change log stores `snapshot`, whose masked secrets can look the
+    same when they changed."""
+    return copy.deepcopy({f.attname: getattr(instance, f.attname)
+                          for f in instance._meta.concrete_fields})
+
+
+def contains_mask(state: dict | None) -> bool:
+    """Whether a state (top level) holds a masked secret."""
+    return bool(state) and any(value == MASK for value in state.values())
 
 
 # the JSON text of the commonest values, as the change log's encoder writes them

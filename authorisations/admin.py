@@ -182,7 +182,12 @@ class AuthorisationForm(forms.ModelForm):
                   "object_type", "object_value", "valid_from", "valid_to", "author")
 
     def service_data(self) -> dict:
-        data = self.cleaned_data
+        data = dict(self.cleaned_data)
+        if self.instance.pk:
+            # the widget shows whole seconds: an instant left as it was keeps its fraction
+            for name in ("valid_from", "valid_to"):
+                if name not in self.changed_data:
+                    data[name] = self.initial.get(name)
         return {
             "type_code": data["type"].code,
             "source_code": data["source"].code if data.get("source") else None,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from audit import context as audit_context
 from audit.models import ChangeRecord
 from audit.services import GONE, Change, audited, object_type_of, record, record_bulk
-from audit.states import snapshot
+from audit.states import raw_state, snapshot
 from authorisations.errors import ConflictError
 from authorisations.models import (
     NAMESPACES,
@@ -57,9 +57,12 @@ def namespace_create(*, code: str, name: str = "",
 def namespace_update(*, namespace: Namespace, name: str,
                      default_validity: timedelta | None) -> Namespace:
     with transaction.atomic(), audited():
-        before = snapshot(Namespace.objects.select_for_update().get(pk=namespace.pk))
+        current = Namespace.objects.select_for_update().get(pk=namespace.pk)
+        before = snapshot(current)
         namespace.name, namespace.default_validity = name, default_validity
         namespace.full_clean()
+        if (current.name, current.default_validity) == (name, default_validity):
+            return namespace  # nothing changed
         namespace.save(update_fields=["name", "default_validity"])
         record(action=Action.UPDATE, instance=namespace, before=before)
     return namespace
@@ -131,7 +134,7 @@ def coded_item_update(*, item: Item, changes: dict[str, Any]) -> Item:
     model = type(item)
     with transaction.atomic(), audited():
         current = model.objects.alive().select_for_update().get(pk=item.pk)
-        before = snapshot(current)
+        before, row = snapshot(current), raw_state(current)
         code = changes.get("code", current.code)
         if code != current.code and model.objects.alive().filter(
                 namespace_id=current.namespace_id, code=code).exists():
@@ -139,6 +142,8 @@ def coded_item_update(*, item: Item, changes: dict[str, Any]) -> Item:
         for key in ("code", "name", "names", "description"):
             if key in changes:
                 setattr(current, key, changes[key])
+        if raw_state(current) == row:
+            return current  # nothing changed
         current.modified = timezone.now()
         current.save()
         record(action=Action.UPDATE, instance=current, before=before)

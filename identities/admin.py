@@ -39,6 +39,8 @@ class IdentityAdmin(ChangeHistoryMixin, UserAdmin):
     list_filter = ("kind", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "first_name", "last_name", "email", "=id")
     fieldsets = (*UserAdmin.fieldsets, ("Tessera", {"fields": ("kind",)}))
+    # set by sign-in and creation, not edited: a form would round them to the second
+    readonly_fields = ("last_login", "date_joined")
     change_password_form = AuditedPasswordChangeForm
 
     def save_model(self, request, obj, form, change):

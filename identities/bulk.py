@@ -17,37 +17,44 @@ from core.bulk.delete import cascade_delete
 from core.bulk.write import copy_text, insert_rows
 from identities.models import Identity
 
-# a new person's identity row: what its source row gives, then when it joined
-PERSON_COLUMNS = ("id", "password", "is_superuser", "username", "first_name", "last_name",
-                  "email", "is_staff", "is_active", "kind", "date_joined")
+# a new person's identity row: what its source row gives, then its password (hashed where the
+# import knows whether the person is new, see orgs.user_import) and when it joined
+PERSON_COLUMNS = ("id", "is_superuser", "username", "first_name", "last_name", "email",
+                  "is_staff", "is_active", "kind", "password", "date_joined")
 # what a profile may change of a person (the import's updates)
 PERSON_FIELDS = ("username", "email", "first_name", "last_name", "password", "is_active")
 
 
-def person_values(*, pk: str, password: str, username: str, first_name: str, last_name: str,
-                  email: str, is_active: bool) -> tuple:
-    """A new person's identity row as a raw row holds it (PERSON_COLUMNS but date_joined):
-    what `person_create` would store, no staff or superuser rights."""
-    return (pk, password, False, username, first_name, last_name, email, False, is_active,
+def person_values(*, pk: str, username: str, first_name: str, last_name: str, email: str,
+                  is_active: bool) -> tuple:
+    """A new person's identity row as a raw row holds it (PERSON_COLUMNS but password and
+    date_joined): what `person_create` would store, no staff or superuser rights."""
+    return (pk, False, username, first_name, last_name, email, False, is_active,
             Identity.Kind.PERSON.value)
 
 
 def persons_copy_text(rows: Sequence[tuple]) -> list[str]:
     """`person_values` rows as COPY text lines (PostgreSQL), ended by `persons_insert_text`
-    with when they joined. Pure: an import's reading process prepares them."""
+    with their passwords and when they joined. Pure: an import's reading process prepares
+    them."""
     return [copy_fields(row) for row in rows]
 
 
-def persons_insert(rows: Sequence[tuple], *, joined) -> None:
-    """New identity rows (`person_values`; `joined` as the database stores a time)."""
-    insert_rows(Identity._meta.db_table, PERSON_COLUMNS, [(*row, joined) for row in rows])
+def persons_insert(rows: Sequence[tuple], passwords: Sequence[str], *, joined) -> None:
+    """New identity rows (`person_values`, each with its password hash; `joined` as the
+    database stores a time)."""
+    insert_rows(Identity._meta.db_table, PERSON_COLUMNS,
+                [(*row, password, joined) for row, password in zip(rows, passwords,
+                                                                     strict=True)])
 
 
-def persons_insert_text(lines: Sequence[str], *, joined: str) -> None:
-    """New identity rows from `persons_copy_text` lines (PostgreSQL)."""
+def persons_insert_text(lines: Sequence[str], passwords: Sequence[str], *, joined: str) -> None:
+    """New identity rows from `persons_copy_text` lines and their passwords as COPY text
+    fields (`copy_field`) (PostgreSQL)."""
     if lines:
-        end = f"\t{joined}\n"
-        copy_text(Identity._meta.db_table, PERSON_COLUMNS, end.join(lines) + end)
+        copy_text(Identity._meta.db_table, PERSON_COLUMNS, "".join([
+            f"{line}\t{password}\t{joined}\n"
+            for line, password in zip(lines, passwords, strict=True)]))
 
 
 def persons_update(identities: Sequence[Identity], batch_size: int = 2000) -> None:

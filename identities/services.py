@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, is_password_usable
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +15,7 @@ from oauth2_provider.models import AccessToken, Application
 
 from audit.models import ChangeRecord
 from audit.services import audited, record, record_delete
-from audit.states import MASK, snapshot
+from audit.states import MASK, raw_state, snapshot
 from identities import reach
 from identities.models import TENANTS, Identity, Member, Tenant
 from identities.reach import Realm
@@ -156,9 +157,12 @@ def tenant_create(*, key: str, name: str) -> Tenant:
 
 def tenant_update(*, tenant: Tenant, name: str) -> Tenant:
     with transaction.atomic():
-        before = snapshot(Tenant.objects.select_for_update().get(pk=tenant.pk))
+        current = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        before = snapshot(current)
         tenant.name = name
         tenant.full_clean()
+        if current.name == name:
+            return tenant  # nothing changed
         tenant.save(update_fields=["name"])
         record(action=Action.UPDATE, instance=tenant, before=before)
     return tenant
@@ -199,11 +203,15 @@ def person_create(
 
 
 def identity_save(*, identity: Identity, created: bool) -> Identity:
-    """Save an identity edited as a whole (the admin's form), recording before and after."""
+    """Save an identity edited as a whole (the admin's form), recording before and after;
+    unchanged, nothing is written."""
     with transaction.atomic():
         before = None
         if not created:
-            before = snapshot(Identity.objects.select_for_update().get(pk=identity.pk))
+            current = Identity.objects.select_for_update().get(pk=identity.pk)
+            if raw_state(current) == raw_state(identity):
+                return identity
+            before = snapshot(current)
         identity.save()
         record(action=Action.CREATE if created else Action.UPDATE, instance=identity,
                before=before)
@@ -218,7 +226,14 @@ def person_save(*, identity: Identity) -> Identity:
 
 
 def identity_set_password(*, identity: Identity, password: str | None) -> Identity:
-    """Set (or, with None, disable) an identity's password; the log says only that it changed."""
+    """Set (or, with None, disable) an identity's password; the log says only that it changed.
+    The password it already has (or disabling a disabled one) changes nothing: the hash is
+    kept and nothing is written."""
+    if password is None and not is_password_usable(identity.password):
+        return identity
+    if password is not None and is_password_usable(identity.password) and check_password(
+            password, identity.password):
+        return identity
     with transaction.atomic():
         identity.set_password(password)
         identity.save(update_fields=["password"])

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from django.db import connection
 
-from audit.copytext import copy_fields
+from audit.copytext import copy_field, copy_fields
 from audit.models import ChangeRecord
 from audit.services import Change, change_copy_fields, record_bulk
 from audit.states import encoded_snapshot, json_time, snapshot
@@ -100,6 +100,7 @@ class NewUser(NamedTuple):
     line: int
     pk: str
     person: tuple  # identities.bulk.person_values
+    password: str | None  # its hash; None: a password in clear, hashed by the importer
     profile: tuple  # PROFILE_COLUMNS up to the times
     repr: str
     state_open: str  # the encoded `user_state_head` without its last "}"
@@ -107,20 +108,22 @@ class NewUser(NamedTuple):
 
 class NewUsersCopy(NamedTuple):
     """A batch's new users as COPY text (PostgreSQL), prepared in the import's reading
-    process: line i of each text is the batch's user i. Three strings a batch, not three a
+    process: line i of each text is the batch's user i. A few strings a batch, not a few a
     user: unpickling them is a copy, and the importing process joins them with what it adds
     without a loop."""
 
     lines: tuple[int, ...]  # the file lines of the batch's users, in order
     persons: str
+    passwords: str  # each a COPY field; an empty line: hashed by the importer
     profiles: str
     changes: str  # the change records' own columns, their state left open
 
-    def rows_of(self, lines: Sequence[int]) -> tuple[list[str], list[str], list[str]]:
-        """The person, profile and change texts of the users on `lines` (a subset of the
-        batch, in order)."""
+    def rows_of(self, lines: Sequence[int]) -> tuple[list[str], ...]:
+        """The person, password, profile and change texts of the users on `lines` (a subset
+        of the batch, in order)."""
         return picked(self.lines, lines, self.persons.split("\n"),
-                      self.profiles.split("\n"), self.changes.split("\n"))
+                      self.passwords.split("\n"), self.profiles.split("\n"),
+                      self.changes.split("\n"))
 
 
 class NewUsersList(tuple):
@@ -143,41 +146,64 @@ def users_copy_text(new: Sequence[NewUser]) -> NewUsersCopy:
     persons = identities_bulk.persons_copy_text([user.person for user in new])
     return NewUsersCopy(
         tuple(user.line for user in new), "\n".join(persons),
+        "\n".join("" if user.password is None else copy_field(user.password)
+                  for user in new),
         "\n".join(copy_fields(user.profile) for user in new),
         "\n".join(change_copy_fields(CREATE, ORGUSER, user.pk, user.repr,
                                      after_encoded=user.state_open) for user in new))
 
 
-def users_create(new: list[tuple[int, int]], prepared: NewUsers, now: datetime) -> None:
-    """New users, given as (line, organization id) of the batch's prepared users: their
-    identities, profiles and change records, from the COPY text prepared with them on
-    PostgreSQL, else from their values."""
+def users_create(new: list[tuple[int, int, str | None]], prepared: NewUsers,
+                 now: datetime) -> None:
+    """New users, given as (line, organization id, password hash) of the batch's prepared
+    users (the hash: of a password given in clear, else None and the prepared one is
+    used): their identities, profiles and change records, from the COPY text prepared with
+    them on PostgreSQL, else from their values."""
     if not new:
         return
     stamp, created = db_time(now), json_time(now)
-    lines = [line for line, _ in new]
-    ends = [user_state_tail_json(org_id, created) for _, org_id in new]
+    lines = [line for line, _, _ in new]
+    passwords = [hashed for _, _, hashed in new]
+    ends = [user_state_tail_json(org_id, created) for _, org_id, _ in new]
     if isinstance(prepared, NewUsersCopy):
-        persons, profiles, changes = prepared.rows_of(lines)
-        identities_bulk.persons_insert_text(persons, joined=stamp)
+        persons, prepared_passwords, profiles, changes = prepared.rows_of(lines)
+        identities_bulk.persons_insert_text(
+            persons, _passwords(prepared_passwords, passwords, copy_field), joined=stamp)
         copy_text(OrgUser._meta.db_table, PROFILE_COLUMNS, "".join([
             f"{profile}\t{stamp}\t{stamp}\t{org_id}\n"
-            for profile, (_, org_id) in zip(profiles, new, strict=True)]))
+            for profile, (_, org_id, _) in zip(profiles, new, strict=True)]))
         record_bulk((), copy=True, prepared=[change + end for change, end in
                                              zip(changes, ends, strict=True)])
         return
-    users = prepared.of(lines)  # NewUser's fields: line, pk, person, profile, repr, state
+    users = prepared.of(lines)  # NewUser's fields: line, pk, person, password, profile, …
     native = connection.features.has_native_uuid_field
-    keys = [uuid_value(pk, native=native) for _, pk, _, _, _, _ in users]
+    keys = [uuid_value(user[1], native=native) for user in users]
     identities_bulk.persons_insert(
-        [(key, *user[2][1:]) for key, user in zip(keys, users, strict=True)], joined=stamp)
+        [(key, *user[2][1:]) for key, user in zip(keys, users, strict=True)],
+        _passwords([user[3] for user in users], passwords, lambda hashed: hashed),
+        joined=stamp)
     insert_rows(OrgUser._meta.db_table, PROFILE_COLUMNS, [
-        (key, *user[3][1:], stamp, stamp, org_id)
-        for key, user, (_, org_id) in zip(keys, users, new, strict=True)])
+        (key, *user[4][1:], stamp, stamp, org_id)
+        for key, user, (_, org_id, _) in zip(keys, users, new, strict=True)])
     record_bulk((Change(action=CREATE, object_type=ORGUSER, object_id=pk, object_repr=name,
                         after_encoded=state + end)
-                 for (_, pk, _, _, name, state), end in zip(users, ends, strict=True)),
+                 for (_, pk, _, _, _, name, state), end in zip(users, ends, strict=True)),
                 copy=True)
+
+
+def _passwords(prepared: Sequence[str | None], hashed: Sequence[str | None],
+               encode) -> list:
+    """Each new user's password: the hash made of a password in clear, else the prepared
+    one (a hash given, an unusable one); a user with neither is a bug of the importer."""
+    result = []
+    for ready, made in zip(prepared, hashed, strict=True):
+        if made is not None:
+            result.append(encode(made))
+        elif ready:  # None or "" (COPY text): the importer was to hash it
+            result.append(ready)
+        else:
+            raise ValueError("a new user's password in clear was not hashed")
+    return result
 
 
 def users_update(changed: list[tuple[dict, OrgUser]], now: datetime) -> None:

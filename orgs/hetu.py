@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 CENTURY = {"+": 1800, **dict.fromkeys("-UVWXY", 1900), **dict.fromkeys("ABCDEF", 2000)}
 PATTERN = re.compile(r"^(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])$")
+MASKED = re.compile(r"\d{6}-\*{4}")  # what hetu_mask shows
 
 
 def hetu_clean(value: str) -> str:
@@ -38,3 +39,8 @@ def hetu_clean(value: str) -> str:
 def hetu_mask(value: str) -> str:
     """For display: the birth date part only (e.g. `131052-****`)."""
     return f"{value[:6]}-****" if value else ""
+
+
+def hetu_is_masked(value: str) -> bool:
+    """Whether a value is a masked code as `hetu_mask` shows it (an export's default)."""
+    return MASKED.fullmatch(value.strip()) is not None

@@ -2,10 +2,13 @@
 
     import_<name> FILE [--format csv|ndjson] [--encoding E] [--dry-run] [--skip-bad-rows]
                        [--batch-size N]  (+ the importer's own options)
-    export_<name> [--format csv|ndjson] [-o FILE]  (+ the exporter's own options)
+    export_<name> [--format csv|ndjson] [-o FILE] [--include-secrets]
+                                                   (+ the exporter's own options)
 
 An import is all-or-nothing unless --skip-bad-rows; SIGTERM or Ctrl-C rolls it back and ends
-the command with a message; a progress bar shows on a terminal.
+the command with a message; a progress bar shows on a terminal. An export masks national ids
+and leaves out password hashes unless --include-secrets, which says so on stderr and creates
+its file readable by its owner only.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import codecs
 import contextlib
 import itertools
+import os
 import signal
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
@@ -116,14 +121,23 @@ class ImportCommand(BaseCommand):
 
 
 class ExportCommand(BaseCommand):
-    """Rows as the matching import reads them, streamed."""
+    """Rows as the matching import reads them, streamed. Secrets (national ids, password
+    hashes) only with --include-secrets: `rows` and `columns` see it in
+    `options["include_secrets"]`; `secrets` names them (empty: the export has none)."""
 
     noun = "rows"
+    secrets = ""
 
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=FORMATS, default="csv")
         parser.add_argument("-o", "--output", metavar="FILE", default="-",
                             help="A file, or - for stdout (default).")
+        parser.add_argument(
+            "--include-secrets", action="store_true",
+            help="Write secrets in clear (" + (self.secrets or "this export has none")
+                 + "; by default national ids are masked and password hashes left out), "
+                 "so that the file restores them when imported. The file is created "
+                 "readable by its owner only (0600).")
         self.add_exporter_arguments(parser)
 
     def add_exporter_arguments(self, parser) -> None:
@@ -153,11 +167,18 @@ class ExportCommand(BaseCommand):
             raise CommandError(error.message) from None
         rows = itertools.chain([first], rows) if first is not None else iter(())
         columns = self.columns(options)
+        secret = options.get("include_secrets", False)
         try:
-            out: IO[str] = (_Stdout(self.stdout) if target == "-"  # type: ignore[assignment]
-                            else open(target, "w", encoding="utf-8", newline=""))  # noqa: SIM115
+            if target == "-":
+                out: IO[str] = _Stdout(self.stdout)  # type: ignore[assignment]
+            elif secret:
+                out = owner_only(target)
+            else:
+                out = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as error:
             raise CommandError(f"Cannot write {target}: {error.strerror}") from None
+        if secret:
+            self.stderr.write(self.secrets_warning(target))
         try:
             if fmt == "csv":
                 count = write_csv(out, (self.csv_values(row, columns) for row in rows), columns)
@@ -168,6 +189,29 @@ class ExportCommand(BaseCommand):
         finally:
             out.close()
         self.stderr.write(f"{count} {self.noun} exported")
+
+
+    def secrets_warning(self, target: str) -> str:
+        where = ("standard output: keep it safe" if target == "-"
+                 else f"{target}, created readable by its owner only (0600)")
+        if not self.secrets:
+            return f"--include-secrets: {self.noun} have no secret columns; written to {where}."
+        return f"--include-secrets: {self.secrets} written in clear to {where}."
+
+
+def owner_only(path: str) -> IO[str]:
+    """`path` opened for writing, readable and writable by its owner only: a new file is
+    created so (mode 0600, whatever the umask adds), an existing one is made so before it is
+    emptied and anything is written (a FIFO or device is left as it is)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.fchmod(descriptor, 0o600)
+            os.ftruncate(descriptor, 0)
+        return open(descriptor, "w", encoding="utf-8", newline="")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 class _Stdout:

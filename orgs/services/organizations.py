@@ -11,7 +11,7 @@ from django.db import transaction
 
 from audit.models import ChangeRecord
 from audit.services import Change, audited, record, record_bulk
-from audit.states import snapshot
+from audit.states import raw_state, snapshot
 from core.tree import subtree_q
 from identities import reach
 from orgs import conf
@@ -152,7 +152,7 @@ def organization_update(
     org_type = type_clean(organization_type)
     with transaction.atomic(), audited():
         org = Organization.objects.select_for_update().get(pk=organization.pk)
-        before = snapshot(org)
+        before, row = snapshot(org), raw_state(org)
         org.attributes = attributes_apply(
             org.attributes, attributes, conf.organization_attributes(), "organization"
         )
@@ -160,8 +160,9 @@ def organization_update(
             org.friendly_name = friendly_name
         if org_type is not None:
             org.org_type = org_type
-        org.save()
-        record(action=Action.UPDATE, instance=org, before=before)
+        if raw_state(org) != row:  # else nothing to write
+            org.save()
+            record(action=Action.UPDATE, instance=org, before=before)
         type_roles_ensure([org])
     return org
 

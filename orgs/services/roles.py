@@ -53,7 +53,9 @@ def role_put(*, organization: Organization, name: str, member_of: Role | None = 
                     f"Role {organization.path}/{name} cannot be a member of "
                     f"{member_of.organization.path}/{member_of.name}: that makes a cycle."
                 )
-            RoleLink.objects.get_or_create(role=role, member_of=member_of)
+            _, linked = RoleLink.objects.get_or_create(role=role, member_of=member_of)
+            if before is not None and not linked:
+                return role  # already a member: nothing changed
         record(action=Action.UPDATE if before else Action.CREATE, instance=role,
                before=before, after=role_state(role))
     return role

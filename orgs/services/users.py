@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, is_password_usable
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
 
 from audit.models import ChangeRecord
 from audit.services import audited, record
-from audit.states import MASK, json_time
+from audit.states import MASK, json_time, raw_state
 from authorisations.services import authorisations_revoke_for_subject
 from core.errors import ForbiddenError
 from identities.queries import usernames_taken
@@ -190,7 +191,16 @@ def user_state_tail_json(organization_id: int, created_json: str) -> str:
             f'"modified_at":"{created_json}"}}')
 
 
-# --- writes --------------------------------------------------------------------------------------
+# --- writes ---------------------------------------------------------------------------------------
+
+def password_is(encoded: str, password: str) -> bool:
+    """Whether `password` is what the stored hash `encoded` already says ("": no usable
+    password), so that setting it changes nothing and keeps the hash. A usable hash is
+    verified (Argon2: ~0.1 s); the hash is never upgraded here."""
+    if not password:
+        return not is_password_usable(encoded)
+    return is_password_usable(encoded) and check_password(password, encoded)
+
 
 def user_fields_apply(user: OrgUser, data: UserFields) -> None:
     """Set the given fields on a user and its identity (in memory): None = not given, "" =
@@ -210,7 +220,7 @@ def user_fields_apply(user: OrgUser, data: UserFields) -> None:
             setattr(user, name, getattr(data, name))
     if data.pwd_hash is not None:
         identity.password = data.pwd_hash
-    elif data.pwd is not None:
+    elif data.pwd is not None and not password_is(identity.password, data.pwd):
         # An empty password disables the password method (an unusable hash).
         identity.set_password(data.pwd or None)
     if data.pwd_activated is not None:
@@ -274,13 +284,14 @@ def user_update(
     with transaction.atomic(), audited():
         user = OrgUser.objects.select_for_update().select_related(
             "identity", "organization").get(pk=user.pk)
-        before = user_state(user)
+        before, rows = user_state(user), (raw_state(user), raw_state(user.identity))
         if data.uid:
             uids_free({data.uid: user.pk})
         user_fields_apply(user, data)
-        person_save(identity=user.identity)
-        user.save()
-        record(action=Action.UPDATE, instance=user, before=before, after=user_state(user))
+        if (raw_state(user), raw_state(user.identity)) != rows:  # else nothing to write
+            person_save(identity=user.identity)
+            user.save()
+            record(action=Action.UPDATE, instance=user, before=before, after=user_state(user))
         if roles_remove:
             assignments_remove(Assignment.objects.filter(user=user))
         if mandates_remove:

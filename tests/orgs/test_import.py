@@ -1,6 +1,7 @@
 """import_orgs / import_users: upsert, idempotent, all or nothing, line-numbered errors;
 the exports write what the imports read."""
 
+import io
 import json
 
 import pytest
@@ -62,8 +63,9 @@ def test_import_orgs_and_users_then_again_is_idempotent(tmp_path):
     before = state()
     assert "0 created, 0 updated, 5 unchanged" in run("import_orgs", orgs)
     assert state() == before  # not even a change record
-    # a plain password column re-hashes (a new salt): alice is updated, nobody else
-    assert "0 created, 1 updated, 2 unchanged" in run("import_users", users)
+    # a password in clear that verifies against the stored hash keeps it: nobody changes
+    assert "0 created, 0 updated, 3 unchanged" in run("import_users", users)
+    assert state() == before
     before = state()
     users_again = write(tmp_path, "u2.csv", USERS.replace(",Secret-1,", ",,"))
     assert "0 created, 0 updated, 3 unchanged" in run("import_users", users_again)
@@ -163,7 +165,8 @@ def test_ndjson_and_export_round_trip(tmp_path):
         {"organization": "acme/sales", "uid": "erin", "pwd": "Pw-12345", "age": [30]})))
     orgs_out, users_out = tmp_path / "orgs.csv", tmp_path / "users.ndjson"
     call_command("export_orgs", "-o", str(orgs_out))
-    call_command("export_users", "--format", "ndjson", "-o", str(users_out))
+    call_command("export_users", "--format", "ndjson", "--include-secrets", "-o",
+                 str(users_out), stderr=io.StringIO())
     assert '"FI1,FI2"' in orgs_out.read_text()
     exported = json.loads(users_out.read_text())
     assert exported["uid"] == "erin" and exported["pwd_hash"].startswith("md5$")
@@ -301,12 +304,16 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
         [], [(5, "email is not a valid email address.")], []]
     if connection.vendor == "postgresql":  # their rows as new users, in COPY text
         assert [batch.prepared.lines for batch in got] == [(2, 3), (4,), (6,)]
-        assert got[0].prepared.persons.split("\n")[1].split("\t")[3] == "bob"
+        assert got[0].prepared.persons.split("\n")[1].split("\t")[2] == "bob"
+        # alice's password in clear is hashed by the importing process, bob's is unusable
+        assert got[0].prepared.passwords.split("\n")[0] == ""
+        assert got[0].prepared.passwords.split("\n")[1].startswith("!")
     else:  # their values as new users
         assert [[user[0] for user in batch.prepared] for batch in got] == [[2, 3], [4], [6]]
-        assert bulk.NewUser._make(got[0].prepared[1]).person[3] == "bob"
-    alice = UserRow._make(got[0].valid[0])  # her pwd hashed in the reading process
-    assert Identity(password=alice.password).check_password("Secret-1")
+        assert bulk.NewUser._make(got[0].prepared[1]).person[2] == "bob"
+        assert bulk.NewUser._make(got[0].prepared[0]).password is None
+    alice = UserRow._make(got[0].valid[0])  # her pwd is hashed once she is known new
+    assert (alice.pwd, alice.pwd_hash) == ("Secret-1", None)
     report = _import(write(tmp_path, "u2.csv", USERS), UserImporter(), parallel=parallel)
     assert report.created == 3
     assert sorted(OrgUser.objects.values_list("uid", flat=True)) == ["alice", "bob", "carol"]
