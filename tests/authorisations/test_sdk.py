@@ -4,13 +4,11 @@ prints (the OAuth2 client id and secret, which the SDK sends over HTTP Basic).""
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 
 import pytest
 import requests
-from django.core.management import call_command
 from trivoreid.client import TrivoreID
 from trivoreid.exceptions import TrivoreIDException
 from trivoreid.models.authorisation import (
@@ -20,8 +18,8 @@ from trivoreid.models.authorisation import (
 )
 from trivoreid.utils.criteria import Filter
 
-from authorisations.services import namespace_create
-from identities.models import Identity
+from identities.models import Tenant
+from tests import servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,52 +28,66 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class Credentials:
     client_id: str
     client_secret: str
-    identity_id: str
+    namespace: str
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """gunicorn with the shipped configuration, on the database the tests see."""
+    tmp = tmp_path_factory.mktemp("sdk")
+    with django_db_blocker.unblock():
+        database = servers.shared_database(tmp)
+    with servers.gunicorn(tmp, database) as running:
+        running.database = database
+        yield running
 
 
 @pytest.fixture
-def credentials(db):
-    """What `create_api_client --all-perms --namespace ns-a --json` prints."""
-    namespace_create(code="ns-a", name="Namespace A")
-    out = io.StringIO()
-    call_command("create_api_client", "sdk-client", "--all-perms", "--namespace", "ns-a",
-                 "--json", stdout=out)
-    printed = json.loads(out.getvalue())
-    identity = Identity.objects.get(username=printed["username"])
-    return Credentials(printed["client_id"], printed["client_secret"], str(identity.pk))
+def credentials(server, request, settings):
+    """What `create_api_client --all-perms --namespace NS --json` prints: a client of its own
+    and a namespace of its own for each test (the server's database outlives a test)."""
+    # on PostgreSQL an earlier transactional test's flush took the migration's default tenant
+    Tenant.objects.get_or_create(key=settings.TESSERA_DEFAULT_TENANT_KEY,
+                                 defaults={"name": settings.TESSERA_DEFAULT_TENANT_NAME})
+    namespace = f"ns-{request.node.name[5:30]}".replace("_", "-")
+    printed = json.loads(servers.manage(
+        server.database, "create_api_client", f"sdk-{request.node.name[:40]}", "--all-perms",
+        "--namespace", namespace, "--json").stdout)
+    return Credentials(printed["client_id"], printed["client_secret"], namespace)
 
 
 @pytest.fixture
-def service(live_server, credentials, tmp_path):
-    sdk = TrivoreID(path=str(tmp_path / "none.properties"), server=live_server.url,
+def service(server, credentials, tmp_path):
+    sdk = TrivoreID(path=str(tmp_path / "none.properties"), server=server.url,
                     client_id=credentials.client_id, client_secret=credentials.client_secret)
     return sdk.authorization_service
 
 
-def raw(live_server, credentials, path: str) -> dict:
+def raw(server, credentials, path: str) -> dict:
     """A read past the SDK (whose AuthorisationType drops `names` as it parses them)."""
-    response = requests.get(f"{live_server.url}/api/rest/v1/{path}",
+    response = requests.get(f"{server.url}/api/rest/v1/{path}",
                             auth=(credentials.client_id, credentials.client_secret),
                             timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def test_types_and_sources_through_the_sdk(service, live_server, credentials):
+def test_types_and_sources_through_the_sdk(service, server, credentials):
     # The SDK's AuthorisationType turns every name into {locale: null, value: null} as it is
     # built (it reads the keys from the wrong dict), so it can neither send nor read names:
     # such entries are ignored, and names set over plain HTTP survive the SDK's updates.
-    sent = AuthorisationType({"nsCode": "ns-a", "code": "employment",
+    sent = AuthorisationType({"code": "employment",
                               "description": "Works for",
                               "names": [{"locale": "fi", "value": "Työsuhde"}]})
     assert sent.serialize()["names"] == [{"locale": None, "value": None}]
     created = service.create_type(sent)
-    assert created.id and created.code == "employment" and created.nsCode == "ns-a"
+    assert created.id and created.code == "employment"
+    assert created.nsCode == credentials.namespace
     assert created.description == "Works for"
     assert created.meta.created and created.meta.lastModified
     assert created.meta.location.endswith(f"/api/rest/v1/authorisation_type/{created.id}")
     names = [{"locale": "fi", "value": "Työsuhde"}, {"locale": "en", "value": "Employment"}]
-    patched = requests.patch(f"{live_server.url}/api/rest/v1/authorisation_type/{created.id}",
+    patched = requests.patch(f"{server.url}/api/rest/v1/authorisation_type/{created.id}",
                              json={"names": names}, timeout=10,
                              auth=(credentials.client_id, credentials.client_secret))
     assert patched.status_code == 200, patched.text
@@ -85,12 +97,12 @@ def test_types_and_sources_through_the_sdk(service, live_server, credentials):
     read.description = "Employed by"
     updated = service.update_type(read)  # sends back what it read, names garbled
     assert updated.description == "Employed by"
-    assert raw(live_server, credentials, f"authorisation_type/{created.id}")["names"] == names
+    assert raw(server, credentials, f"authorisation_type/{created.id}")["names"] == names
 
     page = service.get_all_types(Filter(Filter.EQUAL, "code", "employment"))
     assert [t.id for t in page.resources] == [created.id] and page.startIndex == 0
 
-    source = service.create_source(AuthorisationType({"nsCode": "ns-a", "code": "hr"}))
+    source = service.create_source(AuthorisationType({"code": "hr"}))
     assert service.get_source(source.id).code == "hr"
     source.description = "HR system"
     assert service.update_source(source).description == "HR system"
@@ -99,13 +111,13 @@ def test_types_and_sources_through_the_sdk(service, live_server, credentials):
     with pytest.raises(TrivoreIDException) as gone:
         service.get_source(source.id)
     assert gone.value.resporse_code == 404
-    spare = service.create_type(AuthorisationType({"nsCode": "ns-a", "code": "spare"}))
+    spare = service.create_type(AuthorisationType({"code": "spare"}))
     service.delete_type(spare.id)
     assert [t.code for t in service.get_all_types().resources] == ["employment"]
 
 
 def _authorisation(**fields) -> Authorisation:
-    data = {"nsCode": "ns-a", "authType": "employment", "author": "payroll-sync",
+    data = {"authType": "employment", "author": "payroll-sync",
             "subject": {"type": "String", "value": "alice"},
             "object": {"type": "String", "value": "acme"},
             "validFrom": "2025-01-01T00:00:00Z", "validTo": "2030-01-01T00:00:00Z"}
@@ -114,9 +126,10 @@ def _authorisation(**fields) -> Authorisation:
 
 
 def test_authorisations_through_the_sdk(service, credentials):
-    service.create_type(AuthorisationType({"nsCode": "ns-a", "code": "employment"}))
+    service.create_type(AuthorisationType({"code": "employment"}))
     created = service.create(_authorisation())
-    assert created.id and created.author == "payroll-sync" and created.nsCode == "ns-a"
+    assert created.id and created.author == "payroll-sync"
+    assert created.nsCode == credentials.namespace
     assert created.authType == "employment"
     assert (created.authSubject.type.lower(), created.authSubject.value) == ("string", "alice")
     assert (created.authObject.type.lower(), created.authObject.value) == ("string", "acme")
@@ -145,7 +158,7 @@ def test_authorisations_through_the_sdk(service, credentials):
 
 
 def test_paging_with_the_sdk_visits_every_item_once(service):
-    service.create_type(AuthorisationType({"nsCode": "ns-a", "code": "employment"}))
+    service.create_type(AuthorisationType({"code": "employment"}))
     made = {service.create(_authorisation(subject={"type": "String", "value": f"s{i}"})).id
             for i in range(7)}
     service.create(_authorisation(authType="employment", object={"type": "String",
@@ -163,21 +176,25 @@ def test_paging_with_the_sdk_visits_every_item_once(service):
 
 
 def test_grant_rights_through_the_sdk(service, credentials):
-    service.create_type(AuthorisationType({"nsCode": "ns-a", "code": "employment"}))
-    principal = credentials.identity_id
+    service.create_type(AuthorisationType({"code": "employment"}))
     right = service.create_grant_right(AuthorisationGrantRight({
         "authorisationTypes": ["employment"],
-        "principal": {"type": "User", "value": principal}}))
+        "principal": {"type": "String", "value": credentials.client_id}}))
     assert right.id and right.authorisationTypes == ["employment"]
-    assert (right.principal.type.lower(), right.principal.value) == ("user", principal)
-    assert right.object.value == principal  # it gave the right itself
+    assert (right.principal.type.lower(), right.principal.value) == (
+        "string", credentials.client_id)
+    assert right.object.type == "user" and right.object.value  # the client gave it
+    me = right.object.value  # its identity's id
+    mine = service.create_grant_right(AuthorisationGrantRight({
+        "authorisationTypes": ["employment"], "principal": {"type": "User", "value": me}}))
+    assert (mine.principal.type, mine.principal.value) == ("user", me)
     assert right.authorisationGrant.createdByOauthClientId == credentials.client_id
     assert right.authorisationGrant.revoked is False and right.validFrom and right.validTo
     read = service.get_grant_right(right.id)
     assert read.serialize() == right.serialize()
     page = service.get_all_grant_rights(Filter(Filter.EQUAL, "authorisationTypes",
                                                "employment"))
-    assert [r.id for r in page.resources] == [right.id]
+    assert sorted(r.id for r in page.resources) == sorted([right.id, mine.id])
     service.revoke_grant_right(right.id)
     assert service.get_grant_right(right.id).authorisationGrant.revoked is True
     with pytest.raises(TrivoreIDException) as again:

@@ -11,87 +11,20 @@ run against an empty SQLite file of their own.
 
 from __future__ import annotations
 
-import http.client
-import os
 import select
-import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests import servers
+from tests.servers import Server
+
 SECRET_PWD = "secret123-pwd"
 SECRET_HETU = "010181-900C"
 MB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp / 'server.sqlite3'}", DEBUG="1",
-               PYTHONUNBUFFERED="1")
-    return env
-
-
-def wait_until_listening(process: subprocess.Popen, port: int, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited: {log.read_text()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"the server did not listen in time: {log.read_text()[-2000:]}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-class Server:
-    def __init__(self, process: subprocess.Popen, port: int, logs: Path):
-        self.process, self.port, self.logs = process, port, logs
-
-    def request(self, method: str, target: str, body: bytes | None = None,
-                headers: dict | None = None) -> tuple[http.client.HTTPResponse, bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        connection.request(method, target, body=body, headers=headers or {})
-        response = connection.getresponse()
-        content = response.read()
-        connection.close()
-        return response, content
-
-    def worker_pids(self) -> list[int]:
-        """The master's children (gunicorn's workers)."""
-        pids = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                    pids.append(int(entry))
-        return pids
 
 
 def memory_mib(pid: int) -> dict[str, int]:
@@ -107,22 +40,9 @@ def memory_mib(pid: int) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gunicorn")
-    port = free_port()
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "config.wsgi", "-c", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--no-control-socket",
-             "--access-logfile", str(tmp / "access.log"), "--error-logfile", str(log)],
-            cwd=ROOT, env=server_env(tmp), stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_until_listening(process, port, log)
-        server = Server(process, port, tmp)
+    with servers.gunicorn(tmp, f"sqlite:///{tmp / 'server.sqlite3'}") as server:
         server.request("GET", "/apidoc/")  # the worker has imported everything
         yield server
-    finally:
-        stop(process)
 
 
 def access_log(server: Server, *markers: str) -> str:
@@ -244,18 +164,8 @@ def test_a_chunked_body_within_the_limit_reaches_the_app(gunicorn):
 @pytest.fixture(scope="module")
 def runserver(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("runserver")
-    port = free_port()
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks",
-             f"127.0.0.1:{port}"],
-            cwd=ROOT, env=server_env(tmp), stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_until_listening(process, port, log)
-        yield Server(process, port, tmp)
-    finally:
-        stop(process)
+    with servers.runserver(tmp, f"sqlite:///{tmp / 'server.sqlite3'}") as server:
+        yield server
 
 
 def test_runserver_refuses_a_declared_60_mb_body_without_draining_it(runserver):
