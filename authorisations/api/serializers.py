@@ -13,11 +13,19 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from authorisations.models import ObjectType, SubjectType
-from authorisations.validation import clean_authorisation, text
-from config.api.fields import StrictCharField
+from authorisations.validation import INSTANT, PARTY_MAX, clean_authorisation
+from config.api.fields import (
+    IgnoredField,
+    InstantField,
+    RejectUnknownFieldsMixin,
+    StrictCharField,
+    ignored_fields_check,
+)
+from core.patterns import NOT_BLANK, UUID
 
 
 def wire_time(value: datetime | None) -> str | None:
@@ -75,49 +83,78 @@ class AuthorisationSerializer(serializers.Serializer):
         }
 
 
-class AuthorisationWriteSerializer(serializers.Serializer):
-    """A create or change. Unknown fields are refused; the read-only fields of a read (`id`,
-    `revoked`, `active`, …) may be sent back and are ignored."""
+def party_schema(types: list[str], who: str) -> dict:
+    """A subject or object as the write bodies take it: a user's value is an identity id."""
+    others = [t for t in types if t != SubjectType.USER]
 
-    nsCode = serializers.CharField(
+    def shape(kinds: list[str], value: dict) -> dict:
+        return {"type": "object", "additionalProperties": False, "required": ["type", "value"],
+                "properties": {"type": {"type": "string", "enum": kinds,
+                                        "description": "Either case; answered lower-case."},
+                               "value": value}}
+
+    return {"description": who, "oneOf": [
+        shape([SubjectType.USER], {"type": "string", "pattern": UUID,
+                                   "description": "The identity's id."}),
+        shape(others, {"type": "string", "maxLength": PARTY_MAX, "pattern": NOT_BLANK}),
+    ]}
+
+
+@extend_schema_field(party_schema(SubjectType.values, "Who receives (user, group or string)."))
+class SubjectField(serializers.Field):
+    """(Documentation: `validation.party` checks it.)"""
+
+
+@extend_schema_field(party_schema(ObjectType.values, "Who gives (user, group, contact, target "
+                                                     "or string)."))
+class ObjectField(serializers.Field):
+    """(Documentation: `validation.party` checks it.)"""
+
+
+class AuthorisationWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """A create or change, checked by `validation.clean_authorisation` (the import's check too);
+    the fields below document it. Unknown fields are refused; the read-only fields of a read
+    (`id`, `revoked`, `active`, …) may be sent back and are ignored."""
+
+    nsCode = StrictCharField(
         required=False, allow_null=True, max_length=64,
         help_text="The namespace; the client's default namespace when omitted.")
-    authType = serializers.CharField(max_length=100, help_text="An authorisation type's code.")
-    authSource = serializers.CharField(required=False, allow_null=True, max_length=100,
-                                       help_text="An authorisation source's code.")
-    subject = SubjectSerializer(help_text="Who receives (user, group or string).")
-    object = ObjectSerializer(
-        help_text="Who gives (user, group, contact, target or string).")
-    validFrom = serializers.DateTimeField(required=False, allow_null=True,
-                                          help_text="ISO 8601; now when omitted.")
-    validTo = serializers.DateTimeField(
+    authType = StrictCharField(max_length=100, help_text="An authorisation type's code.")
+    authSource = StrictCharField(required=False, allow_null=True, max_length=100,
+                                 help_text="An authorisation source's code.")
+    subject = SubjectField()
+    object = ObjectField()
+    validFrom = InstantField(
+        required=False, allow_null=True, help_text="Now when omitted or null. " + INSTANT)
+    validTo = InstantField(
         required=False, allow_null=True,
-        help_text="ISO 8601; when omitted, the namespace's default validity (if any) "
-                  "after validFrom; null: no end.")
+        help_text="Later than validFrom; when omitted, the namespace's default validity (if "
+                  "any) after validFrom; null: no end. " + INSTANT)
+    id = IgnoredField()
+    revoked = IgnoredField("boolean")
+    revokedAt = IgnoredField(allow_null=True)
+    revocationDetails = IgnoredField(allow_null=True)
+    active = IgnoredField("boolean")
+    created = IgnoredField()
+    modified = IgnoredField()
 
     def to_internal_value(self, data):
+        ignored_fields_check(self, data)
         try:
             return clean_authorisation(data, partial=self.partial)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
 
 
-class RevokeSerializer(serializers.Serializer):
-    revocationDetails = serializers.CharField(
-        required=False, allow_null=True, max_length=2000, help_text="Why it was revoked.")
+class RevokeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Unknown fields are refused; an empty body revokes without details."""
+
+    revocationDetails = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, max_length=2000,
+        help_text="Why it was revoked.")
 
     def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"body": ["Expected a JSON object."]})
-        unknown = sorted(set(data) - {"revocationDetails"})
-        if unknown:
-            raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        details = data.get("revocationDetails")
-        if details is not None and (not isinstance(details, str) or len(details) > 2000
-                                    or "\x00" in details):
-            raise serializers.ValidationError(
-                {"revocationDetails": ["Expected a string of at most 2000 characters."]})
-        return {"details": details}
+        return {"details": super().to_internal_value(data).get("revocationDetails")}
 
 
 class CheckSerializer(serializers.Serializer):
@@ -126,40 +163,39 @@ class CheckSerializer(serializers.Serializer):
 
 
 class CodedItemSerializer(serializers.Serializer):
-    """An authorisation type or source."""
+    """An authorisation type or source, as answered."""
 
-    id = serializers.UUIDField(read_only=True)
+    id = serializers.UUIDField()
+    code = serializers.CharField(help_text="What an authorisation's authType or authSource "
+                                           "names.")
+    name = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+    nsCode = serializers.CharField()
+
+    def to_representation(self, item):
+        return {"id": str(item.id), "code": item.code, "name": item.name,
+                "description": item.description, "nsCode": item.namespace.code}
+
+
+class CodedItemWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """A create or change of a type or source. Unknown fields are refused; `id`, `created`
+    and `modified` of a read may be sent back and are ignored."""
+
     code = StrictCharField(max_length=100, help_text="What an authorisation's authType or "
                                                       "authSource names.")
     name = StrictCharField(max_length=200, required=False, allow_blank=True)
     description = StrictCharField(max_length=2000, required=False, allow_blank=True)
     nsCode = StrictCharField(max_length=64, required=False, allow_null=True,
                              help_text="The namespace; the client's default when omitted.")
+    id = IgnoredField()
+    created = IgnoredField()
+    modified = IgnoredField()
 
-    READ_ONLY = ("id", "created", "modified")
+    IGNORED = ("id", "created", "modified")
 
     def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"body": ["Expected a JSON object."]})
-        unknown = sorted(set(data) - set(self.fields) - set(self.READ_ONLY))
-        if unknown:
-            raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        values = super().to_internal_value({k: v for k, v in data.items()
-                                            if k not in self.READ_ONLY})
-        for key in ("code", "name", "description", "nsCode"):
-            value = values.get(key)
-            if isinstance(value, str) and "\x00" in value:
-                raise serializers.ValidationError({key: ["Null characters are not allowed."]})
-        if "code" in values:
-            try:
-                text(values["code"], 100)
-            except ValueError as error:
-                raise serializers.ValidationError({"code": [str(error)]}) from None
-        return values
-
-    def to_representation(self, item):
-        return {"id": str(item.id), "code": item.code, "name": item.name,
-                "description": item.description, "nsCode": item.namespace.code}
+        values = super().to_internal_value(data)
+        return {key: value for key, value in values.items() if key not in self.IGNORED}
 
 
 class NamespaceSerializer(serializers.Serializer):
