@@ -15,6 +15,7 @@
 # and re-creates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+{  # read whole before it runs: editing this file during a run cannot derail it
 
 PY=.venv/bin/python
 ST=.venv/bin/st
@@ -92,3 +93,4 @@ rc=0
 run bearer -H "Authorization: Bearer $token" || rc=1
 run basic --auth "$(field "$basic" username):$(field "$basic" password)" || rc=1
 exit "$rc"
+}
