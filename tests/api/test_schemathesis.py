@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import tomllib
+from contextlib import contextmanager
 from io import StringIO
 
 import hypothesis
@@ -23,7 +24,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from rest_framework.test import APIClient
 
 from config.wsgi import application
@@ -60,7 +62,9 @@ schema = load_schema()
 def credentials(django_db_setup, django_db_blocker):
     """The demo data and an API client made as the README makes one (--all-perms), loaded
     once for the module in a transaction rolled back at its end; each test's own transaction
-    nests in it, so every operation starts from the same data."""
+    nests in it, so every operation starts from the same data. The requests go straight to
+    the WSGI app, so, as Django's test client does, no request closes the connection (that
+    would end the transaction)."""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("load_demo", stdout=StringIO())
         out = StringIO()
@@ -71,9 +75,22 @@ def credentials(django_db_setup, django_db_blocker):
             "client_secret": made["client_secret"]})
         assert response.status_code == 200, response.content
         raw = f"{made['username']}:{made['password']}".encode()
-        yield {"basic": {"Authorization": "Basic " + base64.b64encode(raw).decode()},
-               "bearer": {"Authorization": f"Bearer {response.json()['access_token']}"}}
+        with connections_kept():  # (Django's test client reconnects them after each call)
+            yield {"basic": {"Authorization": "Basic " + base64.b64encode(raw).decode()},
+                   "bearer": {"Authorization": f"Bearer {response.json()['access_token']}"}}
         transaction.set_rollback(True)
+
+
+@contextmanager
+def connections_kept():
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in signals:
+            signal.connect(close_old_connections)
 
 
 @pytest.fixture
