@@ -22,11 +22,12 @@ access_log_format = (
 
 # --- request limits ---------------------------------------------------------------------------
 # A SCIM filter may be 4,096 characters (docs/authorisations.md); URL-encoded, each character can
-# take three (`"` is %22), so the request line needs 12 KiB and more. gunicorn caps the setting
-# at its MAX_REQUEST_LINE (8,190) unless 0, which means no bound at all: the cap is raised to the
-# setting (a test against a real gunicorn holds this). Headers may repeat such a URL (Referer).
-limit_request_line = 16 * 1024
-limit_request_field_size = 16 * 1024
+# take three (`"` is %22), a four-byte UTF-8 character twelve: 48 KiB, so the line gets 64 KiB.
+# gunicorn caps the setting at its MAX_REQUEST_LINE (8,190) unless 0, which means no bound at
+# all: the cap is raised to the setting (a real gunicorn test holds this). Headers may repeat
+# such a URL (Referer).
+limit_request_line = 64 * 1024
+limit_request_field_size = 64 * 1024
 _message.MAX_REQUEST_LINE = max(_message.MAX_REQUEST_LINE, limit_request_line)
 
 

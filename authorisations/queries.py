@@ -19,7 +19,8 @@ from authorisations.models import (
     DefaultNamespace,
     Namespace,
 )
-from authorisations.scim import Attr, FilterError, parse
+from authorisations.scim import MAX_FILTER_LENGTH, Attr, FilterError, parse
+from core.errors import InvalidInputError
 from identities import reach
 
 # --- namespaces ----------------------------------------------------------------------------------
@@ -89,10 +90,19 @@ NAMESPACE_ATTRS = {"code": Attr("code"), "name": Attr("name")}
 
 
 def scim_q(text: str | None, attrs: Mapping[str, Attr], *, at: datetime | None = None) -> Q:
-    """The Q of a `filter` parameter (empty or absent: no restriction)."""
-    if text is None or not text.strip():
+    """The Q of a `filter` parameter (blank or absent: no restriction)."""
+    if text is None:
+        return Q()
+    if len(text) > MAX_FILTER_LENGTH:
+        raise FilterError(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
+    if not text.strip():
         return Q()
     return parse(text, attrs, now=at)
+
+
+def sortable(attrs: Mapping[str, Attr]) -> list[str]:
+    """The `sortBy` values: the whitelist's stored attributes, or "" for the default order."""
+    return ["", *(name for name, attr in attrs.items() if attr.build is None)]
 
 
 def sort_path(sort_by: str | None, attrs: Mapping[str, Attr]) -> str | None:
@@ -101,7 +111,7 @@ def sort_path(sort_by: str | None, attrs: Mapping[str, Attr]) -> str | None:
         return None
     attr = {k.lower(): v for k, v in attrs.items()}.get(sort_by.lower())
     if attr is None or attr.build is not None:
-        raise FilterError(f"Cannot sort by '{sort_by}'.")
+        raise InvalidInputError(f"sortBy: Cannot sort by '{sort_by[:64]}'.")
     return attr.path
 
 
@@ -197,12 +207,15 @@ def authorisations_as_of(
     current = current.filter(scim_q(filter_text, AUTHORISATION_ATTRS, at=at))
     versions = versions.filter(scim_q(filter_text, VERSION_ATTRS, at=at))
     sort = order or "created"
+    # A version's own id is not its authorisation's: sorting by id sorts versions by theirs.
+    version_sort = "authorisation_id" if sort == "id" else sort
     cols_current = current.order_by().annotate(
         k_aid=F("id"), k_vid=Value(None, output_field=BigIntegerField()),
         k_sort=F(sort), k_created=F("created"),
     ).values("k_aid", "k_vid", "k_sort", "k_created")
     cols_versions = versions.order_by().annotate(
-        k_aid=F("authorisation_id"), k_vid=F("id"), k_sort=F(sort), k_created=F("created"),
+        k_aid=F("authorisation_id"), k_vid=F("id"), k_sort=F(version_sort),
+        k_created=F("created"),
     ).values("k_aid", "k_vid", "k_sort", "k_created")
     union = cols_current.union(cols_versions, all=True)
     total = union.count()

@@ -24,8 +24,13 @@ from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 
 from core.errors import InvalidInputError
+from core.patterns import INSTANT_EDGES
 
 MAX_FILTER_LENGTH = 4096
+# The OpenAPI schema names a filter's grammar with this format, and lists its attributes and
+# their kinds under this extension (schemathesis draws valid filters from them).
+SCIM_FORMAT = "scim-filter"
+SCIM_EXTENSION = "x-scim-attributes"
 
 
 class FilterError(InvalidInputError, ValueError):
@@ -53,6 +58,13 @@ class Attr:
     kind: str = "string"
     nullable: bool = False
     build: Callable[[str, object, datetime], Q] | None = None
+
+
+def filter_kinds(attrs: Mapping[str, Attr]) -> dict[str, str]:
+    """Each attribute's kind as the schema publishes it: `string`, `enum`, `datetime`,
+    `boolean`, `uuid`; `?` when it can be null; `computed` for a built boolean (eq/ne/pr)."""
+    return {name: ("computed" if attr.build else attr.kind) + ("?" if attr.nullable else "")
+            for name, attr in attrs.items()}
 
 
 STRING_OPS = {"eq": "exact", "co": "contains", "sw": "startswith", "ew": "endswith",
@@ -217,8 +229,10 @@ class _Walker:
 
 
 def _instant(name: str, text: str) -> datetime:
+    """As `validation.instant` reads them: "t"/"z" in either case, never on the edge days of
+    the years 0001-9999 (an offset could carry them out of range)."""
     try:
-        parsed = parse_datetime(text)
+        parsed = None if text.startswith(INSTANT_EDGES) else parse_datetime(text.upper())
     except ValueError:
         parsed = None
     if parsed is None:

@@ -175,8 +175,12 @@ def version_of(state: Authorisation, superseded_at: datetime) -> AuthorisationVe
 
 
 def default_valid_to(namespace: Namespace, valid_from: datetime) -> datetime | None:
+    """validFrom plus the namespace's default validity; none when that passes the year 9999."""
     if namespace.default_validity:
-        return valid_from + namespace.default_validity
+        try:
+            return valid_from + namespace.default_validity
+        except OverflowError:
+            return None
     return None
 
 

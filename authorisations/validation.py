@@ -19,12 +19,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from authorisations.models import ObjectType, SubjectType
+from core.patterns import INSTANT_EDGES, UUID, matches
 
 WRITABLE = ("nsCode", "authType", "authSource", "subject", "object", "validFrom", "validTo",
             "author")
 # Keys a client may send back unchanged from a read; they are ignored, never written.
 READ_ONLY = ("id", "revoked", "revokedAt", "revocationDetails", "active", "created", "modified",
              "creator", "createdAt", "meta")
+PARTY_MAX = 255
+INSTANT = ("An ISO 8601 date-time: with an offset (RFC 3339) or, without one, UTC; within the "
+           "years 0001-9999 wherever its offset puts it.")
 SUBJECT_TYPES = frozenset(SubjectType.values)
 OBJECT_TYPES = frozenset(ObjectType.values)
 
@@ -88,12 +92,11 @@ def party(value: Any, types: frozenset[str]) -> tuple[str, str]:
     if not isinstance(kind, str) or kind.lower() not in types:
         raise ValueError(f"type must be one of {', '.join(sorted(types))}.")
     kind = kind.lower()
-    raw = text(value["value"], 255)
+    raw = text(value["value"], PARTY_MAX)
     if kind == SubjectType.USER:
-        try:
-            raw = str(uuid.UUID(raw))
-        except ValueError:
-            raise ValueError("A user's value must be the identity's id (a UUID).") from None
+        if not matches(UUID, raw):
+            raise ValueError("A user's value must be the identity's id (a UUID).")
+        raw = str(uuid.UUID(raw))
     return kind, raw
 
 
@@ -103,8 +106,11 @@ def instant(value: Any, *, nullable: bool = False) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise ValueError("Expected an ISO 8601 date-time string.")
+    if value.strip().startswith(INSTANT_EDGES):
+        raise ValueError(f"{value[:64]!r} is too close to the edge of the years 0001-9999.")
     try:
-        parsed = parse_datetime(value.strip()) if len(value) <= 64 else None
+        # RFC 3339 lets "t" and "z" be written in lower case; Django's parser wants them upper.
+        parsed = parse_datetime(value.strip().upper()) if len(value) <= 64 else None
         if parsed is not None:
             if timezone.is_naive(parsed):
                 parsed = parsed.replace(tzinfo=UTC)

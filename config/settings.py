@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_error_responses",
+        "config.api.schema.allow_empty_values",
         "identities.api.schema.add_token_endpoint",
     ],
 }

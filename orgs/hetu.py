@@ -12,18 +12,25 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from core.patterns import SPACE, matches
+
 CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 CENTURY = {"+": 1800, **dict.fromkeys("-UVWXY", 1900), **dict.fromkeys("ABCDEF", 2000)}
-PATTERN = re.compile(r"^(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])$")
+PATTERN = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})([-+A-FU-Y])([0-9]{3})([0-9A-Y])")
+# What is accepted (either case, surrounding whitespace), as the OpenAPI schema publishes it
+# with its `hetu` format (the date, the individual number and the check character).
+ACCEPTED = (rf"^[{SPACE}]*[0-9]{{6}}[-+A-Fa-fU-Yu-y][0-9]{{3}}[0-9A-FHJ-NPR-Ya-fhj-npr-y]"
+            rf"[{SPACE}]*$")
+FORMAT = "hetu"
 MASKED = re.compile(r"\d{6}-\*{4}")  # what hetu_mask shows
 
 
 def hetu_clean(value: str) -> str:
     """The code in canonical (upper-case) form, or ValidationError without echoing the value."""
-    code = value.strip().upper()
-    match = PATTERN.match(code)
+    match = PATTERN.fullmatch(value.strip().upper()) if matches(ACCEPTED, value) else None
     if not match:
         raise ValidationError("hetu: not a Finnish personal identity code (DDMMYYCZZZQ).")
+    code = match.group(0)
     day, month, year, sign, individual, check = match.groups()
     try:
         datetime.date(CENTURY[sign] + int(year), int(month), int(day))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
-from authorisations.queries import scim_q, sort_path
+from authorisations.queries import scim_q, sort_path, sortable
+from authorisations.scim import MAX_FILTER_LENGTH, SCIM_EXTENSION, SCIM_FORMAT, Attr, filter_kinds
+from core.patterns import SPACE
 
 
 class ScimFilterBackend(BaseFilterBackend):
@@ -24,16 +28,28 @@ class ScimFilterBackend(BaseFilterBackend):
         return queryset
 
     def get_schema_operation_parameters(self, view):
-        return [
-            {"name": "filter", "in": "query", "required": False,
-             "description": "A SCIM filter (RFC 7644 §3.4.2.2) over the attributes: "
-                            + ", ".join(view.filter_attrs) + ".",
-             "schema": {"type": "string"}},
-            {"name": "sortBy", "in": "query", "required": False,
-             "description": "An attribute to sort by.", "schema": {"type": "string"}},
-            {"name": "sortOrder", "in": "query", "required": False,
-             "schema": {"type": "string", "enum": ["ascending", "descending"]}},
-        ]
+        return scim_parameters(view.filter_attrs)
+
+
+def scim_parameters(attrs: Mapping[str, Attr]) -> list[dict]:
+    """`filter`, `sortBy` and `sortOrder` as the OpenAPI schema documents them; an empty value
+    is the default (no filter, the default order)."""
+    return [
+        {"name": "filter", "in": "query", "required": False, "allowEmptyValue": True,
+         "description": "A SCIM filter (RFC 7644 §3.4.2.2, format `scim-filter`) over the "
+                        "attributes " + ", ".join(attrs) + f"; at most {MAX_FILTER_LENGTH} "
+                        "characters; blank: no filter.",
+         "schema": {"type": "string", "maxLength": MAX_FILTER_LENGTH, "anyOf": [
+             {"type": "string", "pattern": f"^[{SPACE}]*$"},
+             {"type": "string", "format": SCIM_FORMAT, SCIM_EXTENSION: filter_kinds(attrs)},
+         ]}},
+        {"name": "sortBy", "in": "query", "required": False, "allowEmptyValue": True,
+         "description": "An attribute to sort by (either case; default: created, then id).",
+         "schema": {"type": "string", "enum": sortable(attrs)}},
+        {"name": "sortOrder", "in": "query", "required": False, "allowEmptyValue": True,
+         "description": "Either case (default ascending).",
+         "schema": {"type": "string", "enum": ["ascending", "descending"]}},
+    ]
 
 
 def sort_descending(request) -> bool:

@@ -11,12 +11,22 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from authorisations import grant_rights
-from authorisations.api.serializers import ObjectSerializer, SubjectSerializer, wire_time
+from authorisations.api.serializers import (
+    ObjectSerializer,
+    SubjectField,
+    SubjectSerializer,
+    wire_time,
+)
 from authorisations.api.views import AS_OF, CONFLICT, TAG, OnePortalViewSet
 from authorisations.clients import client_id_of
 from authorisations.models import ObjectType
 from authorisations.validation import SUBJECT_TYPES, instant, party, text
-from config.api.fields import StrictCharField
+from config.api.fields import (
+    IgnoredField,
+    InstantField,
+    RejectUnknownFieldsMixin,
+    StrictCharField,
+)
 
 PREFIX = "authorisations.AUTHORISATION_GRANT_RIGHT"
 
@@ -66,7 +76,7 @@ class GrantRightSerializer(serializers.Serializer):
         }
 
 
-class GrantRightWriteSerializer(serializers.Serializer):
+class GrantRightWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """A create. The read-only parts of a read (`id`, `object`, `authorisationGrant`,
     `active`) may be sent back (the SDK sends them, null) and are ignored."""
 
@@ -75,13 +85,18 @@ class GrantRightWriteSerializer(serializers.Serializer):
     authorisationTypes = serializers.ListField(
         child=StrictCharField(max_length=100), min_length=1, max_length=100,
         help_text="Codes of authorisation types of the namespace.")
-    principal = SubjectSerializer(help_text="Who may give authorisations of these types "
-                                              "on its own behalf.")
-    validFrom = serializers.DateTimeField(required=False, allow_null=True,
+    principal = SubjectField(help_text="Who may give authorisations of these types on its "
+                                       "own behalf.")
+    validFrom = InstantField(required=False, allow_null=True,
                                           help_text="ISO 8601; now when omitted.")
-    validTo = serializers.DateTimeField(required=False, allow_null=True,
+    validTo = InstantField(required=False, allow_null=True,
                                         help_text="ISO 8601; a year after creation when "
                                                   "omitted.")
+
+    id = IgnoredField(allow_null=True)
+    object = IgnoredField("object", allow_null=True)
+    authorisationGrant = IgnoredField("object", allow_null=True)
+    active = IgnoredField("boolean", allow_null=True)
 
     WRITABLE = ("nsCode", "authorisationTypes", "principal", "validFrom", "validTo")
     READ_ONLY = ("id", "object", "authorisationGrant", "active")

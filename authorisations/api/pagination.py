@@ -12,17 +12,23 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from core.patterns import matches
+
 MAX_START = 2**31 - 1
 
 
 def int_param(request, name: str, default: int) -> int:
+    """An integer query parameter (decimal digits, an optional minus); empty is the default.
+    Any integer is taken (below the range it reads as the range's start, RFC 7644)."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
+    if not matches(r"-?[0-9]+", raw):
+        raise ValidationError({name: ["Expected an integer."]})
+    if len(raw.lstrip("-").lstrip("0")) > 12:  # far out of range; int() refuses 4,300 digits
+        value = -MAX_START if raw.startswith("-") else MAX_START + 1
+    else:
         value = int(raw)
-    except ValueError:
-        raise ValidationError({name: ["Expected an integer."]}) from None
     if value > MAX_START:
         raise ValidationError({name: [f"Must be at most {MAX_START}."]})
     return value
@@ -65,13 +71,15 @@ class ScimPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        # out-of-range values read as the nearest valid one, as RFC 7644 §3.4.2.4 does
         return [
-            {"name": "startIndex", "in": "query", "required": False,
-             "description": "0-based index of the first result (default 0), as the vendor "
-                            "counts.",
-             "schema": {"type": "integer", "minimum": 0}},
-            {"name": "count", "in": "query", "required": False,
-             "description": f"Results per page (default {settings.API_DEFAULT_PAGE_SIZE}, "
-                            f"at most {settings.API_MAX_PAGE_SIZE}).",
-             "schema": {"type": "integer", "minimum": 0}},
+            {"name": "startIndex", "in": "query", "required": False, "allowEmptyValue": True,
+             "description": "0-based index of the first result, as the vendor counts "
+                            "(default 0; below 0 reads as 0; empty: the default).",
+             "schema": {"type": "integer", "maximum": MAX_START}},
+            {"name": "count", "in": "query", "required": False, "allowEmptyValue": True,
+             "description": f"Results per page (default {settings.API_DEFAULT_PAGE_SIZE}; "
+                            f"more than {settings.API_MAX_PAGE_SIZE} reads as "
+                            f"{settings.API_MAX_PAGE_SIZE}, below 0 as 0; empty: the default).",
+             "schema": {"type": "integer", "maximum": MAX_START}},
         ]

@@ -13,11 +13,26 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from authorisations.models import ObjectType, SubjectType
-from authorisations.validation import clean_authorisation, names_clean, text
-from config.api.fields import StrictCharField
+from authorisations.validation import (
+    INSTANT,
+    LOCALE,
+    MAX_NAMES,
+    PARTY_MAX,
+    clean_authorisation,
+    names_clean,
+)
+from config.api.fields import (
+    IgnoredField,
+    InstantField,
+    RejectUnknownFieldsMixin,
+    StrictCharField,
+    ignored_fields_check,
+)
+from core.patterns import NOT_BLANK, UUID
 
 
 def wire_time(value: datetime | None) -> str | None:
@@ -106,52 +121,86 @@ class AuthorisationSerializer(serializers.Serializer):
         }
 
 
-class AuthorisationWriteSerializer(serializers.Serializer):
-    """A create or change. Unknown fields are refused; the read-only fields of a read (`id`,
-    `revoked`, `active`, …) may be sent back and are ignored."""
+def party_schema(types: list[str], who: str) -> dict:
+    """A subject or object as the write bodies take it: a user's value is an identity id."""
+    others = [t for t in types if t != SubjectType.USER]
 
-    nsCode = serializers.CharField(
+    def shape(kinds: list[str], value: dict) -> dict:
+        return {"type": "object", "additionalProperties": False, "required": ["type", "value"],
+                "properties": {"type": {"type": "string", "enum": kinds,
+                                        "description": "Either case; answered lower-case."},
+                               "value": value}}
+
+    return {"description": who, "oneOf": [
+        shape([SubjectType.USER], {"type": "string", "pattern": UUID,
+                                   "description": "The identity's id."}),
+        shape(others, {"type": "string", "maxLength": PARTY_MAX, "pattern": NOT_BLANK}),
+    ]}
+
+
+@extend_schema_field(party_schema(SubjectType.values, "Who receives (user, group or string)."))
+class SubjectField(serializers.Field):
+    """(Documentation: `validation.party` checks it.)"""
+
+
+@extend_schema_field(party_schema(ObjectType.values, "Who gives (user, group, contact, target "
+                                                     "or string)."))
+class ObjectField(serializers.Field):
+    """(Documentation: `validation.party` checks it.)"""
+
+
+class AuthorisationWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """A create or change, checked by `validation.clean_authorisation` (the import's check too);
+    the fields below document it. Unknown fields are refused; the read-only fields of a read
+    (`id`, `revoked`, `active`, …) may be sent back and are ignored."""
+
+    nsCode = StrictCharField(
         required=False, allow_null=True, max_length=64,
         help_text="The namespace; the client's default namespace when omitted.")
-    authType = serializers.CharField(max_length=100, help_text="An authorisation type's code.")
-    authSource = serializers.CharField(required=False, allow_null=True, max_length=100,
-                                       help_text="An authorisation source's code.")
-    subject = SubjectSerializer(help_text="Who receives (user, group or string).")
-    object = ObjectSerializer(
-        help_text="Who gives (user, group, contact, target or string).")
-    validFrom = serializers.DateTimeField(required=False, allow_null=True,
-                                          help_text="ISO 8601; now when omitted.")
-    validTo = serializers.DateTimeField(
+    authType = StrictCharField(max_length=100, help_text="An authorisation type's code.")
+    authSource = StrictCharField(required=False, allow_null=True, max_length=100,
+                                 help_text="An authorisation source's code.")
+    subject = SubjectField()
+    object = ObjectField()
+    validFrom = InstantField(
+        required=False, allow_null=True, help_text="Now when omitted or null. " + INSTANT)
+    validTo = InstantField(
         required=False, allow_null=True,
-        help_text="ISO 8601; when omitted, the namespace's default validity (if any) "
-                  "after validFrom; null: no end.")
-    author = serializers.CharField(required=False, allow_null=True, max_length=255,
-                                   help_text="Free text the client keeps (the server does not "
-                                             "use it).")
+        help_text="Later than validFrom; when omitted, the namespace's default validity (if "
+                  "any) after validFrom; null: no end. " + INSTANT)
+    author = StrictCharField(required=False, allow_null=True, max_length=255,
+                             help_text="Free text the client keeps (the server does not use "
+                                       "it).")
+    # the read-only keys of a read, null included (the vendor's SDK sends them all, null on a
+    # create): accepted and ignored
+    id = IgnoredField(allow_null=True)
+    revoked = IgnoredField("boolean", allow_null=True)
+    revokedAt = IgnoredField(allow_null=True)
+    revocationDetails = IgnoredField(allow_null=True)
+    active = IgnoredField("boolean", allow_null=True)
+    created = IgnoredField(allow_null=True)
+    modified = IgnoredField(allow_null=True)
+    creator = IgnoredField(allow_null=True)
+    createdAt = IgnoredField(allow_null=True)
+    meta = IgnoredField("object", allow_null=True)
 
     def to_internal_value(self, data):
+        ignored_fields_check(self, data)
         try:
             return clean_authorisation(data, partial=self.partial)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
 
 
-class RevokeSerializer(serializers.Serializer):
-    revocationDetails = serializers.CharField(
-        required=False, allow_null=True, max_length=2000, help_text="Why it was revoked.")
+class RevokeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Unknown fields are refused; an empty body revokes without details."""
+
+    revocationDetails = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, max_length=2000,
+        help_text="Why it was revoked.")
 
     def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"body": ["Expected a JSON object."]})
-        unknown = sorted(set(data) - {"revocationDetails"})
-        if unknown:
-            raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        details = data.get("revocationDetails")
-        if details is not None and (not isinstance(details, str) or len(details) > 2000
-                                    or "\x00" in details):
-            raise serializers.ValidationError(
-                {"revocationDetails": ["Expected a string of at most 2000 characters."]})
-        return {"details": details}
+        return {"details": super().to_internal_value(data).get("revocationDetails")}
 
 
 class CheckSerializer(serializers.Serializer):
@@ -164,60 +213,90 @@ class LocaleNameSerializer(serializers.Serializer):
     value = serializers.CharField(max_length=200)
 
 
-class CodedItemSerializer(serializers.Serializer):
-    """An authorisation type or source."""
+NAME_ENTRY = {"type": "object", "additionalProperties": False, "required": ["locale", "value"],
+              "properties": {"locale": {"type": "string", "maxLength": 35,
+                                        "pattern": f"^{LOCALE.pattern}$"},
+                             "value": {"type": "string", "maxLength": 200,
+                                       "pattern": NOT_BLANK}}}
+GARBLED_ENTRY = {"type": "object", "additionalProperties": False,
+                 "properties": {"locale": {"type": "string", "nullable": True, "enum": [None]},
+                                "value": {"type": "string", "nullable": True, "enum": [None]}},
+                 "description": "What the vendor's SDK sends for every name: skipped."}
 
-    id = serializers.UUIDField(read_only=True)
-    code = StrictCharField(max_length=100, help_text="What an authorisation's authType or "
-                                                      "authSource names.")
-    name = StrictCharField(max_length=200, required=False, allow_blank=True)
-    names = LocaleNameSerializer(many=True, required=False, allow_null=True,
-                                 help_text="Locale-specific names, one per locale.")
-    description = StrictCharField(max_length=2000, required=False, allow_blank=True,
-                                  allow_null=True)
-    nsCode = StrictCharField(max_length=64, required=False, allow_null=True,
-                             help_text="The namespace; the client's default when omitted.")
-    metadata = MetaSerializer(read_only=True)
 
-    READ_ONLY = ("id", "created", "modified", "metadata")
+@extend_schema_field({"type": "array", "nullable": True, "maxItems": MAX_NAMES,
+                      "items": {"oneOf": [NAME_ENTRY, GARBLED_ENTRY]},
+                      "description": "Locale-specific names, one per locale; null: none. A "
+                                     "list of only null entries changes nothing."})
+class NamesField(serializers.Field):
+    """`names`, checked by `validation.names_clean` (None: leave the names as they are)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, []
+        return super().validate_empty_values(data)
 
     def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"body": ["Expected a JSON object."]})
-        unknown = sorted(set(data) - set(self.fields) - set(self.READ_ONLY))
-        if unknown:
-            raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        if "names" in data:
-            try:
-                names = names_clean(data["names"])
-            except ValueError as error:
-                raise serializers.ValidationError({"names": [str(error)]}) from None
-        if data.get("description", "") is None:
-            data = {**data, "description": ""}
-        values = super().to_internal_value({k: v for k, v in data.items()
-                                            if k not in self.READ_ONLY and k != "names"})
-        if "names" in data and names is not None:
-            values["names"] = names
-        for key in ("code", "name", "description", "nsCode"):
-            value = values.get(key)
-            if isinstance(value, str) and "\x00" in value:
-                raise serializers.ValidationError({key: ["Null characters are not allowed."]})
-        if "code" in values:
-            try:
-                text(values["code"], 100)
-            except ValueError as error:
-                raise serializers.ValidationError({"code": [str(error)]}) from None
-        return values
+        try:
+            return names_clean(data)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+
+class CodedItemSerializer(serializers.Serializer):
+    """An authorisation type or source, as answered."""
+
+    id = serializers.UUIDField()
+    code = serializers.CharField(help_text="What an authorisation's authType or authSource "
+                                           "names.")
+    name = serializers.CharField(allow_blank=True)
+    names = LocaleNameSerializer(many=True)
+    description = serializers.CharField(allow_blank=True)
+    nsCode = serializers.CharField()
+    metadata = MetaSerializer()
 
     def to_representation(self, item):
         created = wire_time(item.created)
-        path = "authorisation_source" if item._meta.model_name == "authorisationsource" \
-            else "authorisation_type"
+        path = ("authorisation_source" if item._meta.model_name == "authorisationsource"
+                else "authorisation_type")
         return {"id": str(item.id), "code": item.code, "name": item.name,
                 "names": item.names, "description": item.description,
                 "nsCode": item.namespace.code,
                 "metadata": {"created": created, "lastModified": wire_time(item.modified),
                              "location": f"{locations(self.context, path)}{item.id}"}}
+
+
+class CodedItemWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """A create or change of a type or source. Unknown fields are refused; `id`, `created`
+    and `modified` of a read may be sent back and are ignored."""
+
+    code = StrictCharField(max_length=100, help_text="What an authorisation's authType or "
+                                                      "authSource names.")
+    name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    names = NamesField()
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True,
+                                  allow_null=True, help_text="null: empty.")
+    nsCode = StrictCharField(max_length=64, required=False, allow_null=True,
+                             help_text="The namespace; the client's default when omitted.")
+    id = IgnoredField(allow_null=True)
+    created = IgnoredField(allow_null=True)
+    modified = IgnoredField(allow_null=True)
+    metadata = IgnoredField("object", allow_null=True)
+
+    IGNORED = ("id", "created", "modified", "metadata")
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if values.get("names", []) is None:  # only the SDK's null entries: no change
+            del values["names"]
+        if "description" in values and values["description"] is None:
+            values["description"] = ""
+        return {key: value for key, value in values.items() if key not in self.IGNORED}
 
 
 class NamespaceSerializer(serializers.Serializer):

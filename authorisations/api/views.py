@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
@@ -19,6 +18,7 @@ from authorisations.api.serializers import (
     AuthorisationWriteSerializer,
     CheckSerializer,
     CodedItemSerializer,
+    CodedItemWriteSerializer,
     NamespaceSerializer,
     RevokeSerializer,
 )
@@ -30,16 +30,23 @@ from authorisations.models import (
     AuthorisationSource,
     AuthorisationType,
     Namespace,
+    ObjectType,
+    SubjectType,
 )
-from authorisations.validation import instant
+from authorisations.validation import INSTANT, instant
 from config.api.permissions import RequiredPermission
 from config.api.reach import ReachFilterBackend, ReachPermission
+from config.api.schema import EMPTY_IS_DEFAULT
+from core.patterns import INSTANT_RANGE, NUL_FREE_FILLED
 from identities import reach
 
 TAG = "onePortal Management API"
+INSTANT_SCHEMA = {"type": "string", "format": "date-time", "pattern": INSTANT_RANGE}
 AS_OF = OpenApiParameter(
-    "asOf", OpenApiTypes.DATETIME, description="Answer as the records stood at this instant "
-    "(ISO 8601): created before it, not revoked or deleted then, with the validity they had.")
+    "asOf", INSTANT_SCHEMA, extensions=EMPTY_IS_DEFAULT,
+    description="Answer as the records stood at this instant: created before it, not revoked "
+    "or deleted then, with the validity they had (empty: now). " + INSTANT)
+TEXT_PARAM = {"type": "string", "pattern": NUL_FREE_FILLED}
 CONFLICT = OpenApiResponse(description="The record's state forbids the change (revoked, in use, "
                                        "or the code exists).")
 
@@ -63,8 +70,13 @@ class OnePortalViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if any("\x00" in value for value in request.query_params.values()):
+        params = request.query_params
+        if any("\x00" in value for value in params.values()):
             raise exceptions.ValidationError({"query": ["Null characters are not allowed."]})
+        repeated = sorted(name for name, values in params.lists() if len(values) > 1)
+        if repeated:
+            raise exceptions.ValidationError(
+                {name: ["Given more than once."] for name in repeated})
 
     def get_object(self):
         try:
@@ -227,15 +239,22 @@ class AuthorisationViewSet(OnePortalViewSet):
         tags=[TAG], operation_id="authorisation_check", responses={200: CheckSerializer},
         summary="Does the subject hold an active authorisation of the type from the object?",
         parameters=[
-            OpenApiParameter("subject", str, required=True, description="The subject's value."),
-            OpenApiParameter("object", str, required=True, description="The object's value."),
-            OpenApiParameter("authType", str, required=True),
-            OpenApiParameter("nsCode", str, description="Only this namespace (default: all "
-                                                        "the client's namespaces)."),
-            OpenApiParameter("subjectType", str, description="Only subjects of this type."),
-            OpenApiParameter("objectType", str, description="Only objects of this type."),
-            OpenApiParameter("at", OpenApiTypes.DATETIME, description="The instant (ISO 8601; "
-                                                                      "default now)."),
+            OpenApiParameter("subject", TEXT_PARAM, required=True,
+                             description="The subject's value."),
+            OpenApiParameter("object", TEXT_PARAM, required=True,
+                             description="The object's value."),
+            OpenApiParameter("authType", TEXT_PARAM, required=True),
+            OpenApiParameter("nsCode", TEXT_PARAM, extensions=EMPTY_IS_DEFAULT,
+                             description="Only this namespace (default, or empty: all the "
+                                         "client's namespaces)."),
+            OpenApiParameter("subjectType", {"type": "string", "enum": SubjectType.values},
+                             extensions=EMPTY_IS_DEFAULT,
+                             description="Only subjects of this type (either case)."),
+            OpenApiParameter("objectType", {"type": "string", "enum": ObjectType.values},
+                             extensions=EMPTY_IS_DEFAULT,
+                             description="Only objects of this type (either case)."),
+            OpenApiParameter("at", INSTANT_SCHEMA, extensions=EMPTY_IS_DEFAULT,
+                             description="The instant (default, or empty: now). " + INSTANT),
         ],
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
@@ -251,6 +270,13 @@ class AuthorisationViewSet(OnePortalViewSet):
                 at = instant(params["at"])
             except ValueError as error:
                 raise exceptions.ValidationError({"at": [str(error)]}) from None
+        kinds = {}
+        for name, choices in (("subjectType", SubjectType.values),
+                              ("objectType", ObjectType.values)):
+            kinds[name] = (params.get(name) or "").lower() or None
+            if kinds[name] and kinds[name] not in choices:
+                raise exceptions.ValidationError(
+                    {name: [f"Expected one of {', '.join(choices)}."]})
         namespace = None
         if params.get("nsCode"):
             namespace = reach.of(request.user, NAMESPACES).find(code=params["nsCode"])
@@ -259,8 +285,7 @@ class AuthorisationViewSet(OnePortalViewSet):
         ids = queries.authorisation_check(
             identity=request.user, subject=params["subject"], object=params["object"],
             type_code=params["authType"], namespace=namespace, at=at,
-            subject_type=(params.get("subjectType") or "").lower() or None,
-            object_type=(params.get("objectType") or "").lower() or None)
+            subject_type=kinds["subjectType"], object_type=kinds["objectType"])
         return Response({"authorised": bool(ids), "authorisations": [str(i) for i in ids]})
 
 
@@ -282,7 +307,7 @@ class CodedItemViewSet(OnePortalViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     def create(self, request):
-        body = CodedItemSerializer(data=request.data)
+        body = CodedItemWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         namespace = self.namespace_for_write(data.get("nsCode"))
@@ -294,7 +319,7 @@ class CodedItemViewSet(OnePortalViewSet):
 
     def _change(self, request, *, partial: bool):
         item = self.get_object()
-        body = CodedItemSerializer(data=request.data, partial=partial)
+        body = CodedItemWriteSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         ns_code = data.pop("nsCode", None)
@@ -332,7 +357,7 @@ def _coded_viewset(model, prefix: str, noun: str, op: str):
 
         return decorate
 
-    body = {"request": CodedItemSerializer}
+    body = {"request": CodedItemWriteSerializer}
     cls = type(f"{model.__name__}ViewSet", (CodedItemViewSet,), {
         "model": model,
         "required_permissions": perms(prefix),

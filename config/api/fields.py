@@ -1,8 +1,34 @@
-"""Serializer parts every surface uses: strict scalars and exact or case-insensitive field names."""
+"""Serializer parts every surface uses: strict scalars, exact or case-insensitive field names,
+and their OpenAPI shapes (docs/foundation.md, "The schema is the contract")."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import (
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.patterns import INSTANT_RANGE, NOT_BLANK, NUL_FREE_FILLED, UUID, matches
+
+
+class WholeMatch(RegexValidator):
+    """A RegexValidator over the whole value (`fullmatch`), so a trailing newline cannot slip
+    past `$`; drf-spectacular publishes its pattern."""
+
+    def __call__(self, value):
+        if not isinstance(value, str) or not matches(self.regex.pattern, value):
+            raise serializers.ValidationError(self.message, code=self.code)
+
+
+def text_validator(*, allow_blank: bool) -> WholeMatch:
+    # DRF answers "" before validators run (allowed or not); drf-spectacular documents an
+    # allowed "" as a oneOf branch of its own, so the pattern must not match "" too.
+    if allow_blank:
+        return WholeMatch(NUL_FREE_FILLED, "Null characters are not allowed.")
+    return WholeMatch(NOT_BLANK, "This field may not be blank (nor hold a NUL character).")
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -17,9 +43,16 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictCharField(serializers.CharField):
-    """A string that must arrive as a JSON string (DRF would turn 12 into "12")."""
+    """A string that must arrive as a JSON string (DRF would turn 12 into "12"), taken as sent
+    (no trimming: its length is the length the schema states), never blank unless
+    `allow_blank`, never holding a NUL character (a pattern the schema publishes)."""
 
     default_error_messages = {"invalid": "Not a valid string."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        self.validators.append(text_validator(allow_blank=self.allow_blank))
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -27,8 +60,65 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID in its canonical written form (DRF alone also takes braces, URNs, bare hex)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not matches(UUID, data):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": INSTANT_RANGE})
+class InstantField(serializers.DateTimeField):
+    """An RFC 3339 date-time within the range a server can hold (core.patterns.INSTANT_RANGE)."""
+
+
+class IgnoredField(serializers.Field):
+    """A read-only key of a read that a client may send back (`id`, `created`, …): a value of
+    its read type (`kind`, a JSON type), accepted and ignored."""
+
+    CHECKS = {"string": str, "boolean": bool, "object": dict}
+
+    def __init__(self, kind: str = "string", **kwargs):
+        self.kind = kind
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("write_only", True)
+        kwargs.setdefault("help_text", "Read-only: accepted (so a read can be sent back) and "
+                                       "ignored.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, self.CHECKS[self.kind]):
+            raise serializers.ValidationError(f"Expected a {self.kind} (or leave it out).")
+        return data
+
+
+class IgnoredFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = IgnoredField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": self.target.kind}
+
+
+def ignored_fields_check(serializer: serializers.Serializer, data) -> None:
+    """Check the IgnoredFields of a body another function cleans (ValidationError by field)."""
+    if not isinstance(data, dict):
+        return
+    errors = {}
+    for name, field in serializer.fields.items():
+        if isinstance(field, IgnoredField) and name in data:
+            try:
+                field.run_validation(data[name])
+            except serializers.ValidationError as error:
+                errors[name] = error.detail
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
 class RejectUnknownFieldsMixin:
-    """Unknown fields are an error, named in the message, rather than silently dropped.
+    """Unknown fields are an error, named in the message, rather than silently dropped; the
+    schema says so (`additionalProperties: false`, `ClosedObjectExtension`).
 
     With `case_insensitive_fields = True` a key matches its field whatever its case, as the
     .NET services behind the additiv surfaces accept (`personIds` for `PersonIds`).
@@ -49,3 +139,17 @@ class RejectUnknownFieldsMixin:
         if unknown:
             raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
         return super().to_internal_value(data)
+
+
+class ClosedObjectExtension(OpenApiSerializerExtension):
+    """A request body of a serializer that refuses unknown fields declares
+    `additionalProperties: false`."""
+
+    target_class = RejectUnknownFieldsMixin
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema

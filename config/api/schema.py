@@ -1,4 +1,5 @@
-"""OpenAPI post-processing: every operation documents its surface's error responses."""
+"""OpenAPI post-processing: every operation documents its surface's error responses; query
+parameters whose empty value means their default say so."""
 
 from __future__ import annotations
 
@@ -110,4 +111,21 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
             for status, response in responses.items():
                 if status[0] in "45" and not response.get("content"):
                     response["content"] = {media_type: {"schema": ref}}
+    return result
+
+
+# An OpenApiParameter cannot say `allowEmptyValue`; `extensions=EMPTY_IS_DEFAULT` marks one.
+EMPTY_IS_DEFAULT = {"x-empty-is-default": True}
+
+
+def allow_empty_values(result: dict, generator, request, public) -> dict:
+    """`allowEmptyValue: true` on the query parameters marked EMPTY_IS_DEFAULT (`?asOf=` is
+    the same as no asOf)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.pop("x-empty-is-default", False) and parameter["in"] == "query":
+                    parameter["allowEmptyValue"] = True
     return result

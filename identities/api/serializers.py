@@ -2,13 +2,20 @@
 
 from rest_framework import serializers
 
-from config.api.fields import RejectUnknownFieldsMixin, StrictCharField, StrictIntegerField
+from config.api.fields import (
+    RejectUnknownFieldsMixin,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 MAX_IDS = 10_000
 
 
 class _ContextRequest(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Field names match in any case (`personIds`); unknown fields are refused."""
+
     case_insensitive_fields = True
 
     Createdby = StrictCharField(
@@ -21,6 +28,8 @@ class _ContextRequest(RejectUnknownFieldsMixin, serializers.Serializer):
 
 
 class PersonContextRequest(_ContextRequest):
+    """Field names match in any case (`personIds`); unknown fields are refused."""
+
     PersonIds = serializers.ListField(
         child=StrictIntegerField(**INT32), required=False, allow_null=True, max_length=MAX_IDS,
         help_text="The persons involved in the changes; null when none is.",
@@ -28,8 +37,10 @@ class PersonContextRequest(_ContextRequest):
 
 
 class InternalIdContextRequest(_ContextRequest):
+    """Field names match in any case (`internalIds`); unknown fields are refused."""
+
     InternalIds = serializers.ListField(
-        child=serializers.UUIDField(), required=False, allow_null=True, max_length=MAX_IDS,
+        child=StrictUUIDField(), required=False, allow_null=True, max_length=MAX_IDS,
         help_text="The internal (identity) ids involved in the changes.",
     )
 

@@ -4,9 +4,11 @@ subtrees, identities.reach): anything outside it answers "not found"."""
 
 from __future__ import annotations
 
+import re
+
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -29,17 +31,6 @@ ENTITYLIST = OpenApiResponse(
     "</value></attribute></entity></entitylist>`",
 )
 LIST_PARAMS = {"recursive", "maxResults"}
-
-
-def query_param(name: str, kind=OpenApiTypes.STR, description: str = "") -> OpenApiParameter:
-    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
-
-
-PATH_PARAM = OpenApiParameter("path", OpenApiTypes.STR, OpenApiParameter.PATH,
-                              description="An organization path (ORG/SUBORG) or an entity path "
-                              "(ORG/SUBORG/NAME).")
-LIST_DOC = [PATH_PARAM, query_param("recursive", OpenApiTypes.BOOL), query_param("maxResults",
-                                                                          OpenApiTypes.INT)]
 
 
 class CustomerIdView(APIView):
@@ -101,8 +92,7 @@ class CustomerIdView(APIView):
 
 def entity_ref(value: str, kind: str) -> str:
     """A reference parameter (`user=ORG/USER`, `memberOf=ORG/ROLE`), also accepted as the
-    entity's URL (`https://host/eidm2/services/role/ORG/ROLE`)."""
-    marker = f"/eidm2/services/{kind}/"
-    if marker in value:
-        value = value.split(marker, 1)[1]
-    return value.strip("/")
+    entity's URL as Tessera answers it (`https://host/eidm2/services/role/ORG/ROLE`); the
+    path is checked by `orgs.paths` (orgs.api.schema publishes the same rule)."""
+    prefix = re.match(rf"https?://[^/\x00]+/eidm2/services/{kind}/", value)
+    return value[prefix.end():] if prefix else value

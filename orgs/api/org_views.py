@@ -3,21 +3,12 @@ MOD003b update, MOD002 remove): thin views over orgs.services and orgs.queries."
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from orgs import queries, services
-from orgs.api.base import (
-    ENTITYLIST,
-    IDLIST,
-    LIST_DOC,
-    LIST_PARAMS,
-    PATH_PARAM,
-    TAG,
-    CustomerIdView,
-    query_param,
-)
+from orgs.api import schema
+from orgs.api.base import ENTITYLIST, IDLIST, LIST_PARAMS, TAG, CustomerIdView
 from orgs.api.params import Params
 from orgs.api.xml import entitylist, idlist
 from orgs.errors import InvalidArgumentsError, ParentNotFoundError
@@ -48,7 +39,8 @@ class OrgCollectionView(CustomerIdView):
             return None
         return queries.org_get(org_path_clean(path), self.scope, parent=True)
 
-    @extend_schema(tags=[TAG], summary="List organizations", parameters=LIST_DOC,
+    @extend_schema(tags=[TAG], summary="List organizations",
+                   parameters=[schema.ORG, *schema.list_params()],
                    responses={200: IDLIST}, operation_id="customerid_orgs_list")
     def get(self, request, path: str | None = None):
         params = self.params(LIST_PARAMS)
@@ -60,10 +52,8 @@ class OrgCollectionView(CustomerIdView):
     @extend_schema(
         tags=[TAG], summary="MOD001b Create Organization", request=None,
         operation_id="customerid_orgs_create",
-        parameters=[PATH_PARAM, query_param("organizationId"), query_param("friendlyName"),
-                    query_param("virtual", OpenApiTypes.BOOL), query_param("organizationType"),
-                    query_param("organizationClass")],
-        responses={200: IDLIST},
+        parameters=[schema.PARENT, *schema.organization_params(create=True)],
+        responses={200: IDLIST, 409: schema.CONFLICT},
     )
     def post(self, request, path: str | None = None):
         params = self.params({"virtual", "organizationId", "friendlyName", "organizationType",
@@ -83,7 +73,7 @@ class OrgRootView(OrgCollectionView):
     """`orgs/`: top-level organizations (GET), create one (POST, MOD001b)."""
 
     @extend_schema(tags=[TAG], summary="List top-level organizations",
-                   parameters=LIST_DOC[1:], responses={200: IDLIST},
+                   parameters=schema.list_params(), responses={200: IDLIST},
                    operation_id="customerid_orgs_root_list")
     def get(self, request):
         return super().get(request)
@@ -91,10 +81,8 @@ class OrgRootView(OrgCollectionView):
     @extend_schema(
         tags=[TAG], summary="MOD001b Create Organization (top level)", request=None,
         operation_id="customerid_orgs_root_create",
-        parameters=[query_param("organizationId"), query_param("friendlyName"),
-                    query_param("virtual", OpenApiTypes.BOOL), query_param("organizationType"),
-                    query_param("organizationClass")],
-        responses={200: IDLIST},
+        parameters=schema.organization_params(create=True),
+        responses={200: IDLIST, 409: schema.CONFLICT},
     )
     def post(self, request):
         return super().post(request)
@@ -116,7 +104,7 @@ class OrgEntityView(CustomerIdView):
     def org(self, path: str) -> Organization:
         return queries.org_get(org_path_clean(path), self.scope)
 
-    @extend_schema(tags=[TAG], summary="Read organization", parameters=[PATH_PARAM],
+    @extend_schema(tags=[TAG], summary="Read organization", parameters=[schema.ORG],
                    responses={200: ENTITYLIST}, operation_id="customerid_org_read")
     def get(self, request, path: str):
         self.params(set())
@@ -127,8 +115,7 @@ class OrgEntityView(CustomerIdView):
     @extend_schema(
         tags=[TAG], summary="MOD003b Update Organization", request=None,
         operation_id="customerid_org_update",
-        parameters=[PATH_PARAM, query_param("friendlyName"), query_param("organizationType"),
-                    query_param("organizationClass")],
+        parameters=[schema.ORG, *schema.organization_params(create=False)],
         responses={200: IDLIST},
     )
     def put(self, request, path: str):
@@ -144,8 +131,10 @@ class OrgEntityView(CustomerIdView):
 
     @extend_schema(tags=[TAG], summary="MOD002 Remove Organization",
                    operation_id="customerid_org_remove",
-                   parameters=[PATH_PARAM, query_param("recursive", OpenApiTypes.BOOL)],
-                   responses={200: IDLIST})
+                   parameters=[schema.ORG, schema.flag(
+                       "recursive", "Also remove the sub-organizations (without it an "
+                       "organization that has some is refused, 409).")],
+                   responses={200: IDLIST, 409: schema.CONFLICT})
     def delete(self, request, path: str):
         params = self.params({"recursive"})
         removed = services.organization_delete(

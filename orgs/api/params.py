@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import QueryDict
 
+from core.patterns import matches
 from orgs.attributes import MAX_VALUE
 from orgs.errors import InvalidArgumentsError
 
@@ -61,7 +62,7 @@ class Params:
         value = self.values.get(name)
         if value is None:
             return None
-        if not value.isdigit() or not 0 < int(value) <= maximum:
+        if not matches(r"[0-9]+", value) or not 0 < int(value) <= maximum:
             raise InvalidArgumentsError(f"Parameter {name} must be an integer 1-{maximum}.")
         return int(value)
 

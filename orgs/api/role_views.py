@@ -8,17 +8,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from orgs import queries, services
-from orgs.api.base import (
-    ENTITYLIST,
-    IDLIST,
-    LIST_DOC,
-    LIST_PARAMS,
-    PATH_PARAM,
-    TAG,
-    CustomerIdView,
-    entity_ref,
-    query_param,
-)
+from orgs.api import schema
+from orgs.api.base import ENTITYLIST, IDLIST, LIST_PARAMS, TAG, CustomerIdView, entity_ref
 from orgs.api.xml import entitylist, idlist
 from orgs.errors import InvalidReferenceError
 from orgs.models import OrgUser, Role
@@ -30,7 +21,8 @@ class RoleCollectionView(CustomerIdView):
 
     required_permissions = {"GET": "orgs.view_role"}
 
-    @extend_schema(tags=[TAG], summary="List roles", parameters=LIST_DOC,
+    @extend_schema(tags=[TAG], summary="List roles",
+                   parameters=[schema.ORG, *schema.list_params()],
                    responses={200: IDLIST}, operation_id="customerid_roles_list")
     def get(self, request, path: str):
         params = self.params(LIST_PARAMS)
@@ -47,7 +39,7 @@ class RoleEntityView(CustomerIdView):
     required_permissions = {"GET": "orgs.view_role", "PUT": "orgs.add_role",
                             "DELETE": "orgs.delete_role"}
 
-    @extend_schema(tags=[TAG], summary="Read role", parameters=[PATH_PARAM],
+    @extend_schema(tags=[TAG], summary="Read role", parameters=[schema.ROLE],
                    responses={200: ENTITYLIST}, operation_id="customerid_role_read")
     def get(self, request, path: str):
         self.params(set())
@@ -63,7 +55,8 @@ class RoleEntityView(CustomerIdView):
 
     @extend_schema(tags=[TAG], summary="MOD007 Create Role", request=None,
                    operation_id="customerid_role_create",
-                   parameters=[PATH_PARAM, query_param("memberOf")], responses={200: IDLIST})
+                   parameters=[schema.ROLE, schema.MEMBER_OF],
+                   responses={200: IDLIST, 409: schema.CONFLICT})
     def put(self, request, path: str):
         params = self.params({"memberOf"})
         org_path, name = entity_path_split(path, "role")
@@ -77,7 +70,7 @@ class RoleEntityView(CustomerIdView):
         role = services.role_put(organization=org, name=name, member_of=member_of)
         return self.answer("role", [f"{org_path}/{role.name}"])
 
-    @extend_schema(tags=[TAG], summary="MOD008 Remove Role", parameters=[PATH_PARAM],
+    @extend_schema(tags=[TAG], summary="MOD008 Remove Role", parameters=[schema.ROLE],
                    responses={200: IDLIST}, operation_id="customerid_role_remove")
     def delete(self, request, path: str):
         self.params(set())
@@ -102,7 +95,8 @@ class AssignmentView(CustomerIdView):
         user = queries.user_get(user_org, user_name, self.scope, what=InvalidReferenceError)
         return role, user
 
-    @extend_schema(tags=[TAG], summary="List the users holding a role", parameters=LIST_DOC,
+    @extend_schema(tags=[TAG], summary="List the users holding a role",
+                   parameters=[schema.ROLE, *schema.list_params()],
                    responses={200: IDLIST}, operation_id="customerid_assignments_list")
     def get(self, request, path: str):
         params = self.params(LIST_PARAMS)
@@ -114,7 +108,8 @@ class AssignmentView(CustomerIdView):
 
     @extend_schema(tags=[TAG], summary="MOD005 Assign Role", request=None,
                    operation_id="customerid_assignments_create",
-                   parameters=[PATH_PARAM, query_param("user")], responses={200: IDLIST})
+                   parameters=[schema.ROLE, schema.USER_REF],
+                   responses={200: IDLIST, 409: schema.CONFLICT})
     def post(self, request, path: str):
         role, user = self.role_and_user(path)
         services.assignment_create(user=user, role=role)
@@ -122,7 +117,7 @@ class AssignmentView(CustomerIdView):
 
     @extend_schema(tags=[TAG], summary="MOD006 Deassign Role",
                    operation_id="customerid_assignments_remove",
-                   parameters=[PATH_PARAM, query_param("user")], responses={200: IDLIST})
+                   parameters=[schema.ROLE, schema.USER_REF], responses={200: IDLIST})
     def delete(self, request, path: str):
         role, user = self.role_and_user(path)
         services.assignment_delete(user=user, role=role)

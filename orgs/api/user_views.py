@@ -3,21 +3,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from orgs import queries, services
-from orgs.api.base import (
-    ENTITYLIST,
-    IDLIST,
-    LIST_DOC,
-    LIST_PARAMS,
-    PATH_PARAM,
-    TAG,
-    CustomerIdView,
-    query_param,
-)
+from orgs.api import schema
+from orgs.api.base import ENTITYLIST, IDLIST, LIST_PARAMS, TAG, CustomerIdView
 from orgs.api.filters import USER_FILTERS, UserFilterSet
 from orgs.api.params import Params
 from orgs.api.xml import entitylist
@@ -27,7 +18,8 @@ from orgs.paths import entity_path_split, org_path_clean
 
 USER_PARAMS = {"uid", "email", "firstname", "surname", "mobile", "locale", "hetu", "pwd",
                "pwd.activated", "disable", "enable"}
-DEPRECATED = frozenset({"otp.state", "otp.activated", "sms.activated"})
+DEPRECATED = frozenset(schema.USER_DEPRECATED)
+
 
 def user_fields(params: Params) -> services.UserFields:
     enable, disable = params.flag("enable"), params.flag("disable")
@@ -74,8 +66,7 @@ class UserCollectionView(CustomerIdView):
 
     @extend_schema(
         tags=[TAG], summary="List users", operation_id="customerid_users_list",
-        parameters=[*LIST_DOC, query_param("exactMatch", OpenApiTypes.BOOL),
-                    *(query_param(name) for name in USER_FILTERS)],
+        parameters=[schema.ORG, *schema.list_params(), *schema.user_filter_params()],
         responses={200: IDLIST},
     )
     def get(self, request, path: str):
@@ -90,8 +81,8 @@ class UserCollectionView(CustomerIdView):
     @extend_schema(
         tags=[TAG], summary="MOD009 Create User", request=None,
         operation_id="customerid_users_create",
-        parameters=[PATH_PARAM, *(query_param(name) for name in sorted(USER_PARAMS))],
-        responses={200: IDLIST},
+        parameters=[schema.ORG, *schema.user_params(update=False)],
+        responses={200: IDLIST, 409: schema.CONFLICT},
     )
     def post(self, request, path: str):
         params = self.params(USER_PARAMS, DEPRECATED, custom=True)
@@ -105,7 +96,7 @@ class UserEntityView(CustomerIdView):
 
     required_permissions = {"GET": "orgs.view_orguser", "DELETE": "orgs.delete_orguser"}
 
-    @extend_schema(tags=[TAG], summary="Read user", parameters=[PATH_PARAM],
+    @extend_schema(tags=[TAG], summary="Read user", parameters=[schema.USER],
                    responses={200: ENTITYLIST}, operation_id="customerid_user_read")
     def get(self, request, path: str):
         self.params(set())
@@ -117,11 +108,8 @@ class UserEntityView(CustomerIdView):
     @extend_schema(
         tags=[TAG], summary="MOD004b Update User", request=None,
         operation_id="customerid_user_update",
-        parameters=[PATH_PARAM, *(query_param(name) for name in sorted(USER_PARAMS)),
-                    query_param("create", OpenApiTypes.BOOL),
-                    query_param("roles.remove", OpenApiTypes.BOOL),
-                    query_param("mandates.remove", OpenApiTypes.BOOL)],
-        responses={200: IDLIST},
+        parameters=[schema.USER, *schema.user_params(update=True)],
+        responses={200: IDLIST, 409: schema.CONFLICT},
     )
     def put(self, request, path: str):
         params = self.params(USER_PARAMS | {"create", "roles.remove", "mandates.remove"},
@@ -146,7 +134,7 @@ class UserEntityView(CustomerIdView):
                                  mandates_remove=mandates_remove, by=request.user)
         return self.answer("user", [f"{org_path}/{user.name}"])
 
-    @extend_schema(tags=[TAG], summary="Remove user", parameters=[PATH_PARAM],
+    @extend_schema(tags=[TAG], summary="Remove user", parameters=[schema.USER],
                    responses={200: IDLIST}, operation_id="customerid_user_remove")
     def delete(self, request, path: str):
         self.params(set())
@@ -160,7 +148,8 @@ class UserRolesView(CustomerIdView):
 
     required_permissions = {"GET": "orgs.view_assignment"}
 
-    @extend_schema(tags=[TAG], summary="List a user's roles", parameters=LIST_DOC,
+    @extend_schema(tags=[TAG], summary="List a user's roles",
+                   parameters=[schema.USER, *schema.list_params()],
                    responses={200: IDLIST}, operation_id="customerid_user_roles")
     def get(self, request, path: str):
         params = self.params(LIST_PARAMS)

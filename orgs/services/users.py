@@ -25,6 +25,7 @@ from audit.services import audited, record
 from audit.states import MASK, json_time, raw_state
 from authorisations.services import authorisations_revoke_for_subject
 from core.errors import ForbiddenError
+from core.patterns import SPACE, matches
 from identities.queries import usernames_taken
 from identities.services import person_save
 from orgs import conf
@@ -86,31 +87,39 @@ class _EmailCheck(EmailValidator):
 
 
 _email_check = _EmailCheck()
-_WHITESPACE = re.compile(r"\s")  # str pattern: matches exactly the characters str.isspace() does
+
+# The rules of the text fields, as the OpenAPI schema publishes them (orgs.api.schema).
+UID = rf"^[^\x00{SPACE}]{{0,150}}$"  # no whitespace; "" removes the uid
+MOBILE = r"^\+?[ -]*(?:[0-9][ -]*){3,20}$"  # an optional +, 3-20 digits, spaces and dashes
+MOBILE_MAX = 32
+LOCALE = r"^[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$"  # fi_FI, en, sv-SE
+LOCALE_MAX = 16
+EMAIL_MAX = 254
+NAME_MAX = 150  # firstname, surname
+PWD_MAX = 256
 
 
 def user_fields_clean(data: UserFields) -> UserFields:
     """Check every given field (hetu: its format, date and check character, made canonical)."""
     if data.uid is not None:
         text_check(data.uid, "uid", 150)
-        if data.uid and (data.uid != data.uid.strip() or _WHITESPACE.search(data.uid)):
+        if not matches(UID, data.uid):
             raise InvalidArgumentsError("uid cannot contain whitespace.")
     if data.email:
-        text_check(data.email, "email", 254)
+        text_check(data.email, "email", EMAIL_MAX)
         try:
             _email_check(data.email)
         except ValidationError:
             raise InvalidArgumentsError("email is not a valid email address.") from None
     for name in ("firstname", "surname"):
-        text_check(getattr(data, name) or "", name, 150)
+        text_check(getattr(data, name) or "", name, NAME_MAX)
     if data.mobile:
-        text_check(data.mobile, "mobile", 32)
-        digits = data.mobile.replace(" ", "").replace("-", "")
-        if not (digits.lstrip("+").isdigit() and 3 <= len(digits) <= 20):
-            raise InvalidArgumentsError("mobile is not a phone number (+ and digits).")
+        text_check(data.mobile, "mobile", MOBILE_MAX)
+        if not matches(MOBILE, data.mobile):
+            raise InvalidArgumentsError("mobile is not a phone number (+ and 3-20 digits).")
     if data.locale:
-        text_check(data.locale, "locale", 16)
-        if not all(part.isalnum() for part in data.locale.replace("-", "_").split("_")):
+        text_check(data.locale, "locale", LOCALE_MAX)
+        if not matches(LOCALE, data.locale):
             raise InvalidArgumentsError("locale is not a locale such as fi_FI or en.")
     if data.hetu:
         try:
@@ -118,7 +127,7 @@ def user_fields_clean(data: UserFields) -> UserFields:
         except ValidationError as error:
             raise InvalidArgumentsError(error.messages[0]) from None
     if data.pwd:
-        text_check(data.pwd, "pwd", 256)
+        text_check(data.pwd, "pwd", PWD_MAX)
     if data.status is not None and data.status not in STATUSES:
         raise InvalidArgumentsError(f"status must be one of {', '.join(sorted(STATUSES))}.")
     return data

@@ -55,3 +55,48 @@ def test_every_operation_but_health_and_token_requires_credentials(schema):
             continue
         security = operation.get("security", schema.get("security"))
         assert security and all(s for s in security), f"{method.upper()} {path} is open"
+
+
+# --- the schema states the server's rules (issue 10, defect 11) ---------------------------------
+
+CLOSED_BODIES = ["AuthorisationWriteRequest", "PatchedAuthorisationWriteRequest",
+                 "CodedItemWriteRequest", "PatchedCodedItemWriteRequest", "RevokeRequest",
+                 "PersonContextRequestRequest", "InternalIdContextRequestRequest"]
+
+
+def test_bodies_that_refuse_unknown_fields_say_so(schema):
+    components = schema["components"]["schemas"]
+    for name in CLOSED_BODIES:
+        assert components[name].get("additionalProperties") is False, name
+
+
+def test_customerid_paths_state_their_pattern_and_hold_slashes(schema):
+    for path, method, operation in operations(schema):
+        if "{path}" not in path:
+            continue
+        (param,) = [p for p in operation["parameters"] if p["in"] == "path"]
+        assert param["schema"]["pattern"].startswith("^"), (method, path)
+        assert any("/" in example["value"] for example in param["examples"].values())
+
+
+@pytest.mark.parametrize("method, path", [
+    ("post", "/eidm2/services/orgs/"), ("post", "/eidm2/services/orgs/{path}/"),
+    ("delete", "/eidm2/services/org/{path}/"), ("put", "/eidm2/services/role/{path}/"),
+    ("post", "/eidm2/services/users/{path}/"), ("put", "/eidm2/services/user/{path}/"),
+    ("post", "/eidm2/services/assignments/{path}/"),
+])
+def test_customerid_conflicts_are_documented(schema, method, path):
+    response = schema["paths"][path][method]["responses"]["409"]
+    assert "application/xml" in response["content"]
+
+
+def test_oneportal_query_parameters_state_their_rules(schema):
+    params = {p["name"]: p for p in schema["paths"]["/api/rest/v1/authorisation/"]["get"][
+        "parameters"]}
+    for name in ("startIndex", "count", "filter", "sortBy", "sortOrder", "asOf"):
+        assert params[name].get("allowEmptyValue") is True, name
+    assert "minimum" not in params["startIndex"]["schema"]  # RFC 7644: below 1 reads as 1
+    scim = params["filter"]["schema"]["anyOf"][1]
+    assert scim["format"] == "scim-filter" and scim["x-scim-attributes"]["validTo"] == "datetime?"
+    assert "active" not in params["sortBy"]["schema"]["enum"]
+    assert "x-empty-is-default" not in str(schema)

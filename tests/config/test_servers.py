@@ -86,7 +86,10 @@ def test_a_4096_character_filter_is_not_refused_by_gunicorn(gunicorn):
     response, body = gunicorn.request("GET", target)
     assert response.status == 401, body[:300]  # Django's answer: gunicorn let it through
     assert b"errorMessage" in body
-    too_long = "/api/rest/v1/authorisation?filter=" + "x" * (17 * 1024)
+    widest = "/api/rest/v1/authorisation?filter=" + quote("\U0001F600" * 4096, safe="")
+    assert len(widest) > 49_000  # every character four UTF-8 bytes, each %XX
+    assert gunicorn.request("GET", widest)[0].status == 401
+    too_long = "/api/rest/v1/authorisation?filter=" + "x" * (65 * 1024)
     assert gunicorn.request("GET", too_long)[0].status == 414  # still bounded
 
 

@@ -1,0 +1,59 @@
+"""The schemathesis hooks drop only the refusals they name, and draw valid values."""
+
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+
+from authorisations.queries import AUTHORISATION_ATTRS
+from authorisations.scim import filter_kinds, parse
+from orgs.hetu import hetu_clean
+from tests.api import schemathesis_hooks as hooks
+
+
+def failure(code="ST202"):
+    return SimpleNamespace(code=code)
+
+
+def case(path, method="POST"):
+    return SimpleNamespace(operation=SimpleNamespace(path=path), method=method,
+                           formatted_path=path)
+
+
+def response(text):
+    return SimpleNamespace(text=text)
+
+
+@pytest.mark.parametrize("path, body, kept", [
+    ("/eidm2/services/assignments/{path}/", "<error><code>10</code>…</error>", False),
+    ("/eidm2/services/assignments/{path}/", "<error><code>1</code>…</error>", True),
+    ("/eidm2/services/orgs/", "<error><code>10</code>…</error>", True),  # not a reference op
+    ("/api/rest/v1/authorisation/", '{"errorMessage": "validTo: validTo must be later '
+                                    'than validFrom."}', False),
+    ("/api/rest/v1/authorisation/", '{"errorMessage": "authType: This field may not be '
+                                    'blank."}', True),
+    ("/api/rest/v1/namespace/", '{"errorMessage": "validTo must be later than '
+                                'validFrom"}', True),
+])
+def test_only_the_named_refusals_are_dropped(path, body, kept):
+    assert hooks.filter_failure(None, failure(), case(path), response(body)) is kept
+
+
+def test_other_failures_are_kept_whatever_the_body():
+    body = "<error><code>10</code></error>"
+    assert hooks.filter_failure(None, failure("ST201"), case("/eidm2/services/role/{path}/"),
+                                response(body)) is True
+    assert hooks.filter_failure(None, failure("ST101"), case("/eidm2/services/role/{path}/",
+                                                             "GET"), response(body)) is True
+
+
+@settings(max_examples=50, database=None)
+@given(hooks.hetus())
+def test_drawn_hetus_are_valid(code):
+    assert hetu_clean(code) == code.upper()
+
+
+@settings(max_examples=50, database=None, deadline=None)
+@given(hooks.scim_filters(filter_kinds(AUTHORISATION_ATTRS)))
+def test_drawn_filters_parse(text):
+    parse(text, AUTHORISATION_ATTRS)
