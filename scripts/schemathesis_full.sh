@@ -39,6 +39,11 @@ trap cleanup EXIT
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$work/schemathesis.sqlite3}
 # A production-like server on plain HTTP: no debug pages, no HTTPS redirect.
 export DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,localhost LOG_LEVEL=WARNING
+# Lockouts off: schemathesis sends hundreds of bad credentials from one address (its
+# invalid-authentication checks on every operation), and a lockout would then answer 429 to
+# everything, good credentials too, leaving the operations untested (as it did on the first
+# run). The lockout itself is tested in tests/api/test_auth_throttling.py.
+export AUTH_FAILURES_PER_CLIENT=0 AUTH_FAILURES_PER_ADDRESS=0
 
 case "$DATABASE_URL" in
   sqlite:*)  # SQLite has one writer: concurrent requests would answer "database is locked"

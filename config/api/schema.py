@@ -83,6 +83,7 @@ RETRY_AFTER = {
         "schema": {"type": "integer", "minimum": 1},
     }
 }
+BODY_TOO_LARGE = "The request body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (5 MiB by default)."
 TOO_MANY_ATTEMPTS = "Too many failed authentication attempts: locked out (see Retry-After)."
 
 
@@ -103,6 +104,8 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
             responses = operation.setdefault("responses", {})
             for status in ERROR_STATUSES.get(style, DEFAULT_STATUSES):
                 responses.setdefault(str(status), {"description": reason(int(status))})
+            if "requestBody" in operation:  # config.api.body_limit
+                responses.setdefault("413", {"description": BODY_TOO_LARGE})
             if authenticates(operation):
                 responses.setdefault("429", {"description": TOO_MANY_ATTEMPTS,
                                              "headers": RETRY_AFTER})

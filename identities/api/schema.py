@@ -1,6 +1,8 @@
-"""The OAuth2 token endpoint in the OpenAPI schema (it is a django-oauth-toolkit view, not DRF)."""
+"""The OAuth2 token and revocation endpoints in the OpenAPI schema (django-oauth-toolkit views,
+not DRF)."""
 
 TOKEN_PATHS = ("/oauth/token/", "/connect/token")
+REVOKE_PATH = "/oauth/revoke_token/"
 
 TOKEN_REQUEST = {
     "type": "object",
@@ -22,6 +24,17 @@ TOKEN_RESPONSE = {
     },
     "required": ["access_token", "token_type", "expires_in"],
 }
+REVOKE_REQUEST = {
+    "type": "object",
+    "description": "RFC 7009 token revocation.",
+    "properties": {
+        "token": {"type": "string", "description": "The access token to revoke."},
+        "token_type_hint": {"type": "string", "example": "access_token"},
+        "client_id": {"type": "string", "description": "Or send it with HTTP Basic."},
+        "client_secret": {"type": "string", "description": "Or send it with HTTP Basic."},
+    },
+    "required": ["token"],
+}
 OAUTH_ERROR = {
     "type": "object",
     "description": "RFC 6749 §5.2 error.",
@@ -36,14 +49,53 @@ OAUTH_ERROR = {
 def add_token_endpoint(result: dict, generator, request, public) -> dict:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(
-        {"TokenRequest": TOKEN_REQUEST, "TokenResponse": TOKEN_RESPONSE, "OAuthError": OAUTH_ERROR}
+        {"TokenRequest": TOKEN_REQUEST, "TokenResponse": TOKEN_RESPONSE,
+         "TokenRevocationRequest": REVOKE_REQUEST, "OAuthError": OAUTH_ERROR}
     )
 
     def ref(name: str) -> dict:
         return {"schema": {"$ref": f"#/components/schemas/{name}"}}
 
+    errors = {
+        "400": {"description": "Bad request.",
+                "content": {"application/json": ref("OAuthError")}},
+        "401": {"description": "Unknown client or wrong secret.",
+                "content": {"application/json": ref("OAuthError")}},
+        "413": {"description": "The request body is larger than the server accepts.",
+                "content": {"application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"}}}},
+        "429": {"description": (
+                    "Too many failed client authentications: the client id or "
+                    "address is locked out (`temporarily_unavailable`)."),
+                "headers": {"Retry-After": {
+                    "description": "Seconds until the lockout ends.",
+                    "schema": {"type": "integer", "minimum": 1}}},
+                "content": {"application/json": ref("OAuthError")}},
+    }
+    paths = result.setdefault("paths", {})
+    paths[REVOKE_PATH] = {
+        "post": {
+            "operationId": "oauth_revoke_token",
+            "summary": "Revoke an access token (RFC 7009)",
+            "description": ("Answers 200 with an empty body whether or not the token was "
+                            "known, as RFC 7009 §2.2 asks; a token of another client is left "
+                            "alone."),
+            "tags": ["OAuth2"],
+            "security": [{"basicAuth": []}, {}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": ref("TokenRevocationRequest")},
+            },
+            "responses": {
+                "200": {"description": "Revoked (or unknown): an empty body.",
+                        "content": {"text/html": {"schema": {"type": "string",
+                                                             "maxLength": 0}}}},
+                **errors,
+            },
+        }
+    }
     for path in TOKEN_PATHS:
-        result.setdefault("paths", {})[path] = {
+        paths[path] = {
             "post": {
                 "operationId": "oauth_token" + ("" if path.startswith("/oauth") else "_connect"),
                 "summary": "Issue an access token (OAuth2 client credentials)",
@@ -56,17 +108,7 @@ def add_token_endpoint(result: dict, generator, request, public) -> dict:
                 "responses": {
                     "200": {"description": "A bearer token.",
                             "content": {"application/json": ref("TokenResponse")}},
-                    "400": {"description": "Bad request.",
-                            "content": {"application/json": ref("OAuthError")}},
-                    "401": {"description": "Unknown client or wrong secret.",
-                            "content": {"application/json": ref("OAuthError")}},
-                    "429": {"description": (
-                                "Too many failed client authentications: the client id or "
-                                "address is locked out (`temporarily_unavailable`)."),
-                            "headers": {"Retry-After": {
-                                "description": "Seconds until the lockout ends.",
-                                "schema": {"type": "integer", "minimum": 1}}},
-                            "content": {"application/json": ref("OAuthError")}},
+                    **errors,
                 },
             }
         }

@@ -337,7 +337,7 @@ def test_every_operation_that_authenticates_documents_429_with_retry_after():
             assert response["headers"]["Retry-After"]["schema"]["type"] == "integer"
             ((media_type, content),) = response["content"].items()
             name, expected_type, _ = (("OAuthError", "application/json", None)
-                                      if path in ("/oauth/token/", "/connect/token")
+                                      if path.startswith(("/oauth/", "/connect/"))
                                       else ERROR_SCHEMAS[style_for_path(path) or "problem"])
             assert media_type == expected_type
             assert content["schema"]["$ref"] == f"#/components/schemas/{name}"

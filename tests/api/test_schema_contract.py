@@ -4,7 +4,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/healthz", "/oauth/token/", "/connect/token"}
+PUBLIC = {"/healthz", "/oauth/token/", "/connect/token", "/oauth/revoke_token/"}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,21 @@ def test_every_operation_but_health_and_token_requires_credentials(schema):
             continue
         security = operation.get("security", schema.get("security"))
         assert security and all(s for s in security), f"{method.upper()} {path} is open"
+
+
+def test_every_routed_oauth_endpoint_is_documented(schema):
+    assert {"/oauth/token/", "/connect/token", "/oauth/revoke_token/"} <= set(schema["paths"])
+    revoke = schema["paths"]["/oauth/revoke_token/"]["post"]
+    body = revoke["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert body == {"$ref": "#/components/schemas/TokenRevocationRequest"}
+    # the onePortal revoke body keeps its own name
+    assert "revocationDetails" in str(schema["components"]["schemas"]["RevokeRequest"])
+
+
+def test_every_operation_with_a_body_documents_413(schema):
+    for path, method, operation in operations(schema):
+        if "requestBody" in operation:
+            assert "413" in operation["responses"], f"{method.upper()} {path} lacks 413"
 
 
 # --- the schema states the server's rules (issue 10, defect 11) ---------------------------------

@@ -142,6 +142,24 @@ def test_revoked_and_expired_tokens_are_401():
     assert bearer(second).post(URL, {}, format="json").status_code == 401
 
 
+def test_revocation_endpoint_answers_as_documented_and_revokes_only_the_callers_token():
+    data = create("rv", "--perm", "audit.add_auditcontext")
+    other = create("rv-other", "--perm", "audit.add_auditcontext")
+    mine, theirs = (token_for(d).json()["access_token"] for d in (data, other))
+    own = {"client_id": data["client_id"], "client_secret": data["client_secret"]}
+
+    missing = APIClient().post("/oauth/revoke_token/", own)
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+    assert APIClient().post("/oauth/revoke_token/", {"token": mine}).status_code == 401
+    # another client's token is left alone, with the same empty 200 (RFC 7009 §2.2)
+    refused = APIClient().post("/oauth/revoke_token/", {"token": theirs, **own})
+    assert (refused.status_code, refused.content) == (200, b"")
+    assert bearer(theirs).post(URL, {}, format="json").status_code == 200
+    revoked = APIClient().post("/oauth/revoke_token/", {"token": mine, **own})
+    assert (revoked.status_code, revoked.content) == (200, b"")
+    assert bearer(mine).post(URL, {}, format="json").status_code == 401
+
+
 def test_inactive_service_account_cannot_authenticate():
     data = create("off", "--perm", "audit.add_auditcontext")
     token = token_for(data).json()["access_token"]
