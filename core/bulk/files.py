@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from core.bulk.report import RowError
+from core.json_depth import MAX_DEPTH, deeper_than
 
 FORMATS = ("csv", "ndjson")
 # a byte-order mark names its encoding, whatever --encoding says (UTF-32's before UTF-16's:
@@ -101,6 +102,9 @@ def read_rows(stream: Iterable[str], fmt: str, *,
         return
     for number, line in enumerate(stream, start=1):
         if not line.strip():
+            continue
+        if deeper_than(line.encode(), MAX_DEPTH):  # json.loads would recurse past the stack
+            yield number, RowError(number, f"JSON nested deeper than {MAX_DEPTH} levels")
             continue
         try:
             row = json.loads(line)

@@ -166,6 +166,17 @@ def test_malformed_ndjson_and_missing_file(tmp_path, ns_a):
         run(tmp_path / "missing.csv")
 
 
+def test_ndjson_nested_too_deep_is_a_line_error_not_a_crash(tmp_path, ns_a):
+    deep = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = write(tmp_path, f'{deep}\n[1]\n', "x.ndjson")
+    with pytest.raises(CommandError) as raised:
+        run(path)
+    message = str(raised.value)
+    assert "line 1: JSON nested deeper than 64 levels" in message
+    assert "line 2: expected a JSON object" in message  # the reader went on
+    assert not Authorisation.objects.exists()
+
+
 @pytest.mark.parametrize("size", [10, 500])
 def test_import_query_count_does_not_grow_with_batch_size(tmp_path, ns_a, count_queries, size):
     path = write(tmp_path, HEADER + csv_rows(size))

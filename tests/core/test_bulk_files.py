@@ -59,6 +59,14 @@ def test_ndjson_rows_and_their_errors_keep_their_lines(tmp_path):
         (5, {"b": "ä"})]
 
 
+def test_ndjson_nesting_is_bounded_before_parsing(tmp_path):
+    shallow = '{"a": ' + "[" * 63 + "]" * 63 + "}"
+    deep = '{"a": ' + "[" * 5000 + "]" * 5000 + "}"
+    rows = rows_of(f"{shallow}\n{deep}\n".encode(), tmp_path, fmt="ndjson")
+    assert rows[0][0] == 1 and isinstance(rows[0][1], dict)
+    assert rows[1] == (2, "line 2: JSON nested deeper than 64 levels")
+
+
 def test_a_header_can_be_refused():
     def refuse(header):
         raise RowError(1, f"unknown {header[0]}")
