@@ -4,15 +4,17 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import views
+from config import admin_login, views
 from config.api import token
 from config.content_security import redoc_page
 
 admin.site.site_header = "Tessera"
 admin.site.site_title = "Tessera"
 admin.site.index_title = "Registry administration"
+admin.site.login_form = admin_login.ThrottledAdminAuthenticationForm
 
 urlpatterns = [
+    path("admin/login/", admin_login.login),  # before the admin's own: throttled
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("oauth/token/", token.TokenView.as_view(), name="oauth-token"),

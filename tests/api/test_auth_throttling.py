@@ -343,3 +343,29 @@ def test_every_operation_that_authenticates_documents_429_with_retry_after():
             assert content["schema"]["$ref"] == f"#/components/schemas/{name}"
             seen.add(name)
     assert seen == {"OAuthError", "AdditivError", "OnePortalError", "CustomerIdError"}
+
+
+# --- the admin's sign-in ------------------------------------------------------------------------
+
+def test_admin_sign_in_is_throttled_like_the_apis(client):
+    from django.test import Client
+
+    Identity.objects.create_user("operator", password="right horse battery", is_staff=True,
+                                 is_superuser=True)
+    form = {"username": "operator", "next": "/admin/"}
+    for _ in range(THRESHOLD):
+        wrong = client.post("/admin/login/", {**form, "password": "wrong"})
+        assert wrong.status_code == 200 and "correct username and password" in wrong.text
+    locked = client.post("/admin/login/", {**form, "password": "right horse battery"})
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
+    assert "Too many failed sign-in attempts" in locked.text
+    assert "_auth_user_id" not in client.session
+    assert ChangeRecord.objects.filter(object_type=lockout.OBJECT_TYPE,
+                                       object_id="client:operator").count() == 1
+    # another address signs in with another name; the operator's lift frees the name
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert other.post("/admin/login/", {**form, "password": "right horse battery"}
+                      ).status_code == 429
+    call_command("auth_unlock", "--client", "operator", stdout=StringIO())
+    signed_in = other.post("/admin/login/", {**form, "password": "right horse battery"})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
