@@ -62,9 +62,17 @@ class Attr:
 
 def filter_kinds(attrs: Mapping[str, Attr]) -> dict[str, str]:
     """Each attribute's kind as the schema publishes it: `string`, `enum`, `datetime`,
-    `boolean`, `uuid`; `?` when it can be null; `computed` for a built boolean (eq/ne/pr)."""
-    return {name: ("computed" if attr.build else attr.kind) + ("?" if attr.nullable else "")
+    `boolean`, `uuid`; `?` when it can be null; for a built attribute (eq/ne/pr only)
+    `computed` when it compares with true or false, `member` when with a quoted string that
+    must be among the record's (a grant right's `authorisationTypes`)."""
+    return {name: _published_kind(attr) + ("?" if attr.nullable else "")
             for name, attr in attrs.items()}
+
+
+def _published_kind(attr: Attr) -> str:
+    if attr.build is None:
+        return attr.kind
+    return "computed" if attr.kind == "boolean" else "member"
 
 
 STRING_OPS = {"eq": "exact", "co": "contains", "sw": "startswith", "ew": "endswith",

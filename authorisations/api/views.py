@@ -146,7 +146,7 @@ class AuthorisationViewSet(OnePortalViewSet):
             identity=request.user, at=at, filter_text=params.get("filter"),
             order=queries.sort_path(params.get("sortBy"), self.filter_attrs),
             descending=sort_descending(request), offset=start, limit=count)
-        rows = AuthorisationSerializer(result.rows, many=True, context={"at": at}).data
+        rows = AuthorisationSerializer(result.rows, many=True, context=self.context_at(at)).data
         return Response(page_body(result.total, start, rows))
 
     @extend_schema(tags=[TAG], operation_id="authorisation_retrieve", parameters=[AS_OF],
@@ -161,7 +161,11 @@ class AuthorisationViewSet(OnePortalViewSet):
             found = None
         if found is None:
             raise Http404
-        return Response(AuthorisationSerializer(found, context={"at": at}).data)
+        return Response(AuthorisationSerializer(found, context=self.context_at(at)).data)
+
+    def context_at(self, at) -> dict:
+        """The serializer context of a read as of `at` (the request too: absolute locations)."""
+        return {**self.get_serializer_context(), "at": at}
 
     @extend_schema(tags=[TAG], operation_id="authorisation_create",
                    request=AuthorisationWriteSerializer,

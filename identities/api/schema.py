@@ -28,7 +28,7 @@ REVOKE_REQUEST = {
     "type": "object",
     "description": "RFC 7009 token revocation.",
     "properties": {
-        "token": {"type": "string", "description": "The access token to revoke."},
+        "token": {"type": "string", "minLength": 1, "description": "The access token to revoke."},
         "token_type_hint": {"type": "string", "example": "access_token"},
         "client_id": {"type": "string", "description": "Or send it with HTTP Basic."},
         "client_secret": {"type": "string", "description": "Or send it with HTTP Basic."},

@@ -9,8 +9,6 @@ contract".
   refuses for such a reason are dropped from the "schema-valid request rejected" check (ST202),
   each by its exact error (a CustomerID code or the server's message), never by status alone,
   so any other refusal of valid data still fails the run.
-- **Known defects owned by another change** of issue 10, each named with its owner; remove the
-  entry when that change is merged.
 """
 
 from __future__ import annotations
@@ -74,6 +72,7 @@ SCIM_VALUES = {
 }
 SCIM_VALUES["enum"] = SCIM_VALUES["string"]
 SCIM_VALUES["computed"] = SCIM_VALUES["boolean"]
+SCIM_VALUES["member"] = SCIM_VALUES["string"]  # eq and ne (the default operators)
 
 
 def scim_comparisons(attributes: dict[str, str]) -> st.SearchStrategy[str]:
@@ -151,6 +150,8 @@ REFUSALS = (
     Refusal("authorisationTypes names no type of the namespace",
             r"^/api/rest/v1/authorisation_grant_right/$",
             r"authorisationTypes: unknown in namespace"),
+    Refusal("names lists one locale twice (a type's or source's name per locale is one)",
+            r"^/api/rest/v1/authorisation_(type|source)/", r"names: Locale .* is named twice"),
     Refusal("nsCode names another namespace than the record's (records never move)",
             r"^/api/rest/v1/authorisation(_type|_source)?/\{id\}/",
             r"cannot move to another namespace"),
@@ -167,10 +168,10 @@ REFUSALS = (
 
 @schemathesis.hook
 def filter_failure(context, failure, case, response) -> bool:
-    """Keep every failure but the documented refusals above and the known defects below
-    (SCHEMATHESIS_SHOW_DROPPED=1 prints each one dropped)."""
-    dropped = known_defect(failure, case) and "known defect"
-    if failure.code == "ST202" and not dropped:
+    """Keep every failure but the documented refusals above (SCHEMATHESIS_SHOW_DROPPED=1
+    prints each one dropped)."""
+    dropped = None
+    if failure.code == "ST202":
         body = response.text if response is not None else ""
         dropped = next((refusal.why for refusal in REFUSALS if re.search(
             refusal.path, case.operation.path) and re.search(refusal.body, body)), None)
@@ -178,10 +179,3 @@ def filter_failure(context, failure, case, response) -> bool:
         print(f"dropped {failure.code} {case.method} {case.formatted_path}: {dropped}",
               file=sys.stderr)
     return not dropped
-
-
-def known_defect(failure, case) -> bool:
-    # Helper "http" (issue 10, defect 4): OPTIONS on /eidm2/services/* answers 500 (the XML
-    # renderer raises). Remove when that fix is merged.
-    return (failure.code == "ST101" and case.method.upper() == "OPTIONS"
-            and case.operation.path.startswith("/eidm2/services/"))

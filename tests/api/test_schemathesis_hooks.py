@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings
 
+from authorisations.grant_rights import GRANT_RIGHT_ATTRS
 from authorisations.queries import AUTHORISATION_ATTRS
 from authorisations.scim import filter_kinds, parse
 from orgs.hetu import hetu_clean
@@ -57,3 +58,15 @@ def test_drawn_hetus_are_valid(code):
 @given(hooks.scim_filters(filter_kinds(AUTHORISATION_ATTRS)))
 def test_drawn_filters_parse(text):
     parse(text, AUTHORISATION_ATTRS)
+
+
+@settings(max_examples=50, database=None, deadline=None)
+@given(hooks.scim_filters(filter_kinds(GRANT_RIGHT_ATTRS)))
+def test_drawn_grant_right_filters_parse(text):
+    parse(text, GRANT_RIGHT_ATTRS)
+
+
+def test_grant_right_types_publish_as_a_member_compared_with_strings():
+    kinds = filter_kinds(GRANT_RIGHT_ATTRS)
+    assert (kinds["authorisationTypes"], kinds["active"]) == ("member", "computed")
+    parse('authorisationTypes eq "employment" and active eq true', GRANT_RIGHT_ATTRS)

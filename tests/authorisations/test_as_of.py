@@ -65,3 +65,13 @@ def test_bad_as_of_is_400(api_a, value):
     assert_error(api_a.get(URL, {"asOf": value}), 400, "asOf")
     assert_error(api_a.get(f"{URL}/00000000-0000-4000-8000-000000000000", {"asOf": value}),
                  400, "asOf")
+
+
+def test_as_of_answers_the_same_absolute_location_as_now(api_a):
+    created = api_a.post(URL, body(), format="json").json()
+    at = stamp(timezone.now())
+    location = f"http://testserver{URL}/{created['id']}"
+    assert created["meta"]["location"] == location
+    assert api_a.get(f"{URL}/{created['id']}", {"asOf": at}).json()["meta"]["location"] == location
+    listed = api_a.get(URL, {"asOf": at}).json()["resources"]
+    assert [r["meta"]["location"] for r in listed] == [location]
