@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
+from tests.servers import ROOT, manage, server_env, shared_database
+
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 ROWS = 30_000
 
 
@@ -52,21 +52,8 @@ def _wait(condition, seconds: float = 20.0) -> bool:
 
 @pytest.fixture
 def database(tmp_path):
-    """A DATABASE_URL the import's process uses: on PostgreSQL the test database itself (the
-    test's writes commit), on SQLite a file of its own, migrated."""
-    if connection.vendor == "postgresql":
-        db = settings.DATABASES["default"]
-        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/" \
-               f"{db['NAME']}"
-    url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
-    _manage(url, "migrate", "--noinput")
-    return url
-
-
-def _manage(url: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True,
-                          env={**os.environ, "DATABASE_URL": url}, capture_output=True,
-                          text=True, timeout=120, **kwargs)
+    """A DATABASE_URL the import's process and this test both see."""
+    return shared_database(tmp_path)
 
 
 def _open_transactions() -> int:
@@ -80,7 +67,7 @@ def _open_transactions() -> int:
 def _users(tmp_path: Path, url: str) -> Path:
     orgs = tmp_path / "orgs.csv"
     orgs.write_text("path,friendlyName\nacme,Acme\n")
-    _manage(url, "import_orgs", str(orgs))
+    manage(url, "import_orgs", str(orgs))
     path = tmp_path / "users.csv"
     path.write_text("organization,uid,email\n" + "".join(
         f"acme,u{i},u{i}@example.com\n" for i in range(ROWS)))
@@ -94,7 +81,7 @@ def _orgs(tmp_path: Path, url: str) -> Path:
 
 
 def _authorisations(tmp_path: Path, url: str) -> Path:
-    _manage(url, "load_demo")  # namespace demo, type employment, source hr
+    manage(url, "load_demo")  # namespace demo, type employment, source hr
     path = tmp_path / "authorisations.csv"
     path.write_text("nsCode,authType,authSource,subject.type,subject.value,object.type,"
                     "object.value,validFrom,validTo\n" + "".join(
@@ -114,7 +101,7 @@ IMPORTS = {"import_users": _users, "import_orgs": _orgs,
 def test_a_killed_import_leaves_nothing_behind_and_imports_again_at_once(database, tmp_path,
                                                                            sig, command):
     path = IMPORTS[command](tmp_path, database)
-    env = {**os.environ, "DATABASE_URL": database}
+    env = server_env(database)
     argv = [sys.executable, "manage.py", command, str(path), "--batch-size", "500"]
     # output to a file, not a pipe: a reading process that lived on would hold a pipe open
     with open(tmp_path / "err.txt", "w+") as output:
@@ -147,5 +134,5 @@ def test_a_killed_import_leaves_nothing_behind_and_imports_again_at_once(databas
         for pid in workers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
-    again = _manage(database, command, str(path))
+    again = manage(database, command, str(path))
     assert f"{ROWS} created" in again.stdout, again.stdout
