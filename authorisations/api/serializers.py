@@ -97,9 +97,10 @@ class AuthorisationSerializer(serializers.Serializer):
     def to_representation(self, row):
         at = self.context.get("at") or timezone.now()
         location = locations(self.context, "authorisation")
-        created = wire_time(row.created)
+        created, modified, public_id = wire_time(row.created), wire_time(row.modified), str(
+            row.public_id)
         return {
-            "id": str(row.public_id),
+            "id": public_id,
             "author": row.author,
             "nsCode": row.namespace.code,
             "authType": row.type.code,
@@ -115,9 +116,9 @@ class AuthorisationSerializer(serializers.Serializer):
             "creator": row.creator,
             "createdAt": created,
             "created": created,
-            "modified": wire_time(row.modified),
-            "meta": {"created": created, "lastModified": wire_time(row.modified),
-                     "location": f"{location}{row.public_id}"},
+            "modified": modified,
+            "meta": {"created": created, "lastModified": modified,
+                     "location": location + public_id},
         }
 
 
