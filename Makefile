@@ -20,8 +20,8 @@ venv-dev: $(VENV)/.dev
 
 run: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_admin
 	$(PY) manage.py load_demo
+	$(PY) manage.py ensure_admin  # last before serving: its password is the line to read
 	$(PY) manage.py runserver $(HOST)
 
 lint: venv-dev

@@ -14,6 +14,7 @@ admin.site.index_title = "Registry administration"
 admin.site.login_form = admin_login.ThrottledAdminAuthenticationForm
 
 urlpatterns = [
+    path("", views.landing, name="landing"),
     path("admin/login/", admin_login.login),  # before the admin's own: throttled
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

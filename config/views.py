@@ -1,4 +1,5 @@
-"""Project-level views: health, and JSON errors for API paths that no view handles."""
+"""Project-level views: the landing page, health, and JSON errors for API paths that no view
+handles."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import logging
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render as render_page
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found, server_error
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -16,6 +19,12 @@ from rest_framework.permissions import AllowAny
 from config.api.errors import ApiError, additiv_code, render, style_for_path
 
 log = logging.getLogger("tessera")
+
+
+@require_safe
+def landing(request: HttpRequest) -> HttpResponse:
+    """`/`: where to go from here (the console, the API docs, health), not a 404."""
+    return render_page(request, "landing.html")
 
 
 @extend_schema(

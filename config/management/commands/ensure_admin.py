@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from audit import context as scope
 from identities.services import person_create
 
+RESET = "To set a new password: .venv/bin/python manage.py changepassword admin"
+
 
 class Command(BaseCommand):
     help = (
@@ -19,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         identity_model = get_user_model()
         if identity_model.objects.filter(username="admin").exists():
-            self.stdout.write("Superuser 'admin' exists.")
+            self.stdout.write(f"Superuser 'admin' exists. {RESET}")
             return
         password = os.environ.get("TESSERA_ADMIN_PASSWORD") or secrets.token_urlsafe(16)
         with scope.for_command("ensure_admin"):
@@ -32,3 +34,4 @@ class Command(BaseCommand):
                     f"Created superuser 'admin' with password: {password}  (shown only once)"
                 )
             )
+            self.stdout.write(RESET)
