@@ -16,7 +16,6 @@ from config.api.fields import (
 )
 
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
-ID32 = {"min_value": 1, "max_value": 2**31 - 1}
 ID64 = {"min_value": 1, "max_value": 2**63 - 1}
 USERNAME = r"^[A-Za-z0-9.@+_-]+$"
 MAX_IDS = 1000
@@ -45,7 +44,7 @@ def text(max_length: int, **kwargs) -> StrictCharField:
 def ref(**kwargs) -> StrictIntegerField:
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_null", True)
-    return StrictIntegerField(**ID32, **kwargs)
+    return StrictIntegerField(**INT32, **kwargs)
 
 
 def flag(help_text: str = "") -> StrictBooleanField:
@@ -84,7 +83,7 @@ class _Attributes(_Body):
 class IdentityCreate(_Attributes):
     """`POST /v1.0/identities` (`Username` and `UserName` both match)."""
 
-    IdentityRoleId = StrictIntegerField(**ID32, help_text="The role of the new member of the "
+    IdentityRoleId = StrictIntegerField(**INT32, help_text="The role of the new member of the "
                                                           "client's default tenant.")
     Username = StrictCharField(max_length=150, validators=[WholeMatch(USERNAME)],
                                help_text="Unique.")
