@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from audit.models import AuditContext, ChangeRecord
-from audit.services import audited, record
+from audit.services import audited, record, record_delete
 from audit.states import snapshot
 from core.locks import exclusive
 from identities.models import IdentityRole
@@ -53,3 +53,37 @@ def identity_role_move(*, role: IdentityRole, up: bool,
         record(action=Action.UPDATE, instance=current, before=befores[0])
         record(action=Action.UPDATE, instance=other, before=befores[1])
     return current
+
+
+def identity_role_update(*, role: IdentityRole) -> IdentityRole:
+    """Save a role's key and name as edited (the admin's form); the rank moves only by
+    `identity_role_move`. Unchanged: nothing is written."""
+    with transaction.atomic(), audited():
+        current = IdentityRole.objects.select_for_update().get(pk=role.pk)
+        role.hierarchy_level = current.hierarchy_level
+        if (current.key, current.name) == (role.key, role.name):
+            return role
+        before = snapshot(current)
+        role.full_clean()
+        role.save(update_fields=["key", "name"])
+        record(action=Action.UPDATE, instance=role, before=before)
+    return role
+
+
+def identity_role_delete(*, role: IdentityRole) -> None:
+    """Delete a role no member or identity holds (PROTECT refuses otherwise) and close the
+    gap in the ranks: each role below moves up one, in rank order (the unique rank holds at
+    every step)."""
+    with transaction.atomic(), audited():
+        exclusive("identities.identityrole.rank")
+        current = IdentityRole.objects.select_for_update().get(pk=role.pk)
+        record_delete(current)
+        current.delete()
+        below = (IdentityRole.objects.select_for_update()
+                 .filter(hierarchy_level__gt=current.hierarchy_level)
+                 .order_by("hierarchy_level"))
+        for other in below:
+            before = snapshot(other)
+            other.hierarchy_level -= 1
+            other.save(update_fields=["hierarchy_level"])
+            record(action=Action.UPDATE, instance=other, before=before)
