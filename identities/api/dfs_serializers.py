@@ -220,9 +220,11 @@ class MemberSearch(_Body):
 class ActiveMembers(_Body):
     """`POST /v1.0/members/active` (002: Offset/Limit, 0-based; 0 in a filter = not given)."""
 
-    SortColumn = serializers.ChoiceField(SORT_BY, required=False, allow_null=True)
-    SortOrder = serializers.ChoiceField([*SORT_ORDERS, "asc", "desc"], required=False,
-                                        allow_null=True)
+    SortColumn = text(100, help_text="FirstName, LastName, UserName, Email or MemberId (any "
+                                     "case); another value keeps the default order (002 "
+                                     "declares a plain string; its sample sends \"string\").")
+    SortOrder = text(100, help_text="Descending or desc (any case) sorts descending; another "
+                                    "value ascending.")
     Offset = StrictIntegerField(min_value=0, max_value=2**31 - 1, required=False)
     Limit = StrictIntegerField(min_value=0, max_value=2**31 - 1, required=False,
                                help_text="0 or none: API_DEFAULT_PAGE_SIZE; capped at "

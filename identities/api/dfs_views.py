@@ -303,6 +303,12 @@ class MemberSearchView(AdditivView):
                          "PageCount": -(-total // size), "TotalCount": total})
 
 
+def _sort_column(data: dict) -> str | None:
+    """002's free-text SortColumn matched to the whitelist in any case (None: default)."""
+    wanted = (data.get("SortColumn") or "").lower()
+    return next((name for name in s.SORT_BY if name.lower() == wanted), None)
+
+
 class ActiveMembersView(AdditivView):
     required_permissions = {"POST": "identities.view_member"}
 
@@ -317,7 +323,7 @@ class ActiveMembersView(AdditivView):
             request.user, tenant=_default_tenant(request), term=data.get("Search"),
             first_name=data.get("FirstName"), last_name=data.get("LastName"),
             branch_id=data.get("BranchId"), country_id=data.get("CountryId"),
-            role_id=data.get("RoleId"), active_only=True, sort=data.get("SortColumn"),
+            role_id=data.get("RoleId"), active_only=True, sort=_sort_column(data),
             descending=(data.get("SortOrder") or "").lower() in ("descending", "desc"))
         offset, size = data.get("Offset", 0), _page_size(data.get("Limit"))
         total = rows.count()

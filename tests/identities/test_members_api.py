@@ -183,6 +183,19 @@ def test_active_members_are_sign_in_and_tenant_access_enabled(api):
     assert got == {"Filtered": [], "TotalCount": 0}
 
 
+def test_the_active_sample_as_written_is_accepted(api):
+    people(api, 2)
+    body = {"SortColumn": "string", "SortOrder": "string", "Offset": 0, "Limit": 0,
+            "Search": "string", "FirstName": "string", "LastName": "string", "BranchId": 0,
+            "CountryId": 0, "RoleId": 0}
+    response = api.post("/v1.0/members/active", body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"Filtered": [], "TotalCount": 0}
+    body = {"SortColumn": "firstname", "SortOrder": "DESC"}
+    got = api.post("/v1.0/members/active", body, format="json").json()
+    assert [m["FirstName"] for m in got["Filtered"]] == ["First0001", "First0000"]
+
+
 def test_active_members_offset_and_limit(api):
     people(api, 5)
     body = {"SortColumn": "FirstName", "Offset": 1, "Limit": 2}
