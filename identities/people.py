@@ -16,7 +16,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, is_password_usable
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from audit.models import AuditContext, ChangeRecord
 from audit.services import audited, record
@@ -91,11 +91,15 @@ def identity_create(
     else:
         _password_check(password, identity, field="Password")
         identity.set_password(password)
-    with transaction.atomic(), audited(context):
-        identity.save(force_insert=True)
-        record(action=Action.CREATE, instance=identity)
-        member_upsert(tenant=tenant, identity=identity, role_id=identity_role_id,
-                      is_enabled=True)
+    try:
+        with transaction.atomic(), audited(context):
+            identity.save(force_insert=True)
+            record(action=Action.CREATE, instance=identity)
+            member_upsert(tenant=tenant, identity=identity, role_id=identity_role_id,
+                          is_enabled=True)
+    except IntegrityError:
+        _taken_meanwhile(identity, None)
+        raise
     return identity
 
 
@@ -112,6 +116,18 @@ def identity_update(
     fields whose flag is true (model fields of ATTRIBUTES; None clears). The role and
     `tenant_access` also apply to the member of `tenant` (the client's default tenant),
     made when missing."""
+    try:
+        return _update(identity=identity, changes=changes, tenant=tenant,
+                       tenant_access=tenant_access, password=password, context=context)
+    except IntegrityError:
+        _taken_meanwhile(Identity(pk=identity.pk, **{
+            k: v for k, v in changes.items() if k in ("username", "external_id")}), identity)
+        raise
+
+
+def _update(*, identity: Identity, changes: Mapping[str, Any], tenant: Tenant | None,
+            tenant_access: bool | object, password: PasswordChange | None,
+            context: AuditContext | None) -> Identity:
     with transaction.atomic(), audited(context):
         current = Identity.objects.select_for_update().get(pk=identity.pk)
         before_raw, before = raw_state(current), snapshot(current)
@@ -149,6 +165,14 @@ def _cleared(name: str, value: Any) -> Any:
     if name == "external_id" and value == "":
         return None
     return value
+
+
+def _taken_meanwhile(wanted: Identity, owner: Identity | None) -> None:
+    """A unique index refused the write although the pre-checks passed: a concurrent write
+    took the name or id first. Name the field (422) rather than answer 409."""
+    if wanted.username:
+        _username(wanted.username, identity=owner)
+    _external_id_check(wanted.external_id, identity=owner)
 
 
 def _username(value: str | None, *, identity: Identity | None) -> str:

@@ -221,19 +221,22 @@ def test_member_listing_query_counts_are_pinned(make_caller, count_queries, sett
     caller = make_caller(ALL)
     api = caller.basic()
     tenant = Tenant.objects.get(key="default")
-    Member.objects.bulk_create([
-        Member(tenant=tenant, identity=Identity.objects.create(username=f"bulk{i}"),
-               identity_role_id=1) for i in range(12)])
+    people = Identity.objects.bulk_create([Identity(username=f"bulk{i}", first_name="B")
+                                           for i in range(MEMBERS)])
+    Member.objects.bulk_create([Member(tenant=tenant, identity=person, identity_role_id=1)
+                                for person in people])
     api.post(route, body(size), format="json")
     with count_queries() as queries:
         response = api.post(route, body(size), format="json")
     assert response.status_code == 200
+    assert len(response.json().get("Results", response.json().get("Filtered"))) == size
     assert len(queries) == LISTING_QUERIES, [q["sql"] for q in queries.captured_queries]
 
 
 # the client (remembered credentials), its permissions (own, groups), the default tenant
 # grant, the count, the page with its identities, branches and roles joined
 LISTING_QUERIES = 6
+MEMBERS = 1005  # a full page of 1,000
 
 
 # --- member sync ---------------------------------------------------------------------------------

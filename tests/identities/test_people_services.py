@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from audit.models import ChangeRecord
 from audit.services import audit_context_create
-from identities import reach
+from identities import people, reach
 from identities.directory import audit_context_for, default_tenant_for, identity_for
 from identities.errors import UnprocessableError
 from identities.memberships import ContextRequest, member_sync, member_upsert
@@ -123,3 +123,20 @@ def test_reach_of_identities_and_contexts():
     assert audit_context_for(client, None) is None
     with pytest.raises(UnprocessableError, match=r"^AuditContextId"):
         audit_context_for(client, audit_context_create().pk)
+
+
+def test_a_name_taken_by_a_concurrent_write_is_still_422_naming_it(tenant, monkeypatch):
+    make(tenant)
+    real = people.usernames_taken
+    calls = []
+
+    def taken(owners):  # the pre-check misses the row a concurrent create just committed
+        calls.append(owners)
+        return set() if len(calls) == 1 else real(owners)
+
+    monkeypatch.setattr(people, "usernames_taken", taken)
+    before = (Identity.objects.count(), ChangeRecord.objects.count())
+    with pytest.raises(UnprocessableError, match=r"^UserName: .* already taken"):
+        make(tenant)
+    assert len(calls) == 2
+    assert (Identity.objects.count(), ChangeRecord.objects.count()) == before
