@@ -116,6 +116,9 @@ def test_create_writes_its_records_under_the_callers_context(api):
     ({"Username": "has space"}, "Username"),
     ({"Username": None}, "Username"),
     ({"IdentityRoleId": None}, "IdentityRoleId"),
+    ({"AuditContextId": 2**63}, "AuditContextId"),
+    ({"Description": "x" * 100_000}, "Description"),
+    ({"Phone": "1\u0000"}, "Phone"),
 ])
 def test_a_refused_create_is_422_naming_the_field_and_writes_nothing(api, changes, field):
     body = sample(CREATE_SAMPLE, AuditContextId=None)

@@ -162,7 +162,8 @@ def test_a_page_size_over_the_maximum_is_capped(api, settings):
 @pytest.mark.parametrize("body, field", [
     ({"SortBy": "Password"}, "SortBy"), ({"Page": 0}, "Page"), ({"PageSize": -1}, "PageSize"),
     ({"MemberIds": ["1"]}, "MemberIds"), ({"Unknown": 1}, "Unknown"),
-    ({"SortOrder": "Up"}, "SortOrder"),
+    ({"SortOrder": "Up"}, "SortOrder"), ({"PageSize": 2**31}, "PageSize"),
+    ({"SearchTerm": 5}, "SearchTerm"),
 ])
 def test_member_search_refuses_bad_criteria(api, body, field):
     assert_additiv_error(api.post("/v1.0/members/search", body, format="json"), 422, field)
@@ -194,6 +195,14 @@ def test_the_active_sample_as_written_is_accepted(api):
     body = {"SortColumn": "firstname", "SortOrder": "DESC"}
     got = api.post("/v1.0/members/active", body, format="json").json()
     assert [m["FirstName"] for m in got["Filtered"]] == ["First0001", "First0000"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"Offset": -1}, "Offset"), ({"Limit": 2**31}, "Limit"), ({"RoleId": "1"}, "RoleId"),
+    ({"SortColumn": 3}, "SortColumn"), ({"Other": None}, "Other"),
+])
+def test_active_members_refuses_bad_criteria(api, body, field):
+    assert_additiv_error(api.post("/v1.0/members/active", body, format="json"), 422, field)
 
 
 def test_active_members_offset_and_limit(api):
