@@ -43,12 +43,18 @@ def reachable_members(client: Any) -> QuerySet:
     return Member.objects.filter(reach.of(client, TENANTS).q("tenant"))
 
 
+# The people the additiv surfaces manage: not API clients' service accounts, not the admin's
+# operators (staff, superusers) — a client that could set their passwords could take them over.
+PEOPLE = Q(kind=Identity.Kind.PERSON, is_staff=False, is_superuser=False)
+
+
 def reachable_identities(client: Any) -> QuerySet:
-    """The identities that are members of a tenant the client reaches (all of them with the
-    global tenant permission)."""
+    """The people (PEOPLE) that are members of a tenant the client reaches (all of them with
+    the global tenant permission)."""
+    people = Identity.objects.filter(PEOPLE)
     if reach.of(client, TENANTS).everything:
-        return Identity.objects.all()
-    return Identity.objects.filter(pk__in=reachable_members(client).values("identity_id"))
+        return people
+    return people.filter(pk__in=reachable_members(client).values("identity_id"))
 
 
 def identity_for(client: Any, identity_id: Any) -> Identity | None:

@@ -311,6 +311,21 @@ def test_the_global_tenant_permission_reaches_every_identity(make_caller):
     assert response.json()["IsTenantAccessEnabled"] is False
 
 
+def test_api_clients_and_operators_are_out_of_reach(make_caller):
+    api = make_caller(all_perms=True).basic()
+    other = make_caller([]).identity
+    operator = person_create(username="root", password="pw-Operat0r!", superuser=True)
+    for identity in (other, operator):
+        Member.objects.create(tenant=Tenant.objects.get(key="default"), identity=identity)
+        before = identity.password
+        assert_additiv_error(api.get(url(identity.pk)), 404)
+        assert_additiv_error(api.patch(url(identity.pk), {
+            "SetNewPassword": True, "Password": "Taken.Over.42",
+            "ConfirmPassword": "Taken.Over.42"}, format="json"), 404)
+        identity.refresh_from_db()
+        assert identity.password == before
+
+
 def test_a_member_of_another_tenant_answers_for_the_clients_default_tenant(make_caller, api):
     tenant_create(key="acme", name="Acme")
     identity_id = create(api)
