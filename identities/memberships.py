@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from audit.models import AuditContext, ChangeRecord
 from audit.services import audit_context_create, audited, record
@@ -42,9 +42,15 @@ def member_upsert(
                 tenant=tenant, identity=identity,
                 identity_role_id=identity.identity_role_id if role_id is UNSET else role_id,
                 is_enabled=True if is_enabled is UNSET else is_enabled)
-            member.save(force_insert=True)
-            record(action=Action.CREATE, instance=member)
-            return member
+            try:
+                with transaction.atomic():
+                    member.save(force_insert=True)
+            except IntegrityError:  # a concurrent call made it first: change that one
+                member = Member.objects.select_for_update().get(tenant=tenant,
+                                                                identity=identity)
+            else:
+                record(action=Action.CREATE, instance=member)
+                return member
         before_raw, before = raw_state(member), snapshot(member)
         if role_id is not UNSET:
             member.identity_role_id = role_id
