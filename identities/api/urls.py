@@ -1,6 +1,6 @@
 from django.urls import path
 
-from identities.api import dfs_views, views
+from identities.api import dfs_views, member_views, views
 
 urlpatterns = [
     path("v1.0/auditcontext/generate", views.GenerateV10.as_view(), name="auditcontext-v1.0"),
@@ -15,14 +15,14 @@ urlpatterns = [
     path("v1.0/identities/<str:identityId>", dfs_views.IdentityView.as_view(),
          name="identity-v1.0"),
     path("v1.0/tenants/<str:tenantId>/identities/<str:identityId>/access",
-         dfs_views.TenantAccessView.as_view(), name="tenant-access-v1.0"),
-    path("v1.0/members/search", dfs_views.MemberSearchView.as_view(),
+         member_views.TenantAccessView.as_view(), name="tenant-access-v1.0"),
+    path("v1.0/members/search", member_views.MemberSearchView.as_view(),
          name="members-search-v1.0"),
-    path("v1.0/members/active", dfs_views.ActiveMembersView.as_view(),
+    path("v1.0/members/active", member_views.ActiveMembersView.as_view(),
          name="members-active-v1.0"),
-    path("v1.0/members/<str:memberId>", dfs_views.MemberView.as_view(), name="member-v1.0"),
+    path("v1.0/members/<str:memberId>", member_views.MemberView.as_view(), name="member-v1.0"),
     path("v2.0/tenants/<str:tenantKey>/members/<str:internalUserId>/sync",
-         dfs_views.SyncMemberV2View.as_view(), name="member-sync-v2.0"),
+         member_views.SyncMemberV2View.as_view(), name="member-sync-v2.0"),
     path("v2.0/tenants/<str:tenantKey>/identities/<str:identityId>/sync-member",
-         dfs_views.SyncIdentityMemberView.as_view(), name="identity-sync-member-v2.0"),
+         member_views.SyncIdentityMemberView.as_view(), name="identity-sync-member-v2.0"),
 ]

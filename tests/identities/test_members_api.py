@@ -119,7 +119,8 @@ def test_a_member_outside_the_clients_tenants_is_404(make_caller, api, acme):
     outsider = make_caller(ALL, tenants=["acme"]).basic()
     assert_additiv_error(outsider.get(f"/v1.0/members/{member.id}"), 404)
     assert_additiv_error(api.get("/v1.0/members/999999"), 404)
-    assert_additiv_error(api.get("/v1.0/members/abc"), 400, "memberId")
+    for bad in ("abc", "--5", "-", "1.5", "99999999999", "%C2%B9"):
+        assert_additiv_error(api.get(f"/v1.0/members/{bad}"), 400, "memberId")
 
 
 def people(api, count: int) -> list[str]:
