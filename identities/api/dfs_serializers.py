@@ -57,6 +57,8 @@ class EmailText(StrictCharField):
 
 
 class _Body(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Field names match in any case; unknown fields are refused (422 naming them)."""
+
     case_insensitive_fields = True
 
 
@@ -267,6 +269,8 @@ class SyncMemberRequestAuditContextItem(_Body):
 
 
 class SyncMember(_Body):
+    """The body of both sync routes; `{}` (or either part left out) syncs as is."""
+
     Member = SyncMemberRequestItem(required=False, allow_null=True)
     Context = SyncMemberRequestAuditContextItem(required=False, allow_null=True)
 
