@@ -11,14 +11,30 @@ from oauth2_provider.models import AccessToken
 
 from audit.admin import ChangeHistoryMixin
 from core.admin import ServiceErrorsMixin
-from identities.models import TENANTS, Identity, Member, Tenant
+from identities.catalogs import catalog_entry_delete, catalog_entry_save
+from identities.memberships import member_upsert
+from identities.models import (
+    TENANTS,
+    BankBranch,
+    Identity,
+    IdentityProvider,
+    IdentityRole,
+    Member,
+    Salutation,
+    Tenant,
+)
 from identities.reach_admin import GrantedClientsMixin
+from identities.roles import (
+    identity_role_create,
+    identity_role_delete,
+    identity_role_move,
+    identity_role_update,
+)
 from identities.services import (
     access_token_revoke,
     identity_delete,
     identity_save,
     identity_set_password,
-    member_add,
     member_remove,
     tenant_create,
     tenant_update,
@@ -32,13 +48,39 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
         return identity_set_password(identity=self.user, password=password)
 
 
+class MembershipInline(admin.TabularInline):
+    """An identity's memberships per tenant, read-only here (edited on the member's page)."""
+
+    model = Member
+    fields = ("tenant", "identity_role", "is_enabled", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Identity)
-class IdentityAdmin(ChangeHistoryMixin, UserAdmin):
-    list_display = ("username", "kind", "first_name", "last_name", "email", "is_active",
-                    "is_staff")
-    list_filter = ("kind", "is_active", "is_staff", "is_superuser")
-    search_fields = ("username", "first_name", "last_name", "email", "=id")
-    fieldsets = (*UserAdmin.fieldsets, ("Tessera", {"fields": ("kind",)}))
+class IdentityAdmin(ServiceErrorsMixin, ChangeHistoryMixin, UserAdmin):
+    list_display = ("username", "kind", "first_name", "last_name", "email", "external_id",
+                    "is_active", "is_staff")
+    list_filter = ("kind", "is_active", "is_staff", "is_superuser", "identity_role")
+    search_fields = ("username", "first_name", "last_name", "email", "=external_id", "=id")
+    fieldsets = (*UserAdmin.fieldsets,
+                 ("Tessera", {"fields": ("kind",)}),
+                 ("DFS (additiv)", {"fields": (
+                     "salutation", "external_id", "identity_role", "identity_provider",
+                     "bank_branch", "description", "phone", "fax", "mobile", "url")}))
+    list_select_related = ("identity_role",)
+    inlines = [MembershipInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []  # a new identity has no memberships
     # set by sign-in and creation, not edited: a form would round them to the second
     readonly_fields = ("last_login", "date_joined")
     change_password_form = AuditedPasswordChangeForm
@@ -75,18 +117,19 @@ class TenantAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin,
 
 
 @admin.register(Member)
-class MemberAdmin(ChangeHistoryMixin, admin.ModelAdmin):
-    list_display = ("id", "tenant", "identity", "created_at")
-    list_filter = ("tenant",)
-    list_select_related = ("tenant", "identity")
+class MemberAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+    list_display = ("id", "tenant", "identity", "identity_role", "is_enabled", "created_at")
+    list_filter = ("tenant", "identity_role", "is_enabled")
+    list_select_related = ("tenant", "identity", "identity_role")
     search_fields = ("=id", "identity__username")
     autocomplete_fields = ("identity",)
 
-    def has_change_permission(self, request, obj=None):
-        return False  # a membership is added or removed, never edited
+    def get_readonly_fields(self, request, obj=None):
+        return ("tenant", "identity") if obj else ()  # a membership never moves
 
     def save_model(self, request, obj, form, change):
-        obj.pk = member_add(tenant=obj.tenant, identity=obj.identity).pk
+        obj.pk = member_upsert(tenant=obj.tenant, identity=obj.identity,
+                               role_id=obj.identity_role_id, is_enabled=obj.is_enabled).pk
 
     def delete_model(self, request, obj):
         member_remove(member=obj)
@@ -94,6 +137,73 @@ class MemberAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for member in queryset:
             member_remove(member=member)
+
+
+@admin.register(IdentityRole)
+class IdentityRoleAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+    """The role catalog, in rank order; the rank moves by the actions (dense 1..n)."""
+
+    list_display = ("hierarchy_level", "id", "key", "name")
+    search_fields = ("key", "name")
+    readonly_fields = ("hierarchy_level",)
+    actions = ["move_up", "move_down"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            identity_role_update(role=obj)
+        else:
+            obj.pk = identity_role_create(key=obj.key, name=obj.name).pk
+
+    def delete_model(self, request, obj):
+        identity_role_delete(role=obj)
+
+    def delete_queryset(self, request, queryset):
+        for role in queryset.order_by("-hierarchy_level"):
+            identity_role_delete(role=role)
+
+    def _move(self, request, queryset, up: bool):
+        for role in queryset.order_by("hierarchy_level" if up else "-hierarchy_level"):
+            identity_role_move(role=role, up=up)
+        self.message_user(request, "Moved.", messages.SUCCESS)
+
+    @admin.action(description="Move the selected roles up one rank")
+    def move_up(self, request, queryset):
+        self._move(request, queryset, up=True)
+
+    @admin.action(description="Move the selected roles down one rank")
+    def move_down(self, request, queryset):
+        self._move(request, queryset, up=False)
+
+
+class CatalogAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+    """A small catalog: saves and deletes through the catalog services."""
+
+    search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        catalog_entry_save(entry=obj, created=not change)
+
+    def delete_model(self, request, obj):
+        catalog_entry_delete(entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            catalog_entry_delete(entry=entry)
+
+
+@admin.register(Salutation)
+class SalutationAdmin(CatalogAdmin):
+    list_display = ("id", "name")
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(CatalogAdmin):
+    list_display = ("id", "name")
+
+
+@admin.register(BankBranch)
+class BankBranchAdmin(CatalogAdmin):
+    list_display = ("id", "name", "country_id")
 
 
 admin.site.unregister(AccessToken)

@@ -9,6 +9,69 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from identities.reach import Realm
 
 
+class IdentityRole(models.Model):
+    """An identity role of the additiv surfaces (`IdentityRoleId`): a global catalog ranked by
+    `hierarchy_level`, dense 1..n (1 = top). Unique but not deferrable (SQLite has no deferrable
+    constraints): a rank change locks the catalog and parks one role at 0 while it swaps
+    (`services.identity_role_move`)."""
+
+    id = models.AutoField(primary_key=True)
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    hierarchy_level = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["hierarchy_level"]
+        constraints = [
+            models.UniqueConstraint(fields=["hierarchy_level"], name="identityrole_rank_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Salutation(models.Model):
+    """A salutation (`SalutationId`): a small catalog seeded by a migration."""
+
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdentityProvider(models.Model):
+    """Where an identity signs in (`IdentityProviderSettingId`); 1 is Tessera itself."""
+
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankBranch(models.Model):
+    """A bank branch (`BankBranchId`, 002's `BranchId`/`CountryId`)."""
+
+    id = models.AutoField(primary_key=True)
+    name = models.CharField(max_length=200)
+    country_id = models.PositiveIntegerField(null=True, blank=True,
+                                             help_text="002's CountryId, when known.")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "bank branches"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Tenant(models.Model):
     """A tenant of the additiv surfaces (spec 002/003): the unit an API client is granted."""
 
@@ -33,11 +96,33 @@ class Identity(AbstractUser):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    # the additiv DFS attributes (spec 003); names, email and sign-in (`is_active`) are
+    # AbstractUser's fields, shared with every surface
+    salutation = models.ForeignKey(Salutation, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    description = models.CharField(max_length=1000, blank=True, default="", db_default="")
+    phone = models.CharField(max_length=32, blank=True, default="", db_default="")
+    fax = models.CharField(max_length=32, blank=True, default="", db_default="")
+    mobile = models.CharField(max_length=32, blank=True, default="", db_default="")
+    url = models.CharField(max_length=500, blank=True, default="", db_default="")
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    bank_branch = models.ForeignKey(BankBranch, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    identity_role = models.ForeignKey(
+        IdentityRole, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The home role; each tenant membership has its own.")
+    identity_provider = models.ForeignKey(IdentityProvider, on_delete=models.PROTECT, null=True,
+                                          blank=True, related_name="+")
+
 
     class Meta:
         verbose_name = "identity"
         verbose_name_plural = "identities"
         ordering = ["username"]
+        constraints = [
+            # a constraint rather than unique=True: no second (LIKE) index on PostgreSQL
+            models.UniqueConstraint(fields=["external_id"], name="identity_external_id_unique"),
+        ]
 
     @property
     def is_service_account(self) -> bool:
@@ -50,6 +135,11 @@ class Member(models.Model):
     id = models.AutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="members")
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="memberships")
+    identity_role = models.ForeignKey(IdentityRole, on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="+")
+    is_enabled = models.BooleanField(
+        default=True, db_default=True,
+        help_text="Tenant access; a disabled member is kept (audit contexts name member ids).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -97,10 +97,11 @@ def api_client_create(
     if all_permissions:
         perms = [p for p in Permission.objects.select_related("content_type")
                  if _label(p) not in withheld]
-    tenants = [tenant_by_key(key) for key in tenant_keys] or [tenant_default()]
     password = secrets.token_urlsafe(32)
     client_secret = secrets.token_urlsafe(48)
     with transaction.atomic(), audited():
+        # a tenant named that does not exist yet is created, as --namespace creates namespaces
+        tenants = [tenant_ensure(key=key)[0] for key in tenant_keys] or [tenant_default()]
         identity = Identity(username=name, kind=Identity.Kind.SERVICE)
         identity.set_password(password)
         identity.save()
@@ -144,6 +145,17 @@ def tenant_by_key(key: str) -> Tenant:
         return Tenant.objects.get(key=key)
     except Tenant.DoesNotExist:
         raise ValidationError(f"Unknown tenant {key!r}.") from None
+
+
+def tenant_ensure(*, key: str, name: str | None = None) -> tuple[Tenant, bool]:
+    """The tenant `key`, created when missing (named `name`, else its key); an existing one
+    takes `name` when given. Idempotent. True when it was created."""
+    existing = Tenant.objects.filter(key=key).first()
+    if existing is None:
+        return tenant_create(key=key, name=name or key), True
+    if name:
+        tenant_update(tenant=existing, name=name)
+    return existing, False
 
 
 def tenant_create(*, key: str, name: str) -> Tenant:

@@ -163,6 +163,26 @@ REFUSALS = (
             r"enable and disable cannot both be true"),
     Refusal("organizationType and organizationClass (its old name) name different types",
             r"^/eidm2/services/(orgs|org)/", r"organizationType and organizationClass differ"),
+    # additiv DFS (specs 002/003, docs/identities.md): references, uniqueness, cross-field
+    # rules, and the password rules (422 naming the field).
+    Refusal("IdentityRoleId/SalutationId/BankBranchId names no catalog entry",
+            r"^/v[12]\.0/", r'"Message": "(IdentityRoleId|SalutationId|BankBranchId): No '
+                            r"[a-z ]+ has the id "),
+    Refusal("AuditContextId names no context of a tenant the client reaches",
+            r"^/v[12]\.0/", r'"Message": "AuditContextId: No audit context '),
+    Refusal("the user name or external id is another identity's",
+            r"^/v1\.0/identities", r'"Message": "(UserName|ExternalId): The [a-z ]+ .* is '
+                                   r"already taken"),
+    Refusal("a flagged user name or sign-in switch sent as null (they cannot be cleared)",
+            r"^/v1\.0/identities/", r'"Message": "(UserName: An identity needs a user name|'
+                                    r"(IsSignInEnabled|IsTenantAccessEnabled): Must be true)"),
+    Refusal("the password rules (Django's validators), Password != ConfirmPassword, no new "
+            "password, or a wrong OldPassword",
+            r"^/v1\.0/identities", r'"Message": "(Password|ConfirmPassword|OldPassword): '),
+    Refusal("an email address Django's EmailValidator refuses",
+            r"^/v1\.0/identities", r'"Message": "Email: Not a valid email address'),
+    Refusal("the body's TenantId differs from the path's",
+            r"^/v1\.0/tenants/", r'"Message": "TenantId: Differs from the path'),
 )
 
 

@@ -76,7 +76,11 @@ def test_every_operation_with_a_body_documents_413(schema):
 
 CLOSED_BODIES = ["AuthorisationWriteRequest", "PatchedAuthorisationWriteRequest",
                  "CodedItemWriteRequest", "PatchedCodedItemWriteRequest", "RevokeRequest",
-                 "PersonContextRequestRequest", "InternalIdContextRequestRequest"]
+                 "PersonContextRequestRequest", "InternalIdContextRequestRequest",
+                 "IdentityCreateRequest", "PatchedIdentityUpdateRequest",
+                 "PatchedTenantAccessRequest", "MemberSearchRequest", "ActiveMembersRequest",
+                 "SyncMemberRequest", "SyncMemberRequestItemRequest",
+                 "SyncMemberRequestAuditContextItemRequest"]
 
 
 def test_bodies_that_refuse_unknown_fields_say_so(schema):

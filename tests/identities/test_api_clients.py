@@ -79,7 +79,7 @@ def test_bare_codename_and_all_perms():
 
 
 @pytest.mark.parametrize("args", [["x", "--perm", "no_such_perm"], ["x", "--perm", "a.b.c"],
-                                  ["x", "--tenant", "missing"],
+                                  ["x", "--tenant", "not a slug!"],
                                   ["x", "--namespace", "not a slug!"]])
 def test_command_refuses_bad_arguments_and_writes_nothing(args):
     with pytest.raises(CommandError):

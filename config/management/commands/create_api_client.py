@@ -44,7 +44,8 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="KEY",
-            help="A tenant the client reaches (repeatable): it reaches only the tenants named. "
+            help="A tenant the client reaches, created if missing (repeatable; the first is "
+            "the client's default tenant): it reaches only the tenants named. "
             "Default: the default tenant (every tenant with --all-perms).",
         )
         parser.add_argument(

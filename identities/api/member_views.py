@@ -1,0 +1,168 @@
+"""The tenant-access, member and member-sync calls (specs 002/003): thin views over
+identities.memberships and the one member query (identities.directory.members_query)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from identities import directory
+from identities.api import dfs_serializers as s
+from identities.api.dfs_common import (
+    IDENTITY_ID,
+    INTERNAL_USER_ID,
+    MEMBER_ID,
+    TAG_IDENTITIES,
+    TAG_MEMBERS,
+    TAG_SYNC,
+    TENANT_ID,
+    TENANT_KEY,
+    TRUE,
+    default_tenant,
+    identity_or_404,
+    member_item,
+    parse_int32,
+    tenant_by_id,
+    tenant_by_key,
+    validated,
+)
+from identities.api.views import AdditivView
+from identities.errors import UnprocessableError
+from identities.memberships import UNSET, ContextRequest, member_sync, member_upsert
+
+# --- tenant access and members -------------------------------------------------------------------
+
+class TenantAccessView(AdditivView):
+    required_permissions = {"PATCH": "identities.change_member"}
+
+    @extend_schema(tags=[TAG_IDENTITIES], operation_id="tenant_access_set_v1_0",
+                   summary="Set the access to the tenant (including role)",
+                   description="Creates or updates the identity's member of the tenant; a "
+                               "disabled member is kept.",
+                   parameters=[TENANT_ID, IDENTITY_ID], request=s.TenantAccess,
+                   responses={200: TRUE})
+    def patch(self, request, tenantId: str, identityId: str):  # noqa: N803
+        tenant = tenant_by_id(request, tenantId)
+        identity = identity_or_404(request, identityId)
+        data = validated(s.TenantAccess, request)
+        if data.get("TenantId") is not None and data["TenantId"] != tenant.id:
+            raise UnprocessableError("TenantId", "Differs from the path's tenantId.")
+        role = data.get("IdentityRoleId")
+        member_upsert(tenant=tenant, identity=identity,
+                      role_id=UNSET if role is None else role,
+                      is_enabled=data.get("IsEnabled", UNSET))
+        return Response(True)
+
+
+class MemberView(AdditivView):
+    required_permissions = {"GET": "identities.view_member"}
+
+    @extend_schema(tags=[TAG_MEMBERS], operation_id="members_get_v1_0",
+                   summary="Get the member by Member ID", parameters=[MEMBER_ID],
+                   responses={200: s.MemberItem})
+    def get(self, request, memberId: str):  # noqa: N803
+        member = (directory.reachable_members(request.user)
+                  .select_related("identity", "identity__bank_branch", "identity_role")
+                  .filter(pk=parse_int32(memberId, "memberId")).first())
+        if member is None:
+            raise NotFound("No member with this id was found.")
+        return Response(member_item(member))
+
+
+def _page_size(requested: int | None) -> int:
+    return min(requested or settings.API_DEFAULT_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
+
+
+class MemberSearchView(AdditivView):
+    required_permissions = {"POST": "identities.view_member"}
+
+    @extend_schema(tags=[TAG_MEMBERS], operation_id="members_search_v1_0",
+                   summary="Search the members by given search criteria",
+                   description="Members of the client's default tenant; `Page` is 1-based.",
+                   request=s.MemberSearch, responses={200: s.MemberPage})
+    def post(self, request):
+        data = validated(s.MemberSearch, request)
+        rows = directory.members_query(
+            request.user, tenant=default_tenant(request), member_ids=data.get("MemberIds"),
+            term=data.get("SearchTerm"), sort=data.get("SortBy"),
+            descending=data.get("SortOrder") == "Descending")
+        page, size = data.get("Page", 1), _page_size(data.get("PageSize"))
+        total = rows.count()
+        start = (page - 1) * size
+        results = [member_item(m) for m in rows[start:start + size]] if start < total else []
+        return Response({"Results": results, "Page": page, "PageSize": size,
+                         "PageCount": -(-total // size), "TotalCount": total})
+
+
+def _sort_column(data: dict) -> str | None:
+    """002's free-text SortColumn matched to the whitelist in any case (None: default)."""
+    wanted = (data.get("SortColumn") or "").lower()
+    return next((name for name in s.SORT_BY if name.lower() == wanted), None)
+
+
+class ActiveMembersView(AdditivView):
+    required_permissions = {"POST": "identities.view_member"}
+
+    @extend_schema(tags=[TAG_MEMBERS], operation_id="members_active_v1_0",
+                   summary="Get all active members",
+                   description="Members of the client's default tenant whose sign-in and "
+                               "tenant access are enabled; `Offset` is 0-based.",
+                   request=s.ActiveMembers, responses={200: s.ActiveMemberPage})
+    def post(self, request):
+        data = validated(s.ActiveMembers, request)
+        rows = directory.members_query(
+            request.user, tenant=default_tenant(request), term=data.get("Search"),
+            first_name=data.get("FirstName"), last_name=data.get("LastName"),
+            branch_id=data.get("BranchId"), country_id=data.get("CountryId"),
+            role_id=data.get("RoleId"), active_only=True, sort=_sort_column(data),
+            descending=(data.get("SortOrder") or "").lower() in ("descending", "desc"))
+        offset, size = data.get("Offset", 0), _page_size(data.get("Limit"))
+        total = rows.count()
+        filtered = [member_item(m) for m in rows[offset:offset + size]] if offset < total else []
+        return Response({"Filtered": filtered, "TotalCount": total})
+
+
+# --- member sync ---------------------------------------------------------------------------------
+
+class _SyncView(AdditivView):
+    required_permissions = {"POST": "identities.add_member"}
+
+    def sync(self, request, tenant_key: str, identity_id: str, name: str):
+        tenant = tenant_by_key(request, tenant_key)
+        identity = identity_or_404(request, identity_id, name)
+        data = validated(s.SyncMember, request)
+        member = data.get("Member") or {}
+        given = data.get("Context") or {}
+        context = ContextRequest(
+            context=directory.audit_context_for(request.user, given.get("AuditContextId")),
+            created_by=given.get("Createdby"), authorized_app_id=given.get("AuthorizedAppId"))
+        role = member.get("IdentityRoleId")
+        synced, used = member_sync(
+            tenant=tenant, identity=identity, role_id=UNSET if role is None else role,
+            is_enabled=member.get("IsEnabled", UNSET), context=context)
+        return identity, synced, used
+
+
+class SyncMemberV2View(_SyncView):
+    @extend_schema(tags=[TAG_SYNC], operation_id="members_sync_v2_0",
+                   summary="Sync the member of an identity in the tenant (002)",
+                   parameters=[TENANT_KEY, INTERNAL_USER_ID], request=s.SyncMember,
+                   responses={200: s.SyncedMemberV2})
+    def post(self, request, tenantKey: str, internalUserId: str):  # noqa: N803
+        identity, member, context = self.sync(request, tenantKey, internalUserId,
+                                              "internalUserId")
+        return Response({"InternalUserId": identity.id, "MemberId": member.id,
+                         "AuditContextId": context.id})
+
+
+class SyncIdentityMemberView(_SyncView):
+    @extend_schema(tags=[TAG_SYNC], operation_id="identities_sync_member_v2_0",
+                   summary="Sync the member of an identity in the tenant (003)",
+                   parameters=[TENANT_KEY, IDENTITY_ID], request=s.SyncMember,
+                   responses={200: s.SyncedIdentityMember})
+    def post(self, request, tenantKey: str, identityId: str):  # noqa: N803
+        identity, member, context = self.sync(request, tenantKey, identityId, "identityId")
+        return Response({"IdentityId": identity.id, "MemberId": member.id,
+                         "AuditContextId": context.id})

@@ -1,0 +1,48 @@
+"""Concurrent DFS writes (PostgreSQL): a sync repeated at once makes one member, and one user
+name created twice at once is one identity and a 422 naming the field."""
+
+import pytest
+
+from audit.models import ChangeRecord
+from identities.errors import UnprocessableError
+from identities.memberships import member_sync
+from identities.models import Identity, IdentityRole, Member
+from identities.people import identity_create
+from identities.services import person_create, tenant_ensure
+from tests.races import postgresql_only, together
+
+pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def role():
+    # (a transactional test's flush empties the seeded catalogs: make what this one needs)
+    return IdentityRole.objects.get_or_create(key="racer",
+                                              defaults={"name": "Racer", "hierarchy_level": 99})[0]
+
+
+def test_syncs_at_once_make_one_member(role):
+    tenant = tenant_ensure(key="race")[0]
+    identity = person_create(username="synced")
+    results = together([lambda: member_sync(tenant=tenant, identity=identity, role_id=role.id)
+                        for _ in range(4)])
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert len({member.pk for member, _ in results}) == 1
+    member = Member.objects.get(tenant=tenant, identity=identity)
+    assert ChangeRecord.objects.filter(object_type="identities.member", object_id=str(
+        member.pk), action="create").count() == 1
+
+
+def test_one_user_name_created_twice_at_once(role):
+    tenant = tenant_ensure(key="race")[0]
+
+    def create():
+        return identity_create(tenant=tenant, username="twice", identity_role_id=role.id,
+                               attributes={})
+
+    results = together([create, create])
+    created = [r for r in results if isinstance(r, Identity)]
+    refused = [r for r in results if isinstance(r, UnprocessableError)]
+    assert len(created) == 1 and len(refused) == 1, results
+    assert refused[0].message.startswith("UserName")
+    assert Identity.objects.filter(username="twice").count() == 1
