@@ -155,7 +155,7 @@ def sources_apply(items: Sequence[SourceItem]) -> Summary:
     changes += _sources_update(moved)
     changes += _sources_insert(new_sources)
     changes += _accounts_delete(emptied)
-    record_bulk(changes)
+    record_bulk(changes, copy=True, batch_size=max(len(changes), 1))
     return summary
 
 
@@ -201,9 +201,13 @@ def _emptied(left: set[tuple[int, int]], gained: set[tuple[int, int]], touched: 
 
 
 def _pairs_q(pairs: set[tuple[int, int]]) -> Q:
-    q = Q(pk__in=[])
+    """(account, connector) pairs, one branch a connector (a few whatever the pairs)."""
+    by_connector: dict[int, list[int]] = defaultdict(list)
     for account_id, connector_id in pairs:
-        q |= Q(account_id=account_id, connector_id=connector_id)
+        by_connector[connector_id].append(account_id)
+    q = Q(pk__in=[])
+    for connector_id, account_ids in by_connector.items():
+        q |= Q(connector_id=connector_id, account_id__in=account_ids)
     return q
 
 
@@ -323,7 +327,7 @@ def bindings_apply(lists: Sequence[tuple[Account, int, list[str]]], *,
     changes = _users_delete(drop)
     _resolve(add)
     changes += _users_insert(add, accounts)
-    record_bulk(changes)
+    record_bulk(changes, copy=True, batch_size=max(len(changes), 1))
     return summary
 
 
@@ -426,5 +430,6 @@ def bindings_follow(*, connector_id: int, moves: Mapping[str, Moved]) -> None:
     if changed:
         update_rows(AccountUser._meta.db_table, "id", ("identity_id", "authorisation_id"),
                     [(row.identity_id, row.authorisation_id, row.pk) for row, _ in changed])
-    record_bulk([Change(Action.UPDATE, object_type_of(AccountUser), str(row.pk), before=before,
-                        after=snapshot(row), object_repr=str(row)) for row, before in changed])
+    changes = [Change(Action.UPDATE, object_type_of(AccountUser), str(row.pk), before=before,
+                      after=snapshot(row), object_repr=str(row)) for row, before in changed]
+    record_bulk(changes, copy=True, batch_size=max(len(changes), 1))

@@ -29,9 +29,12 @@ from authorisations.models import (
     Namespace,
 )
 from authorisations.services import authorisation_values, creator_now, version_of
+from core.bulk.write import insert_rows, update_rows
 
 Action = ChangeRecord.Action
-CHUNK = 2000
+CHUNK = 10_000  # rows a statement (an Ainua map holds at most 10,000 entries)
+VERSION_COLUMNS = tuple(f.attname for f in AuthorisationVersion._meta.concrete_fields
+                        if not f.primary_key)
 
 
 class Mirror(NamedTuple):
@@ -120,8 +123,10 @@ def mirrors_delete(*, ids: Sequence[uuid.UUID]) -> int:
             row.deleted_at = row.modified = now
             changes.append(Change(Action.DELETE, object_type_of(row), str(row.pk),
                                   before=before, after=snapshot(row), object_repr=str(row)))
-        Authorisation.objects.bulk_update(rows, ["deleted_at", "modified"], batch_size=1000)
-        AuthorisationVersion.objects.bulk_create(versions, batch_size=1000)
-        record_bulk(changes)
+        update_rows(Authorisation._meta.db_table, "id", ("deleted_at", "modified"),
+                    [(now, now, row.pk) for row in rows])
+        insert_rows(AuthorisationVersion._meta.db_table, VERSION_COLUMNS,
+                    [tuple(getattr(v, c) for c in VERSION_COLUMNS) for v in versions])
+        record_bulk(changes, copy=True, batch_size=CHUNK)
         count += len(rows)
     return count

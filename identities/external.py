@@ -111,7 +111,7 @@ def external_identities_apply(*, connector_id: int,
             updates.append((link, before))
     changes = _write_people(list(made.values()))
     changes += _write_links(creates, updates, deletes)
-    record_bulk(changes)
+    record_bulk(changes, copy=True, batch_size=max(len(changes), 1))
     return moves
 
 

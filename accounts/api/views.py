@@ -51,10 +51,12 @@ class AinuaView(APIView):
     def connector_id(self) -> int:
         return self.request.auth.application_id
 
-    @staticmethod
-    def clean(check, data):
+    def clean(self, check):
+        """The body, checked (a missing body is not an empty map)."""
+        if self.request.stream is None:
+            raise exceptions.ValidationError({"body": ["A JSON body is required."]})
         try:
-            return check(data)
+            return check(self.request.data)
         except ValidationError as error:
             raise exceptions.ValidationError(error.message_dict) from None
 
@@ -72,7 +74,7 @@ class AccountsView(AinuaView):
         request={"application/json": schema.ACCOUNTS_BODY}, responses={200: schema.OK},
         examples=[schema.ACCOUNTS_EXAMPLE])
     def patch(self, request):
-        entries = self.clean(accounts_clean, request.data)
+        entries = self.clean(accounts_clean)
         summary = services.accounts_patch(connector_id=self.connector_id(), entries=entries)
         return Response(summary.as_dict())
 
@@ -91,7 +93,7 @@ class AccountUsersView(AinuaView):
         parameters=[schema.ACCOUNT_ID], request={"application/json": schema.USERS_LIST_BODY},
         responses={200: schema.OK}, examples=[schema.USERS_LIST_EXAMPLE])
     def patch(self, request, account_id: str):
-        external_ids = self.clean(user_ids_clean, request.data)
+        external_ids = self.clean(user_ids_clean)
         account = services.account_of_connector(connector_id=self.connector_id(),
                                                 account_id=account_id)
         summary = services.account_users_set(connector_id=self.connector_id(),
@@ -112,6 +114,6 @@ class UsersView(AinuaView):
         request={"application/json": schema.USERS_BODY}, responses={200: schema.OK},
         examples=[schema.USERS_EXAMPLE])
     def patch(self, request):
-        entries = self.clean(users_clean, request.data)
+        entries = self.clean(users_clean)
         summary = services.users_patch(connector_id=self.connector_id(), entries=entries)
         return Response(summary.as_dict())
