@@ -31,6 +31,13 @@ class AinuaSchema(AutoSchema):
         base = self.view.operation_id
         return base if self.path.startswith("/api/") else f"{base}_legacy"
 
+    def _get_request_body(self, direction="request"):
+        """The body is required (drf-spectacular leaves a hand-written schema optional)."""
+        body = super()._get_request_body(direction)
+        if body is not None:
+            body["required"] = True
+        return body
+
 
 class AinuaView(APIView):
     """What the three maps share: Bearer only, PATCH only, problem errors, permissions."""
