@@ -94,7 +94,7 @@ def sources_apply(items: Sequence[SourceItem]) -> Summary:
     if not wanted:
         return summary
     now = timezone.now()
-    existing = _sources_of(wanted)
+    existing = sources_of(wanted)
     common_ids = {e.common_id for e in wanted.values() if e is not None and e.common_id}
     accounts = ({a.common_id: a for a in Account.objects.filter(common_id__in=common_ids)}
                 if common_ids else {})
@@ -159,7 +159,7 @@ def sources_apply(items: Sequence[SourceItem]) -> Summary:
     return summary
 
 
-def _sources_of(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], AccountSource]:
+def sources_of(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], AccountSource]:
     by_connector: dict[int, list[str]] = defaultdict(list)
     for connector_id, external_id in keys:
         by_connector[connector_id].append(external_id)
@@ -168,6 +168,18 @@ def _sources_of(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Accoun
         q |= Q(connector_id=connector_id, external_id__in=external_ids)
     return {(s.connector_id, s.external_id): s for s in
             AccountSource.objects.filter(q).select_related("account")}
+
+
+def accounts_rename(names: Mapping[int, str]) -> None:
+    """Name accounts (by pk) as given, where their name differs (an import's line)."""
+    if not names:
+        return
+    now = timezone.now()
+    renamed: dict[int, tuple[Account, dict]] = {}
+    for account in Account.objects.filter(pk__in=list(names)):
+        _rename(account, names[account.pk], now, renamed)
+    changes = _accounts_rename(list(renamed.values()))
+    record_bulk(changes, copy=True, batch_size=max(len(changes), 1))
 
 
 def _rename(account: Account, name: str, now, renamed: dict) -> None:
@@ -331,18 +343,25 @@ def bindings_apply(lists: Sequence[tuple[Account, int, list[str]]], *,
     return summary
 
 
+def links_of(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], object]:
+    """The identity each (connector, external user id) is linked to, where it is."""
+    by_connector: dict[int, set[str]] = defaultdict(set)
+    for connector_id, external_id in keys:
+        by_connector[connector_id].add(external_id)
+    if not by_connector:
+        return {}
+    q = Q(pk__in=[])
+    for connector_id, external_ids in by_connector.items():
+        q |= Q(connector_id=connector_id, external_id__in=list(external_ids))
+    return {(c, e): i for c, e, i in ExternalIdentity.objects.filter(q).values_list(
+        "connector_id", "external_id", "identity_id")}
+
+
 def _resolve(rows: list[AccountUser]) -> None:
     """Each new binding's identity, where the Users API has named the user."""
     if not rows:
         return
-    by_connector: dict[int, set[str]] = defaultdict(set)
-    for row in rows:
-        by_connector[row.connector_id].add(row.external_id)
-    q = Q(pk__in=[])
-    for connector_id, keys in by_connector.items():
-        q |= Q(connector_id=connector_id, external_id__in=list(keys))
-    links = {(c, e): i for c, e, i in ExternalIdentity.objects.filter(q).values_list(
-        "connector_id", "external_id", "identity_id")}
+    links = links_of((row.connector_id, row.external_id) for row in rows)
     for row in rows:
         row.identity_id = links.get((row.connector_id, row.external_id))
 
@@ -401,6 +420,12 @@ def users_patch(*, connector_id: int, entries: Mapping[str, UserEntry | None]) -
                 summary.updated += 1
         bindings_follow(connector_id=connector_id, moves=moves)
     return summary
+
+
+def users_link(*, connector_id: int, entries: Mapping[str, ExternalUser]) -> None:
+    """Link a connector's external users (an import's); their bindings follow."""
+    moves = external_identities_apply(connector_id=connector_id, entries=entries)
+    bindings_follow(connector_id=connector_id, moves=moves)
 
 
 def bindings_follow(*, connector_id: int, moves: Mapping[str, Moved]) -> None:

@@ -41,6 +41,7 @@ class ExternalUser(NamedTuple):
     name: str = ""
     first_name: str = ""
     last_name: str = ""
+    identity: uuid.UUID | None = None  # the identity to link to, if it exists (an import)
 
 
 class Moved(NamedTuple):
@@ -78,6 +79,8 @@ def external_identities_apply(*, connector_id: int,
     links = {link.external_id: link for link in ExternalIdentity.objects.filter(
         connector_id=connector_id, external_id__in=list(entries))}
     by_email = identities_by_email({e.email.lower() for e in entries.values() if e})
+    hints = {e.identity for e in entries.values() if e is not None and e.identity}
+    hinted = Identity.objects.in_bulk(list(hints)) if hints else {}
     now = timezone.now()
     moves: dict[str, Moved] = {}
     made: dict[str, Identity] = {}
@@ -92,7 +95,8 @@ def external_identities_apply(*, connector_id: int,
                 moves[key] = Moved(link.identity_id, None)
             continue
         email = entry.email.lower()
-        target = by_email.get(email) or made.get(email)
+        target = (hinted.get(entry.identity) if entry.identity else None) or by_email.get(
+            email) or made.get(email)
         if target is None:
             target = made[email] = _person(entry, now)
         if link is None:
