@@ -85,6 +85,14 @@ def accounts_patch(*, connector_id: int, entries: Mapping[str, AccountEntry | No
                               for key, entry in entries.items()])
 
 
+def account_delete(*, account: Account) -> None:
+    """Remove an account (the admin): every source's binding, its users and mirrors with
+    it, then the account, each with its change record."""
+    with transaction.atomic(), audited():
+        sources_apply([SourceItem(s.connector_id, s.external_id, None)
+                       for s in AccountSource.objects.filter(account=account)])
+
+
 def sources_apply(items: Sequence[SourceItem]) -> Summary:
     """Bind, re-bind, rename or remove connectors' external accounts (the last item of a key
     wins); accounts are found by common id or made; an account left without a source is
