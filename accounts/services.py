@@ -23,7 +23,7 @@ from accounts.models import Account, AccountSource, AccountUser
 from accounts.validation import AccountEntry, UserEntry
 from audit.models import ChangeRecord
 from audit.services import Change, audited, object_type_of, record_bulk
-from audit.states import snapshot
+from audit.states import encoded_snapshot, snapshot
 from authorisations.mirror import Mirror, Party, mirror_ensure, mirrors_create, mirrors_delete
 from core.bulk.write import insert_rows, reserve_ids, update_rows
 from core.errors import NotFoundError
@@ -236,7 +236,8 @@ def _accounts_insert(made: list[Account]) -> list[Change]:
         return []
     insert_rows(Account._meta.db_table, ACCOUNT_COLUMNS,
                 [(a.pk, a.common_id, a.name, a.created, a.modified) for a in made])
-    return [Change(Action.CREATE, object_type_of(Account), str(a.pk), after=snapshot(a),
+    return [Change(Action.CREATE, object_type_of(Account), str(a.pk),
+                   after_encoded=encoded_snapshot(a),
                    object_repr=str(a)) for a in made]
 
 
@@ -285,7 +286,8 @@ def _sources_insert(new: list[tuple[AccountSource, Account]]) -> list[Change]:
     insert_rows(AccountSource._meta.db_table, SOURCE_COLUMNS,
                 [(s.pk, s.account_id, s.connector_id, s.external_id, s.name, s.created,
                   s.modified) for s in sources])
-    return [Change(Action.CREATE, object_type_of(AccountSource), str(s.pk), after=snapshot(s),
+    return [Change(Action.CREATE, object_type_of(AccountSource), str(s.pk),
+                   after_encoded=encoded_snapshot(s),
                    object_repr=str(s)) for s in sources]
 
 
@@ -387,7 +389,8 @@ def _users_insert(rows: list[AccountUser], accounts: dict[int, Account]) -> list
     insert_rows(AccountUser._meta.db_table, USER_COLUMNS,
                 [(r.pk, r.account_id, r.connector_id, r.external_id, r.identity_id,
                   r.authorisation_id, r.created) for r in rows])
-    return [Change(Action.CREATE, object_type_of(AccountUser), str(r.pk), after=snapshot(r),
+    return [Change(Action.CREATE, object_type_of(AccountUser), str(r.pk),
+                   after_encoded=encoded_snapshot(r),
                    object_repr=str(r)) for r in rows]
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from audit.models import ChangeRecord
 from audit.services import Change, object_type_of, record_bulk
-from audit.states import snapshot
+from audit.states import encoded_snapshot, snapshot
 from core.bulk.write import insert_rows, reserve_ids, update_rows
 from identities.bulk import person_values, persons_insert
 from identities.models import ExternalIdentity, Identity
@@ -151,7 +151,8 @@ def _write_people(people: list[Identity]) -> list[Change]:
                     for p in people], [p.password for p in people],
                    joined=people[0].date_joined)
     kind = object_type_of(Identity)
-    return [Change(Action.CREATE, kind, str(p.pk), after=snapshot(p), object_repr=p.username)
+    return [Change(Action.CREATE, kind, str(p.pk),
+                   after_encoded=encoded_snapshot(p), object_repr=p.username)
             for p in people]
 
 
@@ -178,6 +179,7 @@ def _write_links(creates: list[ExternalIdentity], updates: list[tuple[ExternalId
             link.pk = pk
         insert_rows(table, LINK_COLUMNS, [tuple(getattr(link, f"{c}" if c != "id" else "pk")
                                                 for c in LINK_COLUMNS) for link in creates])
-        changes += [Change(Action.CREATE, kind, str(link.pk), after=snapshot(link),
+        changes += [Change(Action.CREATE, kind, str(link.pk),
+                   after_encoded=encoded_snapshot(link),
                            object_repr=str(link)) for link in creates]
     return changes
