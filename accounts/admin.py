@@ -56,7 +56,7 @@ class UserInline(ReadOnlyInline):
     @admin.display(description="identity")
     def who(self, obj: AccountUser):
         if obj.identity_id is None:
-            return format_html("<strong>pending</strong>")
+            return format_html("<strong>{}</strong>", "pending")
         return _link("identities_identity", obj.identity_id, obj.identity)
 
     @admin.display(description="may act for (authorisation)")
