@@ -107,18 +107,20 @@ class AccountImporter(Importer):
 
     def apply(self, rows: list[Parsed], prepared: Any) -> None:
         before = self._state(rows)
+        bound: dict[tuple[int, str], int] = {}
         services.sources_apply([services.SourceItem(c, e, AccountEntry(n, row.common_id))
-                                for row in rows for c, e, n in row.sources])
-        accounts = self._accounts(rows)
-        services.accounts_rename({accounts[row.line].pk: row.name for row in rows})
+                                for row in rows for c, e, n in row.sources], bound=bound)
+        account_of = {row.line: bound[row.sources[0][:2]] for row in rows}
+        services.accounts_rename({account_of[row.line]: row.name for row in rows})
         self._link_users(rows)
         lists: dict[tuple[int, int], list[str]] = defaultdict(list)
+        common_ids: dict[int, str | None] = {}
         for row in rows:
+            common_ids[account_of[row.line]] = row.common_id
             for connector, external_id, _, _ in row.users:
-                lists[(accounts[row.line].pk, connector)].append(external_id)
-        by_pk = {account.pk: account for account in accounts.values()}
-        services.bindings_apply([(by_pk[a], c, ids) for (a, c), ids in lists.items()],
-                                replace=False)
+                lists[(account_of[row.line], connector)].append(external_id)
+        services.bindings_apply([(Account(pk=a, common_id=common_ids[a]), c, ids)
+                                 for (a, c), ids in lists.items()], replace=False)
         for row in rows:
             state = before.get(row.line)
             if state is None:
@@ -158,18 +160,15 @@ class AccountImporter(Importer):
                 state[row.line] = ()
         return state
 
-    def _accounts(self, rows: list[Parsed]) -> dict[int, Account]:
-        """The account each line's sources are bound to now."""
-        sources = services.sources_of({(c, e) for row in rows for c, e, _ in row.sources})
-        first = {row.line: row.sources[0] for row in rows}
-        return {line: sources[(c, e)].account for line, (c, e, _) in first.items()}
-
     def _link_users(self, rows: list[Parsed]) -> None:
         """Link the users the file names an identity or an email of, per connector."""
         hinted = {u[2] for row in rows for u in row.users if u[2] and not u[3]}
         emails = dict(Identity.objects.filter(pk__in=list(hinted)).values_list("pk", "email")
                       ) if hinted else {}
-        named = {(c, e) for row in rows for c, e, _, _ in row.users}
+        named = {(c, e) for row in rows for c, e, identity, email in row.users
+                 if identity or email}
+        if not named:
+            return
         linked = services.links_of(named)  # an existing link stays as it is
         per_connector: dict[int, dict[str, ExternalUser]] = defaultdict(dict)
         for row in rows:

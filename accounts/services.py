@@ -25,7 +25,7 @@ from audit.models import ChangeRecord
 from audit.services import Change, audited, object_type_of, record_bulk
 from audit.states import encoded_snapshot, snapshot
 from authorisations.mirror import Mirror, Party, mirror_ensure, mirrors_create, mirrors_delete
-from core.bulk.write import insert_rows, reserve_ids, update_rows
+from core.bulk.write import insert_rows, one_of, reserve_ids, update_rows
 from core.errors import NotFoundError
 from identities.external import ExternalUser, Moved, external_identities_apply
 from identities.models import ExternalIdentity
@@ -63,6 +63,29 @@ class SourceItem(NamedTuple):
     entry: AccountEntry | None
 
 
+class NewBinding:
+    """A new AccountUser's column values (a model object each cost more than the rest of
+    its write); `encoded_snapshot` reads it as the model's row."""
+
+    __slots__ = USER_COLUMNS
+
+    def __init__(self, account_id: int, connector_id: int, external_id: str, created) -> None:
+        self.id = self.identity_id = self.authorisation_id = None
+        self.account_id, self.connector_id = account_id, connector_id
+        self.external_id, self.created = external_id, created
+
+    @property
+    def pk(self):
+        return self.id
+
+    @pk.setter
+    def pk(self, value) -> None:
+        self.id = value
+
+    def __str__(self) -> str:
+        return f"{self.external_id} @ {self.account_id}"
+
+
 def mirror() -> Mirror:
     return mirror_ensure(namespace_code=NAMESPACE, namespace_name=NAMESPACE_NAME,
                          type_code=TYPE_CODE, type_name=TYPE_NAME)
@@ -93,11 +116,15 @@ def account_delete(*, account: Account) -> None:
                        for s in AccountSource.objects.filter(account=account)])
 
 
-def sources_apply(items: Sequence[SourceItem]) -> Summary:
+def sources_apply(items: Sequence[SourceItem], *,
+                  bound: dict[tuple[int, str], int] | None = None) -> Summary:
     """Bind, re-bind, rename or remove connectors' external accounts (the last item of a key
     wins); accounts are found by common id or made; an account left without a source is
-    removed, and a connector left without a source on an account loses its users there."""
+    removed, and a connector left without a source on an account loses its users there.
+    `bound`, when given, receives the account each bound (connector, external id) is on."""
     summary = Summary()
+    bound = {} if bound is None else bound
+    written: list[tuple[tuple[int, str], Account]] = []
     wanted = {(item.connector_id, item.external_id): item.entry for item in items}
     if not wanted:
         return summary
@@ -135,8 +162,10 @@ def sources_apply(items: Sequence[SourceItem]) -> Summary:
             made.append(account)
         if (source is not None and account.pk is not None
                 and source.account_id == account.pk and source.name == entry.name):
+            bound[(connector_id, external_id)] = account.pk
             summary.unchanged += 1
             continue
+        written.append(((connector_id, external_id), account))
         _rename(account, entry.name, now, renamed)
         if source is None:
             new_sources.append((AccountSource(connector_id=connector_id,
@@ -147,6 +176,7 @@ def sources_apply(items: Sequence[SourceItem]) -> Summary:
             moved.append((source, snapshot(source), account))
             summary.updated += 1
     _assign_ids(Account, made)
+    bound.update((key, account.pk) for key, account in written)
     gained = {(account.pk, source.connector_id) for source, account in new_sources}
     for source, _, account in moved:
         if source.account_id != account.pk:
@@ -173,7 +203,7 @@ def sources_of(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Account
         by_connector[connector_id].append(external_id)
     q = Q()
     for connector_id, external_ids in by_connector.items():
-        q |= Q(connector_id=connector_id, external_id__in=external_ids)
+        q |= Q(one_of("external_id", external_ids), connector_id=connector_id)
     return {(s.connector_id, s.external_id): s for s in
             AccountSource.objects.filter(q).select_related("account")}
 
@@ -328,7 +358,7 @@ def bindings_apply(lists: Sequence[tuple[Account, int, list[str]]], *,
     for row in AccountUser.objects.filter(_pairs_q(pairs)):
         existing[(row.account_id, row.connector_id)][row.external_id] = row
     drop: list[AccountUser] = []
-    add: list[AccountUser] = []
+    add: list[NewBinding] = []
     accounts: dict[int, Account] = {}
     now = timezone.now()
     for account, connector_id, external_ids in lists:
@@ -342,8 +372,7 @@ def bindings_apply(lists: Sequence[tuple[Account, int, list[str]]], *,
             if key in have:
                 summary.unchanged += 1
             else:
-                have[key] = AccountUser(account_id=account.pk, connector_id=connector_id,
-                                        external_id=key, created=now)
+                have[key] = NewBinding(account.pk, connector_id, key, now)
                 add.append(have[key])
                 summary.created += 1
     changes = _users_delete(drop)
@@ -362,12 +391,12 @@ def links_of(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], object]:
         return {}
     q = Q(pk__in=[])
     for connector_id, external_ids in by_connector.items():
-        q |= Q(connector_id=connector_id, external_id__in=list(external_ids))
+        q |= Q(one_of("external_id", external_ids), connector_id=connector_id)
     return {(c, e): i for c, e, i in ExternalIdentity.objects.filter(q).values_list(
         "connector_id", "external_id", "identity_id")}
 
 
-def _resolve(rows: list[AccountUser]) -> None:
+def _resolve(rows: list[NewBinding]) -> None:
     """Each new binding's identity, where the Users API has named the user."""
     if not rows:
         return
@@ -376,7 +405,7 @@ def _resolve(rows: list[AccountUser]) -> None:
         row.identity_id = links.get((row.connector_id, row.external_id))
 
 
-def _users_insert(rows: list[AccountUser], accounts: dict[int, Account]) -> list[Change]:
+def _users_insert(rows: list[NewBinding], accounts: dict[int, Account]) -> list[Change]:
     if not rows:
         return []
     resolved = [row for row in rows if row.identity_id is not None]
@@ -390,7 +419,7 @@ def _users_insert(rows: list[AccountUser], accounts: dict[int, Account]) -> list
                 [(r.pk, r.account_id, r.connector_id, r.external_id, r.identity_id,
                   r.authorisation_id, r.created) for r in rows])
     return [Change(Action.CREATE, object_type_of(AccountUser), str(r.pk),
-                   after_encoded=encoded_snapshot(r),
+                   after_encoded=encoded_snapshot(r, model=AccountUser),
                    object_repr=str(r)) for r in rows]
 
 
