@@ -27,6 +27,7 @@ from accounts.validation import (
     email_check,
     external_id_check,
 )
+from core import locks
 from core.bulk.run import Importer
 from core.patterns import UUID, matches
 from identities.external import ExternalUser
@@ -106,6 +107,7 @@ class AccountImporter(Importer):
     # --- writing ---------------------------------------------------------------------------------
 
     def apply(self, rows: list[Parsed], prepared: Any) -> None:
+        locks.exclusive(services.LOCK)  # held until the import commits
         before = self._state(rows)
         bound: dict[tuple[int, str], int] = {}
         services.sources_apply([services.SourceItem(c, e, AccountEntry(n, row.common_id))

@@ -25,6 +25,7 @@ from audit.models import ChangeRecord
 from audit.services import Change, audited, object_type_of, record_bulk
 from audit.states import encoded_snapshot, snapshot
 from authorisations.mirror import Mirror, Party, mirror_ensure, mirrors_create, mirrors_delete
+from core import locks
 from core.bulk.write import insert_rows, one_of, reserve_ids, update_rows
 from core.errors import NotFoundError
 from identities.external import ExternalUser, Moved, external_identities_apply
@@ -35,6 +36,10 @@ NAMESPACE = "ainua"
 NAMESPACE_NAME = "Ainua account bindings"
 TYPE_CODE = "account-user"
 TYPE_NAME = "Ainua account user"
+# One Ainua write at a time (PostgreSQL; SQLite serialises writers itself): two connectors'
+# first writes of one common id, or of one email, would otherwise both make it (a 409, or
+# two identities for one person).
+LOCK = "accounts.ainua"
 ACCOUNT_COLUMNS = ("id", "common_id", "name", "created", "modified")
 SOURCE_COLUMNS = ("id", "account_id", "connector_id", "external_id", "name", "created",
                   "modified")
@@ -104,6 +109,7 @@ def account_party(account: Account, identity_id) -> Party:
 def accounts_patch(*, connector_id: int, entries: Mapping[str, AccountEntry | None]) -> Summary:
     """PATCH accounts: one connector's map of external accounts."""
     with transaction.atomic(), audited():
+        locks.exclusive(LOCK)
         return sources_apply([SourceItem(connector_id, key, entry)
                               for key, entry in entries.items()])
 
@@ -112,6 +118,7 @@ def account_delete(*, account: Account) -> None:
     """Remove an account (the admin): every source's binding, its users and mirrors with
     it, then the account, each with its change record."""
     with transaction.atomic(), audited():
+        locks.exclusive(LOCK)
         sources_apply([SourceItem(s.connector_id, s.external_id, None)
                        for s in AccountSource.objects.filter(account=account)])
 
@@ -344,6 +351,7 @@ def account_users_set(*, connector_id: int, account: Account, external_ids: Sequ
     A user the Users API has named is bound to its identity (and mirrored); others wait,
     pending, until it does."""
     with transaction.atomic(), audited():
+        locks.exclusive(LOCK)
         return bindings_apply([(account, connector_id, list(external_ids))], replace=replace)
 
 
@@ -445,6 +453,7 @@ def users_patch(*, connector_id: int, entries: Mapping[str, UserEntry | None]) -
     go back to pending), mirrors included."""
     summary = Summary()
     with transaction.atomic(), audited():
+        locks.exclusive(LOCK)
         moves = external_identities_apply(connector_id=connector_id, entries={
             key: None if entry is None else ExternalUser(*entry)
             for key, entry in entries.items()})

@@ -52,11 +52,11 @@ PINNED = {"sqlite": {
     "users: create": 17, "users: unchanged": 11, "account users: bind": 21,
     "account users: unchanged": 11, "users: resolve pending": 23, "users: move by email": 28,
     "users: remove": 19, "account users: clear": 17, "accounts: remove": 16,
-}, "postgresql": {
-    "accounts: create": 13, "accounts: unchanged": 11, "accounts: rename": 13,
-    "users: create": 14, "users: unchanged": 11, "account users: bind": 17,
-    "account users: unchanged": 11, "users: resolve pending": 18, "users: move by email": 21,
-    "users: remove": 15, "account users: clear": 14, "accounts: remove": 15,
+}, "postgresql": {  # one more: the Ainua lock (services.LOCK)
+    "accounts: create": 14, "accounts: unchanged": 12, "accounts: rename": 14,
+    "users: create": 15, "users: unchanged": 12, "account users: bind": 18,
+    "account users: unchanged": 12, "users: resolve pending": 19, "users: move by email": 22,
+    "users: remove": 16, "account users: clear": 15, "accounts: remove": 16,
 }}
 
 
