@@ -109,20 +109,21 @@ class AccountImporter(Importer):
     def apply(self, rows: list[Parsed], prepared: Any) -> None:
         locks.exclusive(services.LOCK)  # held until the import commits
         before = self._state(rows)
-        bound: dict[tuple[int, str], int] = {}
+        bound: dict[tuple[int, str], Account] = {}
         services.sources_apply([services.SourceItem(c, e, AccountEntry(n, row.common_id))
                                 for row in rows for c, e, n in row.sources], bound=bound)
         account_of = {row.line: bound[row.sources[0][:2]] for row in rows}
-        services.accounts_rename({account_of[row.line]: row.name for row in rows})
+        services.accounts_rename({account_of[row.line].pk: row.name for row in rows
+                                  if account_of[row.line].name != row.name})
         self._link_users(rows)
         lists: dict[tuple[int, int], list[str]] = defaultdict(list)
-        common_ids: dict[int, str | None] = {}
+        accounts: dict[int, Account] = {}
         for row in rows:
-            common_ids[account_of[row.line]] = row.common_id
+            account = accounts.setdefault(account_of[row.line].pk, account_of[row.line])
             for connector, external_id, _, _ in row.users:
-                lists[(account_of[row.line], connector)].append(external_id)
-        services.bindings_apply([(Account(pk=a, common_id=common_ids[a]), c, ids)
-                                 for (a, c), ids in lists.items()], replace=False)
+                lists[(account.pk, connector)].append(external_id)
+        services.bindings_apply([(accounts[a], c, ids) for (a, c), ids in lists.items()],
+                                replace=False)
         for row in rows:
             state = before.get(row.line)
             if state is None:

@@ -124,11 +124,12 @@ def account_delete(*, account: Account) -> None:
 
 
 def sources_apply(items: Sequence[SourceItem], *,
-                  bound: dict[tuple[int, str], int] | None = None) -> Summary:
+                  bound: dict[tuple[int, str], Account] | None = None) -> Summary:
     """Bind, re-bind, rename or remove connectors' external accounts (the last item of a key
     wins); accounts are found by common id or made; an account left without a source is
     removed, and a connector left without a source on an account loses its users there.
-    `bound`, when given, receives the account each bound (connector, external id) is on."""
+    `bound`, when given, receives the account each bound (connector, external id) is on (as
+    written: its name the one written last)."""
     summary = Summary()
     bound = {} if bound is None else bound
     written: list[tuple[tuple[int, str], Account]] = []
@@ -169,7 +170,7 @@ def sources_apply(items: Sequence[SourceItem], *,
             made.append(account)
         if (source is not None and account.pk is not None
                 and source.account_id == account.pk and source.name == entry.name):
-            bound[(connector_id, external_id)] = account.pk
+            bound[(connector_id, external_id)] = account
             summary.unchanged += 1
             continue
         written.append(((connector_id, external_id), account))
@@ -183,7 +184,7 @@ def sources_apply(items: Sequence[SourceItem], *,
             moved.append((source, snapshot(source), account))
             summary.updated += 1
     _assign_ids(Account, made)
-    bound.update((key, account.pk) for key, account in written)
+    bound.update(written)
     gained = {(account.pk, source.connector_id) for source, account in new_sources}
     for source, _, account in moved:
         if source.account_id != account.pk:
