@@ -46,7 +46,7 @@ class Parsed(NamedTuple):
 
 class AccountImporter(Importer):
     name = "accounts"
-    batch_size = 2000
+    batch_size = 5000
 
     def __init__(self, **options):
         super().__init__(**options)

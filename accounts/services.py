@@ -455,13 +455,17 @@ def users_patch(*, connector_id: int, entries: Mapping[str, UserEntry | None]) -
     summary = Summary()
     with transaction.atomic(), audited():
         locks.exclusive(LOCK)
+        updated: set[str] = set()
         moves = external_identities_apply(connector_id=connector_id, entries={
             key: None if entry is None else ExternalUser(*entry)
-            for key, entry in entries.items()})
+            for key, entry in entries.items()}, updated=updated)
         for key in entries:
             move = moves.get(key)
             if move is None:
-                summary.unchanged += 1
+                if key in updated:
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
             elif move.after is None:
                 summary.removed += 1
             elif move.before is None:

@@ -71,9 +71,11 @@ def identities_by_email(emails) -> dict[str, Identity]:
 
 
 def external_identities_apply(*, connector_id: int,
-                              entries: Mapping[str, ExternalUser | None]) -> dict[str, Moved]:
+                              entries: Mapping[str, ExternalUser | None],
+                              updated: set[str] | None = None) -> dict[str, Moved]:
     """Write a connector's external users (`None` removes one); answers the external ids
-    whose identity changed. Unchanged entries write nothing. Runs in the caller's
+    whose identity changed (`updated`, when given, receives every key whose link changed).
+    Unchanged entries write nothing. Runs in the caller's
     transaction and audit context."""
     if not entries:
         return {}
@@ -114,6 +116,8 @@ def external_identities_apply(*, connector_id: int,
         if snapshot(link) != before:
             link.modified = now
             updates.append((link, before))
+            if updated is not None:
+                updated.add(key)
     changes = _write_people(list(made.values()))
     changes += _write_links(creates, updates, deletes)
     record_bulk(changes, copy=True, batch_size=max(len(changes), 1))

@@ -30,3 +30,5 @@ def test_users_map_twice(connector):
     body = {"u1": {"email": "u1@example.com", "name": "U One"}, "u9": None}
     twice(lambda: crm.users(body),
           then=lambda: crm.users({"u1": {"email": "u1@example.com", "name": "U 1"}}))
+    assert crm.users({"u1": {"email": "u1@example.com", "name": "U One"}}).json() == {
+        "created": 0, "updated": 1, "removed": 0, "unchanged": 0}
