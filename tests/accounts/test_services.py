@@ -71,3 +71,39 @@ def test_a_connector_in_use_cannot_be_deleted(apps):
     services.accounts_patch(connector_id=a.pk, entries={"x": AccountEntry("A", "1")})
     with pytest.raises(ProtectedError):
         Application.objects.get(pk=a.pk).delete()
+
+
+def test_binding_states_are_the_generic_snapshot():
+    import uuid
+
+    from django.utils import timezone
+
+    from accounts.services import NewBinding, binding_states
+    from audit.states import encoded_snapshot
+
+    now = timezone.now()
+    rows = []
+    for i, external_id in enumerate(["plain", 'quo"te', "back\\slash", "tab\there", "ääkkö€",
+                                     "emoji 🙂", "\x01ctl"]):
+        row = NewBinding(10 + i, 3, external_id, now)
+        row.id = 100 + i
+        if i % 2:
+            row.identity_id, row.authorisation_id = uuid.uuid4(), uuid.uuid4()
+        rows.append(row)
+    assert binding_states(rows) == [encoded_snapshot(r, model=AccountUser) for r in rows]
+
+
+def test_a_bindings_create_record_holds_its_snapshot(apps):
+    from audit.states import snapshot
+
+    a, _ = apps
+    services.accounts_patch(connector_id=a.pk, entries={"x": AccountEntry("A", "1")})
+    services.users_patch(connector_id=a.pk, entries={"u": UserEntry("u@example.com", "U",
+                                                                    "", "")})
+    services.account_users_set(connector_id=a.pk, account=Account.objects.get(),
+                               external_ids=["u", 'p\t"\\'])
+    for row in AccountUser.objects.all():
+        record = ChangeRecord.objects.get(object_type="accounts.accountuser",
+                                          object_id=str(row.pk))
+        assert record.action == "create" and record.after == snapshot(row)
+        assert record.object_repr == str(row)
