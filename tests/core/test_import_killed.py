@@ -103,8 +103,22 @@ def _authorisations(tmp_path: Path, url: str) -> Path:
     return path
 
 
+def _accounts(tmp_path: Path, url: str) -> Path:
+    import json
+
+    made = json.loads(_manage(url, "create_api_client", "killed-connector", "--json").stdout)
+    client = made["client_id"]
+    path = tmp_path / "accounts.ndjson"
+    path.write_text("".join(json.dumps({
+        "id": f"c{i}", "name": f"Account {i}",
+        "sources": [{"client": client, "externalId": f"a{i}", "name": f"Account {i}"}],
+        "users": [{"client": client, "externalId": f"u{i % 100}", "identity": None,
+                   "email": None}]}) + "\n" for i in range(ROWS)))
+    return path
+
+
 IMPORTS = {"import_users": _users, "import_orgs": _orgs,
-           "import_authorisations": _authorisations}
+           "import_authorisations": _authorisations, "import_accounts": _accounts}
 
 
 # every import is killed by SIGKILL; SIGTERM's handler is the framework's, so one import shows it
