@@ -29,7 +29,12 @@ from authorisations.mirror import Mirror, Party, mirror_ensure, mirrors_create, 
 from core import locks
 from core.bulk.write import insert_rows, one_of, reserve_ids, update_rows
 from core.errors import NotFoundError
-from identities.external import ExternalUser, Moved, external_identities_apply
+from identities.external import (
+    ExternalUser,
+    Moved,
+    external_identities_apply,
+    external_identities_forget,
+)
 from identities.models import ExternalIdentity
 
 Action = ChangeRecord.Action
@@ -543,3 +548,24 @@ def bindings_follow(*, connector_id: int, moves: Mapping[str, Moved]) -> None:
     changes = [Change(Action.UPDATE, object_type_of(AccountUser), str(row.pk), before=before,
                       after=snapshot(row), object_repr=str(row)) for row, before in changed]
     record_bulk(changes, copy=True, batch_size=max(len(changes), 1))
+
+
+# --- identities deleted elsewhere -----------------------------------------------------------------
+
+def identities_unbind(ids) -> None:
+    """Before identities are deleted (identities.hooks; the identity admin, CustomerID's
+    Remove): their bindings go back to pending, their mirrors and external identities go,
+    each with its change record."""
+    rows = list(AccountUser.objects.filter(identity_id__in=ids))
+    if rows:
+        mirrors_delete(ids=[row.authorisation_id for row in rows if row.authorisation_id])
+        changes = []
+        for row in rows:
+            before = snapshot(row)
+            row.identity_id = row.authorisation_id = None
+            changes.append(Change(Action.UPDATE, object_type_of(AccountUser), str(row.pk),
+                                  before=before, after=snapshot(row), object_repr=str(row)))
+        update_rows(AccountUser._meta.db_table, "id", ("identity_id", "authorisation_id"),
+                    [(None, None, row.pk) for row in rows])
+        record_bulk(changes, copy=True, batch_size=len(changes))
+    external_identities_forget(ids)

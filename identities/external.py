@@ -194,3 +194,11 @@ def _write_links(creates: list[ExternalIdentity], updates: list[tuple[ExternalId
                    after_encoded=encoded_snapshot(link),
                            object_repr=str(link)) for link in creates]
     return changes
+
+
+def external_identities_forget(ids) -> None:
+    """Remove the links of the identities whose pk is in `ids` (a subquery), each with its
+    tombstone: they are about to be deleted."""
+    links = list(ExternalIdentity.objects.filter(identity_id__in=ids))
+    changes = _write_links([], [], links)
+    record_bulk(changes, copy=True, batch_size=max(len(changes), 1))

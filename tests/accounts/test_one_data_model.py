@@ -104,3 +104,34 @@ def test_the_account_links_to_the_top_level_organization_of_its_common_id(bound)
     organization_create(parent=None, organization_id="123456-8", friendly_name="Acme Oy")
     assert organization_of(account) == Organization.objects.get(name="123456-8")
     assert Organization.objects.count() == 1  # never made by the accounts context
+
+
+@pytest.mark.parametrize("how", ["identity_delete", "customerid_remove"])
+def test_a_deleted_identity_unbinds_first_with_change_records(connector, how):
+    from audit.models import ChangeRecord
+    from identities.models import Identity
+    from identities.services import identity_delete
+    from orgs.models import OrgUser
+    from orgs.services import UserFields, organization_create, user_create, user_delete
+
+    org = organization_create(parent=None, organization_id="acme", friendly_name="Acme")
+    user = user_create(organization=org, data=UserFields(uid="anna", firstname="Anna",
+                                                         surname="A", email="anna@example.com"))
+    crm = connector()
+    crm.accounts({"a1": {"name": "Acme", "id": "1"}})
+    crm.users({"u1": {"email": "ANNA@example.com"}})
+    crm.users_of("1", ["u1"])
+    binding = AccountUser.objects.get()
+    assert binding.identity_id == user.identity_id  # merged into the CustomerID user
+    if how == "identity_delete":
+        identity_delete(identity=Identity.objects.get(pk=user.identity_id))
+    else:
+        user_delete(user=OrgUser.objects.get(pk=user.pk))
+    binding.refresh_from_db()
+    assert binding.identity_id is None and binding.authorisation_id is None
+    assert not Authorisation.objects.alive().exists()
+    assert not ExternalIdentity.objects.exists()
+    kinds = set(ChangeRecord.objects.filter(action__in=["update", "delete"]).values_list(
+        "object_type", "action"))
+    assert {("accounts.accountuser", "update"), ("authorisations.authorisation", "delete"),
+            ("identities.externalidentity", "delete")} <= kinds
