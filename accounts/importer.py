@@ -26,6 +26,7 @@ from accounts.validation import (
     AccountEntry,
     email_check,
     external_id_check,
+    unicode_check,
 )
 from core import locks
 from core.bulk.run import Importer
@@ -204,4 +205,5 @@ def _object(value: Any, where: str, keys: tuple[str, ...]) -> None:
 def _text(value: Any, where: str, pattern: str, rule: str) -> str:
     if not isinstance(value, str) or not matches(pattern, value):
         raise ValidationError({where: [f"Expected text of {rule}, without NUL."]})
+    unicode_check(value, where)
     return value.strip()

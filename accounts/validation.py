@@ -62,12 +62,22 @@ def _key_of(key: str) -> str:
     return key if len(key) <= 80 else key[:77] + "..."
 
 
+def unicode_check(value: str, where: str) -> None:
+    """Text a database can store: JSON may carry a lone UTF-16 surrogate (`"\\ud800"`),
+    which no UTF-8 column holds."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError({where: ["Not valid Unicode (a lone surrogate)."]}) from None
+
+
 def external_id_check(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise ValidationError({where: [f"Expected a string, got {_describe(value)}."]})
     if not matches(EXTERNAL_ID, value):
         raise ValidationError({where: [
             f"An external id is 1 to {MAX_EXTERNAL_ID} characters without NUL."]})
+    unicode_check(value, where)
     return value
 
 
@@ -97,6 +107,7 @@ def _text(entry: dict, key: str, field: str, pattern: str, *, required: bool,
             f"Expected text of 1 to {max_length} characters (trimmed), without NUL."
             if pattern != TEXT else
             f"Expected text of at most {max_length} characters, without NUL."]})
+    unicode_check(value, where)
     return value.strip()
 
 
@@ -149,6 +160,7 @@ _EMAIL = EmailValidator(message="Enter a valid email address.")
 def email_check(value: str, where: str) -> str:
     if len(value) > MAX_EMAIL or "\x00" in value:
         raise ValidationError({where: [f"An email address is at most {MAX_EMAIL} characters."]})
+    unicode_check(value, where)
     try:
         _EMAIL(value)
     except ValidationError:

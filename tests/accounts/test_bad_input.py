@@ -143,6 +143,23 @@ def test_null_or_no_body_is_refused(crm, path, raw, message):
     assert state() == before
 
 
+@pytest.mark.parametrize("path, raw, where", [
+    ("accounts", '{"\\ud800": {"name": "x"}}', "\ud800"),
+    ("accounts", '{"a": {"name": "\\ud800"}}', "a.name"),
+    ("accounts", '{"a": {"name": "A", "id": "\\udfff"}}', "a.id"),
+    ("users", '{"a": {"email": "a@example.com", "name": "\\udfff"}}', "a.name"),
+    ("accounts/1/users", '["ok", "\\ud800"]', "[1]"),
+])
+def test_lone_surrogates_are_refused(crm, path, raw, where):
+    before = state()
+    response = crm.client.generic("PATCH", f"/api/integrations/v1/{path}", raw,
+                                  content_type="application/json")
+    assert response.status_code == 400, response.content
+    detail = response.json()["detail"]
+    assert detail.startswith(where) and "lone surrogate" in detail, detail
+    assert state() == before
+
+
 def test_a_bad_entry_after_good_ones_writes_nothing_of_them(crm):
     before = state()
     body = {f"new-{i}": {"name": f"N{i}", "id": f"c{i}"} for i in range(50)}
