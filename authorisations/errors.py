@@ -2,8 +2,12 @@
 
 from core.errors import ConflictError, ForbiddenError
 
-__all__ = ["ConflictError", "NamespaceForbiddenError"]
+__all__ = ["ConflictError", "NamespaceForbiddenError", "ReservedNamespaceError"]
 
 
 class NamespaceForbiddenError(ForbiddenError):
     """The client may not write into the namespace it named (answered 403)."""
+
+
+class ReservedNamespaceError(ForbiddenError):
+    """A write into a reserved namespace by anyone but its owner (answered 403)."""

@@ -23,7 +23,13 @@ from django.utils import timezone
 
 from authorisations import bulk
 from authorisations.export import COLUMNS
-from authorisations.models import Authorisation, AuthorisationSource, AuthorisationType, Namespace
+from authorisations.models import (
+    RESERVED_NAMESPACES,
+    Authorisation,
+    AuthorisationSource,
+    AuthorisationType,
+    Namespace,
+)
 from authorisations.references import ITEMS, Resolver, live_held, unknown, user_sides
 from authorisations.services import (
     STATE_FIELDS,
@@ -96,6 +102,9 @@ class AuthorisationImporter(Importer):
         namespace = self.namespaces.get(code)
         if namespace is None:
             raise ValidationError({"nsCode": [f"Unknown namespace {code!r}."]})
+        if namespace.code in RESERVED_NAMESPACES:
+            raise ValidationError({"nsCode": [f"Namespace {code!r} is reserved (it mirrors "
+                                              "Ainua account bindings)."]})
         refs = self.resolver.resolve(namespace, data, identities=False)
         source = refs.get("source")
         return Parsed(line, namespace.pk, data, pk, revoked, revoked_at, details,

@@ -21,6 +21,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from identities.reach import Realm
 
 USE_NAMESPACE = "use_namespace"
+# Namespaces whose authorisations mirror another context's data (`ainua`: the Ainua account
+# bindings of the accounts context): readable as any namespace, written only by their owner.
+RESERVED_NAMESPACES = frozenset({"ainua"})
 
 
 def _crud(prefix: str, noun: str) -> list[tuple[str, str]]:

@@ -20,9 +20,10 @@ from audit import context as audit_context
 from audit.models import ChangeRecord
 from audit.services import GONE, Change, audited, object_type_of, record, record_bulk
 from audit.states import raw_state, snapshot
-from authorisations.errors import ConflictError
+from authorisations.errors import ConflictError, ReservedNamespaceError
 from authorisations.models import (
     NAMESPACES,
+    RESERVED_NAMESPACES,
     Authorisation,
     AuthorisationSource,
     AuthorisationState,
@@ -43,6 +44,15 @@ STATE_FIELDS = [f.attname for f in AuthorisationState._meta.concrete_fields]
 
 
 # --- namespaces and who may use them ------------------------------------------------------------
+
+def reserved_check(namespace: Namespace) -> None:
+    """Refuse a write into a reserved namespace: its authorisations mirror another context's
+    data and change only with it (`authorisations.mirror`)."""
+    if namespace.code in RESERVED_NAMESPACES:
+        raise ReservedNamespaceError(
+            f"Namespace {namespace.code} is reserved: its authorisations mirror Ainua account "
+            "bindings and change only through the Accounts API.")
+
 
 def namespace_create(*, code: str, name: str = "",
                      default_validity: timedelta | None = None) -> Namespace:
@@ -116,6 +126,7 @@ def api_client_namespaces_grant(*, identity, codes: Sequence[str]) -> list[Names
 def coded_item_create(*, model: type[Item], namespace: Namespace, code: str, name: str = "",
                       description: str = "", names: list[dict[str, str]] | None = None
                       ) -> Item:
+    reserved_check(namespace)
     with transaction.atomic(), audited():
         if model.objects.alive().filter(namespace=namespace, code=code).exists():
             raise ConflictError(f"{model._meta.verbose_name} {code!r} already exists in "
@@ -132,6 +143,7 @@ def coded_item_update(*, item: Item, changes: dict[str, Any]) -> Item:
     """Change `code`, `name`, `names` or `description` (an item never moves between
     namespaces)."""
     model = type(item)
+    reserved_check(item.namespace)
     with transaction.atomic(), audited():
         current = model.objects.alive().select_for_update().get(pk=item.pk)
         before, row = snapshot(current), raw_state(current)
@@ -154,6 +166,7 @@ def coded_item_delete(*, item: Item) -> None:
     """Soft delete; refused while live authorisations use the item. The lock waits for the
     writes that hold the item (`references.hold`): the count then sees what they wrote."""
     model = type(item)
+    reserved_check(item.namespace)
     field = "type" if model is AuthorisationType else "source"
     with transaction.atomic(), audited():
         current = model.objects.alive().select_for_update().get(pk=item.pk)
@@ -232,6 +245,7 @@ def authorisation_build(*, namespace: Namespace, data: dict[str, Any], refs: dic
 
 def authorisation_create(*, namespace: Namespace, data: dict[str, Any]) -> Authorisation:
     """Create from data cleaned by `validation.clean_authorisation`."""
+    reserved_check(namespace)
     resolver = Resolver()
     resolver.load([(namespace, data)])
     refs = resolver.resolve(namespace, data)
@@ -245,8 +259,10 @@ def authorisation_create(*, namespace: Namespace, data: dict[str, Any]) -> Autho
 
 
 def _locked_live(authorisation: Authorisation) -> Authorisation:
-    return (Authorisation.objects.alive().select_for_update().select_related("namespace")
-            .get(pk=authorisation.pk))
+    current = (Authorisation.objects.alive().select_for_update().select_related("namespace")
+               .get(pk=authorisation.pk))
+    reserved_check(current.namespace)
+    return current
 
 
 def authorisation_change_check(current: Authorisation, *, namespace_code: str | None,
@@ -368,7 +384,9 @@ def authorisations_revoke(*, ids: Sequence[Any], details: str | None) -> int:
     """Revoke the live, unrevoked authorisations among `ids` (the admin's bulk action)."""
     with transaction.atomic(), audited():
         rows = list(Authorisation.objects.alive().select_for_update()
-                    .filter(pk__in=ids, revoked=False))
+                    .filter(pk__in=ids, revoked=False).select_related("namespace"))
+        for row in rows:
+            reserved_check(row.namespace)
         return revoke_many(rows, details=details, now=timezone.now())
 
 

@@ -116,6 +116,9 @@ TESSERA_DEFAULT_TENANT_KEY = env.str("TESSERA_DEFAULT_TENANT_KEY", default="defa
 TESSERA_DEFAULT_TENANT_NAME = env.str("TESSERA_DEFAULT_TENANT_NAME", default="Default tenant")
 
 # --- OAuth2 (client-credentials for API clients) ------------------------------------------------
+# the model of OAuth2 clients (the Ainua connectors point at it; named so migrations can)
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("TOKEN_LIFETIME_SECONDS", default=3600),
     "OAUTH2_VALIDATOR_CLASS": "identities.oauth.ServiceAccountValidator",

@@ -16,6 +16,7 @@ from identities.memberships import member_upsert
 from identities.models import (
     TENANTS,
     BankBranch,
+    ExternalIdentity,
     Identity,
     IdentityProvider,
     IdentityRole,
@@ -235,3 +236,23 @@ class AccessTokenAdmin(BaseAccessTokenAdmin):
 
     def delete_queryset(self, request, queryset):
         self.revoke_tokens(request, queryset)
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(ChangeHistoryMixin, admin.ModelAdmin):
+    """Connectors' external user ids of identities (the Ainua Users API writes them)."""
+
+    list_display = ("external_id", "connector", "email", "identity", "modified")
+    list_select_related = ("connector", "identity")
+    search_fields = ("=external_id", "email", "identity__username")
+    fields = readonly_fields = ("connector", "external_id", "identity", "email", "name",
+                                "created", "modified")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

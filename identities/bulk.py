@@ -15,6 +15,7 @@ from django.db import models
 from audit.copytext import copy_fields
 from core.bulk.delete import cascade_delete
 from core.bulk.write import copy_text, insert_rows
+from identities.hooks import identities_deleting
 from identities.models import Identity
 
 # a new person's identity row: what its source row gives, then its password (hashed where the
@@ -65,7 +66,9 @@ def persons_update(identities: Sequence[Identity], batch_size: int = 2000) -> No
 def identities_delete(ids: models.QuerySet, *,
                       keep: frozenset[type[models.Model]] = frozenset()) -> None:
     """Delete the identities whose pk is in `ids` (a values("…") subquery) with whatever
-    references them, in a number of statements the schema fixes. The referring models in
+    references them (the higher contexts' hooks first, `identities.hooks`), in a number of
+    statements the schema fixes. The referring models in
     `keep` are left to the caller, which deletes them itself afterwards (its subquery may
     read them)."""
+    identities_deleting(ids)
     cascade_delete(Identity, ids, skip=keep)

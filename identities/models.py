@@ -4,6 +4,8 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from identities.reach import Realm
@@ -123,6 +125,10 @@ class Identity(AbstractUser):
             # a constraint rather than unique=True: no second (LIKE) index on PostgreSQL
             models.UniqueConstraint(fields=["external_id"], name="identity_external_id_unique"),
         ]
+        indexes = [
+            # the Ainua Users API merges people by email, case-insensitively
+            models.Index(Lower("email"), name="identity_email_lower_idx"),
+        ]
 
     @property
     def is_service_account(self) -> bool:
@@ -171,3 +177,30 @@ class TenantGroupObjectPermission(GroupObjectPermissionBase):
 
 TENANTS = Realm("tenant", Tenant, "access_tenant", TenantUserObjectPermission,
                 TenantGroupObjectPermission, key="key")
+
+
+class ExternalIdentity(models.Model):
+    """A connector's (an OAuth2 application's) external user id of an identity, with the email
+    and name that connector gives it (the Ainua Users API). Links of several connectors with
+    the same email (in any case) point to one identity."""
+
+    id = models.BigAutoField(primary_key=True)
+    connector = models.ForeignKey("oauth2_provider.Application",
+                                  on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField("external id", max_length=255)
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE,
+                                 related_name="external_identities")
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=255, blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "external identity"
+        verbose_name_plural = "external identities"
+        ordering = ["connector", "external_id"]
+        constraints = [models.UniqueConstraint(fields=["connector", "external_id"],
+                                               name="external_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} → {self.identity_id}"

@@ -17,6 +17,7 @@ from audit.models import ChangeRecord
 from audit.services import audited, record, record_delete
 from audit.states import MASK, raw_state, snapshot
 from identities import reach
+from identities.hooks import identities_deleting
 from identities.models import TENANTS, Identity, Member, Tenant
 from identities.reach import Realm
 
@@ -256,7 +257,8 @@ def identity_set_password(*, identity: Identity, password: str | None) -> Identi
 
 def identity_delete(*, identity: Identity) -> None:
     """Delete an identity for good; the change log keeps its last state as a tombstone."""
-    with transaction.atomic():
+    with transaction.atomic(), audited():
+        identities_deleting(Identity.objects.filter(pk=identity.pk).values("pk"))
         record_delete(identity)
         identity.delete()
 

@@ -39,6 +39,20 @@ def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
                            _sqlite_rows(rows))
 
 
+def update_rows(table: str, key: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Set `columns` of many rows, each tuple their new values then the row's `key`: one
+    executemany (psycopg pipelines it on PostgreSQL), whatever the number of rows, where
+    Django's bulk_update splits a batch by the number of parameters a statement may hold."""
+    if not rows:
+        return
+    ops = connection.ops
+    sets = ", ".join(f"{ops.quote_name(c)} = %s" for c in columns)
+    sql = f"UPDATE {ops.quote_name(table)} SET {sets} WHERE {ops.quote_name(key)} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows if connection.vendor == "postgresql"
+                           else _sqlite_rows(rows))
+
+
 def reserve_ids(table: str, count: int, column: str = "id") -> list[int] | None:
     """`count` new ids of the table's auto-incremented key (one query), for rows inserted
     raw with them: PostgreSQL's sequence; SQLite's AUTOINCREMENT counter, which the insert

@@ -159,6 +159,11 @@ REFUSALS = (
             "has no default namespace",
             r"^/api/rest/v1/authorisation(_type|_source|_grant_right)?/$",
             r"The client has no default namespace"),
+    # Ainua (spec 000): OpenAPI 3.0 has no `propertyNames`, so the rule on a map's keys (the
+    # external ids) is in the description only.
+    Refusal("a key (an external id) is empty, longer than 255 characters or holds NUL",
+            r"^/(api/)?integrations/v1/(accounts|users)/$",
+            r"An external id is 1 to 255 characters without NUL"),
     Refusal("enable=true and disable=true together", r"^/eidm2/services/users?/",
             r"enable and disable cannot both be true"),
     Refusal("organizationType and organizationClass (its old name) name different types",

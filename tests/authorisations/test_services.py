@@ -57,4 +57,4 @@ def test_demo_data_is_idempotent(db):
     call_command("load_demo", stdout=io.StringIO())
     assert (Namespace.objects.count(), Authorisation.objects.count(),
             ChangeRecord.objects.count()) == counts
-    assert Authorisation.objects.filter(subject_type="user").count() == 3
+    assert Authorisation.objects.filter(subject_type="user", namespace__code="demo").count() == 3

@@ -34,6 +34,10 @@ def export_commands() -> list[str]:
     return names
 
 
+# exports of nested rows: nothing at all on standard output when there is nothing to export
+NDJSON_ONLY = {"export_accounts"}
+
+
 def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -64,7 +68,8 @@ def test_every_export_writes_its_secret_file_for_its_owner_only(tmp_path, name):
 
     out, err = io.StringIO(), io.StringIO()
     call_command(name, "--include-secrets", stdout=out, stderr=err)
-    assert "standard output" in err.getvalue() and out.getvalue()  # the header at least
+    assert "standard output" in err.getvalue()
+    assert out.getvalue() or name in NDJSON_ONLY  # a CSV's header at least
 
     plain = tmp_path / "plain.csv"
     err = io.StringIO()
