@@ -14,8 +14,8 @@ from django.db import models
 
 from audit.copytext import copy_fields
 from core.bulk.delete import cascade_delete
-from core.bulk.write import copy_text, insert_rows
-from identities.models import Identity
+from core.bulk.write import copy_text, insert_rows, reserve_ids
+from identities.models import Identity, Member
 
 # a new person's identity row: what its source row gives, then its password (hashed where the
 # import knows whether the person is new, see orgs.user_import) and when it joined
@@ -69,3 +69,43 @@ def identities_delete(ids: models.QuerySet, *,
     `keep` are left to the caller, which deletes them itself afterwards (its subquery may
     read them)."""
     cascade_delete(Identity, ids, skip=keep)
+
+
+# --- the DFS identities' import (identities.identity_import) --------------------------------------
+
+def _columns(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields]
+
+
+def identities_insert(identities: Sequence[Identity]) -> None:
+    """New identity rows, every column as the instances hold it (one COPY on PostgreSQL)."""
+    fields = _columns(Identity)
+    insert_rows(Identity._meta.db_table, [f.column for f in fields],
+                [tuple(getattr(i, f.attname) for f in fields) for i in identities])
+
+
+def identities_update(identities: Sequence[Identity], batch_size: int = 2000) -> None:
+    """Save what an import changed of many identities (every column but the key)."""
+    if identities:
+        Identity.objects.bulk_update(
+            identities, [f.name for f in _columns(Identity) if not f.primary_key],
+            batch_size=batch_size)
+
+
+def members_insert(members: Sequence[Member]) -> None:
+    """New member rows; their ids are taken from the table's sequence first (set on the
+    instances, for their change records)."""
+    if not members:
+        return
+    for member, pk in zip(members, reserve_ids(Member._meta.db_table, len(members)),
+                          strict=True):
+        member.pk = pk
+    fields = _columns(Member)
+    insert_rows(Member._meta.db_table, [f.column for f in fields],
+                [tuple(getattr(m, f.attname) for f in fields) for m in members])
+
+
+def members_update(members: Sequence[Member], batch_size: int = 2000) -> None:
+    if members:
+        Member.objects.bulk_update(members, ["identity_role", "is_enabled"],
+                                   batch_size=batch_size)
