@@ -77,11 +77,15 @@ def _columns(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields]
 
 
-def identities_insert(identities: Sequence[Identity]) -> None:
-    """New identity rows, every column as the instances hold it (one COPY on PostgreSQL)."""
-    fields = _columns(Identity)
-    insert_rows(Identity._meta.db_table, [f.column for f in fields],
-                [tuple(getattr(i, f.attname) for f in fields) for i in identities])
+def identity_values(identity: Identity) -> tuple:
+    """A new identity's raw row (every column, as `identities_insert` takes it). Pure: an
+    import's reading process makes them."""
+    return tuple(getattr(identity, f.attname) for f in _columns(Identity))
+
+
+def identities_insert(rows: Sequence[tuple]) -> None:
+    """New identity rows (`identity_values`): one COPY on PostgreSQL."""
+    insert_rows(Identity._meta.db_table, [f.column for f in _columns(Identity)], list(rows))
 
 
 def identities_update(identities: Sequence[Identity], batch_size: int = 2000) -> None:

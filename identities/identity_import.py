@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from audit.models import ChangeRecord
 from audit.services import Change, object_type_of, record_bulk
-from audit.states import raw_state, snapshot
+from audit.states import encoded_snapshot, raw_state, snapshot
 from core.bulk.files import CellError, flag, text
 from core.bulk.report import RowError, RowErrors
 from core.bulk.run import Importer
@@ -153,6 +153,30 @@ class IdentityImporter(Importer):
                                      "knows") from None
         return IdentityRow(line, username, external, values, members, password)
 
+    def prepare(self, rows: list[IdentityRow]) -> dict[int, tuple[str, tuple, str]]:
+        """Each row's identity as it would be if new — its id, its raw row
+        (`identities.bulk.identity_values`) and its change record's state, encoded — made in
+        the reading process, so that the importing process only picks those of the rows that
+        turn out new."""
+        now = timezone.now()
+        out = {}
+        for r in rows:
+            identity = self._new_identity(r, str(uuid.uuid4()), now)
+            out[r.line] = (str(identity.pk), bulk.identity_values(identity),
+                           encoded_snapshot(identity))
+        return out
+
+    @staticmethod
+    def _new_identity(r: IdentityRow, pk: str, now) -> Identity:
+        identity = Identity(
+            id=uuid.UUID(pk), username=r.username, kind=Identity.Kind.PERSON,
+            is_active=True, date_joined=now, identity_provider_id=LOCAL_PROVIDER,
+            password=r.password_hash or unusable_password())
+        identity.external_id = r.external_id or None
+        for field, value in r.values.items():
+            setattr(identity, field, value)
+        return identity
+
     def _load_catalogs(self) -> None:
         if self._catalogs is None:
             self._catalogs = {field: set(model.objects.values_list("id", flat=True))
@@ -174,7 +198,7 @@ class IdentityImporter(Importer):
                 return False
         return True
 
-    def apply(self, rows: list[IdentityRow], prepared: Any) -> None:
+    def apply(self, rows: list[IdentityRow], prepared: dict) -> None:
         """Upsert one validated batch with a fixed number of queries."""
         self._load_catalogs()
         externals = [r.external_id for r in rows if r.external_id]
@@ -200,7 +224,7 @@ class IdentityImporter(Importer):
                 errors.append(RowError(r.line, "not a person: API clients' service accounts "
                                                "and admin operators are not imported"))
                 continue
-            pk = str(target.pk) if target else str(uuid.uuid4())
+            pk = str(target.pk) if target else prepared[r.line][0]
             error = self._claim(r, pk, target, by_name, by_external, claims)
             if error:
                 errors.append(RowError(r.line, error))
@@ -209,7 +233,7 @@ class IdentityImporter(Importer):
         if errors:
             raise RowErrors(errors)
         self._claimed.update(claims)
-        self._write(plans)
+        self._write(plans, prepared)
 
     def _claim(self, r: IdentityRow, pk: str, target: Identity | None, by_name: dict,
                by_external: dict, claims: dict) -> str | None:
@@ -235,24 +259,17 @@ class IdentityImporter(Importer):
             claims[key] = pk
         return None
 
-    def _write(self, plans: list) -> None:
-        now = timezone.now()
+    def _write(self, plans: list, prepared: dict) -> None:
         changes: list[Change] = []
-        new: list[Identity] = []
+        new: list[tuple] = []
         changed: list[Identity] = []
         identity_type = object_type_of(Identity)
         for r, target, pk in plans:
             if target is None:
-                identity = Identity(
-                    id=uuid.UUID(pk), username=r.username, kind=Identity.Kind.PERSON,
-                    is_active=True, date_joined=now, identity_provider_id=LOCAL_PROVIDER,
-                    password=r.password_hash or unusable_password())
-                identity.external_id = r.external_id or None
-                for field, value in r.values.items():
-                    setattr(identity, field, value)
-                new.append(identity)
+                _, values, state = prepared[r.line]
+                new.append(values)
                 changes.append(Change(Action.CREATE, identity_type, pk,
-                                      after=snapshot(identity), object_repr=identity.username))
+                                      object_repr=r.username, after_encoded=state))
                 self.report.created += 1
                 continue
             before_raw, before = raw_state(target), snapshot(target)
