@@ -61,7 +61,7 @@ class IdentityRow(NamedTuple):
     username: str | None
     external_id: str | None  # None: not given; "" clears
     values: dict[str, Any]
-    memberships: tuple[tuple[str, int, bool], ...]
+    memberships: tuple[tuple[str, int | None, bool], ...]
     password_hash: str | None
 
 
@@ -76,14 +76,14 @@ def _int(row: dict, name: str) -> int | str | None:
     return int(value)
 
 
-def memberships_parse(value: str) -> tuple[tuple[str, int, bool], ...]:
-    """`tenant:roleId[:enabled|disabled]`, `;` between them."""
+def memberships_parse(value: str) -> tuple[tuple[str, int | None, bool], ...]:
+    """`tenant:roleId[:enabled|disabled]`, `;` between them; role 0: none."""
     out = []
     for part in filter(None, (p.strip() for p in value.split(";"))):
         match = MEMBERSHIP.match(part)
         if match is None:
             raise CellError(f"Memberships: {part!r} is not tenant:roleId[:enabled|disabled]")
-        out.append((match[1], int(match[2]), match[3] != "disabled"))
+        out.append((match[1], int(match[2]) or None, match[3] != "disabled"))
     return tuple(out)
 
 
@@ -193,7 +193,7 @@ class IdentityImporter(Importer):
             if key not in self._tenants:
                 errors.append(RowError(r.line, f"Memberships: no tenant {key!r}"))
                 return False
-            if role not in self._catalogs["identity_role_id"]:
+            if role is not None and role not in self._catalogs["identity_role_id"]:
                 errors.append(RowError(r.line, f"Memberships: no identity role {role}"))
                 return False
         return True

@@ -167,3 +167,13 @@ def test_round_trip(tmp_path, fmt, name):
                   .values_list("identity__username", "tenant__key", "identity_role_id",
                                "is_enabled")) == members
     assert Tenant.objects.filter(key="acme").exists()
+
+
+def test_a_member_without_a_role_round_trips_as_role_0(tmp_path):
+    run(tmp_path, HEADER + "ada,,,,,,,,,acme:0\n")
+    member = Member.objects.get(identity__username="ada", tenant__key="acme")
+    assert member.identity_role_id is None
+    assert "acme:0" in export()
+    records = ChangeRecord.objects.count()
+    assert "unchanged" in run(tmp_path, export(), name="again.csv")
+    assert ChangeRecord.objects.count() == records
