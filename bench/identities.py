@@ -231,7 +231,7 @@ def free_port() -> int:
 def http_bench(rows: int, requests: int) -> None:
     from identities.models import Identity
 
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's log; closed below)
     port = free_port()
     env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
@@ -294,6 +294,7 @@ def http_bench(rows: int, requests: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
 
 def wait_up(port: int) -> None:
