@@ -14,7 +14,15 @@ import io
 from PIL import Image, ImageDraw
 
 from identities.memberships import member_upsert
-from identities.models import Identity, Member, ProfilePicture, Tenant
+from identities.models import (
+    BankBranch,
+    Identity,
+    IdentityRole,
+    Member,
+    ProfilePicture,
+    Salutation,
+    Tenant,
+)
 from identities.people import identity_create
 from identities.pictures import picture_set
 from identities.services import person_create, tenant_create
@@ -42,6 +50,11 @@ def picture(initials: str) -> str:
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
+def _known(model: type, pk: int) -> int | None:
+    """A seeded catalog id, or None where the catalog was emptied (a flushed database)."""
+    return pk if model.objects.filter(pk=pk).exists() else None
+
+
 def _initials(identity: Identity) -> str:
     return ((identity.first_name[:1] + identity.last_name[:1]) or identity.username[:2]).upper()
 
@@ -49,7 +62,7 @@ def _initials(identity: Identity) -> str:
 def _member(identity: Identity, key: str, role_id: int, stdout) -> None:
     tenant = Tenant.objects.get(key=key)
     if not Member.objects.filter(tenant=tenant, identity=identity).exists():
-        member_upsert(tenant=tenant, identity=identity, role_id=role_id)
+        member_upsert(tenant=tenant, identity=identity, role_id=_known(IdentityRole, role_id))
         stdout.write(f"member {identity.username} in {key}")
 
 
@@ -81,9 +94,10 @@ def load(stdout) -> None:
             first_tenant, first_role = next(iter(roles.items()))
             identity_create(
                 tenant=Tenant.objects.get(key=first_tenant), username=username,
-                identity_role_id=first_role, attributes={
+                identity_role_id=_known(IdentityRole, first_role), attributes={
                     "first_name": first, "last_name": last, "email": email,
-                    "salutation_id": salutation, "bank_branch_id": branch,
+                    "salutation_id": _known(Salutation, salutation),
+                    "bank_branch_id": _known(BankBranch, branch),
                     "external_id": external, "phone": "41|522672742"})
             stdout.write(f"identity {username}")
     memberships = {**MEMBERSHIPS, **{person[0]: person[-1] for person in DFS_PEOPLE}}

@@ -37,3 +37,13 @@ def test_customer_id_users_are_members_with_pictures():
         identity = user.identity
         assert Member.objects.filter(identity=identity, tenant__key="acme").exists()
         assert ProfilePicture.objects.filter(identity=identity).exists()
+
+
+def test_the_demo_loads_on_emptied_catalogs():
+    """A flushed database (as `manage.py flush` leaves it) has no seeded catalogs."""
+    from identities.models import BankBranch, IdentityProvider, IdentityRole, Salutation
+
+    for model in (IdentityRole, Salutation, BankBranch, IdentityProvider):
+        model.objects.all().delete()
+    call_command("load_demo", stdout=io.StringIO())
+    assert Identity.objects.get(username="carol").identity_role_id is None
