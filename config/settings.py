@@ -178,6 +178,10 @@ AUTH_LOCKOUT_SECONDS = env.int("AUTH_LOCKOUT_SECONDS", default=AUTH_FAILURE_WIND
 # --- REST framework and API docs ----------------------------------------------------------------
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
 API_DEFAULT_PAGE_SIZE = env.int("API_DEFAULT_PAGE_SIZE", default=100)
+# Profile pictures (`/v1.0/identities/{id}/profilepicture`): the largest image accepted, in
+# bytes (decoded), and in pixels (width x height, so a small file cannot decode to gigabytes).
+PROFILE_PICTURE_MAX_BYTES = env.int("PROFILE_PICTURE_MAX_BYTES", default=1024 * 1024)
+PROFILE_PICTURE_MAX_PIXELS = env.int("PROFILE_PICTURE_MAX_PIXELS", default=4096 * 4096)
 # Largest request body accepted, in bytes, whatever its type or transfer encoding (bulk imports
 # go through management commands); config.api.body_limit enforces it before any view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)

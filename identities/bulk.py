@@ -14,9 +14,9 @@ from django.db import models
 
 from audit.copytext import copy_fields
 from core.bulk.delete import cascade_delete
-from core.bulk.write import copy_text, insert_rows
+from core.bulk.write import copy_text, insert_rows, reserve_ids
 from identities.hooks import identities_deleting
-from identities.models import Identity
+from identities.models import Identity, Member
 
 # a new person's identity row: what its source row gives, then its password (hashed where the
 # import knows whether the person is new, see orgs.user_import) and when it joined
@@ -72,3 +72,47 @@ def identities_delete(ids: models.QuerySet, *,
     read them)."""
     identities_deleting(ids)
     cascade_delete(Identity, ids, skip=keep)
+
+
+# --- the DFS identities' import (identities.identity_import) --------------------------------------
+
+def _columns(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields]
+
+
+def identity_values(identity: Identity) -> tuple:
+    """A new identity's raw row (every column, as `identities_insert` takes it). Pure: an
+    import's reading process makes them."""
+    return tuple(getattr(identity, f.attname) for f in _columns(Identity))
+
+
+def identities_insert(rows: Sequence[tuple]) -> None:
+    """New identity rows (`identity_values`): one COPY on PostgreSQL."""
+    insert_rows(Identity._meta.db_table, [f.column for f in _columns(Identity)], list(rows))
+
+
+def identities_update(identities: Sequence[Identity], batch_size: int = 2000) -> None:
+    """Save what an import changed of many identities (every column but the key)."""
+    if identities:
+        Identity.objects.bulk_update(
+            identities, [f.name for f in _columns(Identity) if not f.primary_key],
+            batch_size=batch_size)
+
+
+def members_insert(members: Sequence[Member]) -> None:
+    """New member rows; their ids are taken from the table's sequence first (set on the
+    instances, for their change records)."""
+    if not members:
+        return
+    for member, pk in zip(members, reserve_ids(Member._meta.db_table, len(members)),
+                          strict=True):
+        member.pk = pk
+    fields = _columns(Member)
+    insert_rows(Member._meta.db_table, [f.column for f in fields],
+                [tuple(getattr(m, f.attname) for f in fields) for m in members])
+
+
+def members_update(members: Sequence[Member], batch_size: int = 2000) -> None:
+    if members:
+        Member.objects.bulk_update(members, ["identity_role", "is_enabled"],
+                                   batch_size=batch_size)

@@ -157,6 +157,26 @@ class Member(models.Model):
         return f"{self.identity} in {self.tenant}"
 
 
+class ProfilePicture(models.Model):
+    """An identity's profile picture (`…/profilepicture`), apart from the identity row so
+    that reading an identity never loads it. `content` holds the bytes as uploaded (checked
+    by decoding them with Pillow, identities.pictures); the change log holds only
+    `format`, `size`, `width`, `height` and `sha256`."""
+
+    identity = models.OneToOneField(Identity, on_delete=models.CASCADE, primary_key=True,
+                                    related_name="profile_picture")
+    content = models.BinaryField()
+    format = models.CharField(max_length=8, help_text="JPEG, PNG, GIF or WEBP.")
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"picture of {self.identity_id}"
+
+
 class TenantUserObjectPermission(UserObjectPermissionBase):
     """A client's grant of a tenant (guardian's direct foreign-key table)."""
 

@@ -1,5 +1,6 @@
 """Demo organization tree for `manage.py load_demo` (idempotent: skips what exists)."""
 
+from identities.demo import link_people
 from orgs import services
 from orgs.models import Organization, OrgUser, Role
 from orgs.services import UserFields
@@ -47,3 +48,5 @@ def load(stdout) -> None:
     reseller = Role.objects.get(organization=resellers, name="Reseller")
     if not matti.assignments.filter(role=reseller).exists():
         services.assignment_create(user=matti, role=reseller)
+    # the CustomerID users are people of the additiv surfaces too: members of acme, pictures
+    link_people([uid for _, uid, *_ in USERS], stdout=stdout)

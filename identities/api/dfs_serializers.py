@@ -14,6 +14,7 @@ from config.api.fields import (
     StrictIntegerField,
     WholeMatch,
 )
+from identities.search import SEARCH_BY, SORT_FIELDS
 
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 ID64 = {"min_value": 1, "max_value": 2**63 - 1}
@@ -21,6 +22,7 @@ USERNAME = r"^[A-Za-z0-9.@+_-]+$"
 MAX_IDS = 1000
 SORT_ORDERS = ["Ascending", "Descending"]
 SORT_BY = ["FirstName", "LastName", "UserName", "Email", "MemberId"]
+IDENTITY_SORT_BY = list(SORT_FIELDS)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -250,6 +252,60 @@ class MemberPage(serializers.Serializer):
 class ActiveMemberPage(serializers.Serializer):
     Filtered = MemberItem(many=True)
     TotalCount = serializers.IntegerField()
+
+
+class IdentitySearch(_Body):
+    """`POST /v1.0/identities/search` (Page/PageSize; Page is 1-based)."""
+
+    RoleIds = serializers.ListField(child=StrictIntegerField(**INT32), required=False,
+                                    allow_null=True, max_length=MAX_IDS,
+                                    help_text="A member in scope has one of these roles.")
+    IdentityIds = serializers.ListField(child=serializers.UUIDField(), required=False,
+                                        allow_null=True, max_length=MAX_IDS)
+    FirstName = text(150, help_text="Anywhere in the first name, any case.")
+    LastName = text(150, help_text="Anywhere in the last name, any case.")
+    SearchTerm = text(200, help_text="Anywhere in the field(s) of SearchIdentityBy, any case.")
+    SearchIdentityBy = serializers.ChoiceField(SEARCH_BY, required=False, allow_null=True,
+                                               help_text="Left out: All.")
+    SearchByAllTenants = StrictBooleanField(
+        required=False, help_text="false: the client's default tenant; true: every tenant "
+                                  "it reaches.")
+    SearchByInactive = StrictBooleanField(
+        required=False, help_text="true: also identities whose sign-in or tenant access is "
+                                  "disabled.")
+    SearchBySystemAccounts = StrictBooleanField(
+        required=False, help_text="true: also API clients' service accounts (read-only).")
+    SortBy = serializers.ChoiceField(IDENTITY_SORT_BY, required=False, allow_null=True,
+                                     help_text="Left out: UserName.")
+    SortOrder = serializers.ChoiceField(SORT_ORDERS, required=False)
+    Page = StrictIntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    PageSize = StrictIntegerField(min_value=1, max_value=2**31 - 1, required=False,
+                                  help_text="Capped at API_MAX_PAGE_SIZE.")
+
+
+class IdentityPage(serializers.Serializer):
+    Results = IdentityItem(many=True)
+    Page = serializers.IntegerField()
+    PageSize = serializers.IntegerField()
+    PageCount = serializers.IntegerField(help_text="0 when nothing matches.")
+    TotalCount = serializers.IntegerField()
+
+
+class ProfilePictureUpload(_Body):
+    """`PUT /v1.0/identities/{identityId}/profilepicture`."""
+
+    ImageContentBase64 = StrictCharField(
+        allow_null=True, allow_blank=True,
+        help_text="A JPEG, PNG, GIF or WebP image in base64, at most PROFILE_PICTURE_MAX_BYTES "
+                  "(1 MiB) decoded; anything else answers 400 and keeps the stored picture.")
+
+
+class ProfilePictureItem(serializers.Serializer):
+    """`GET /v1.0/identities/{identityId}/profilepicture`."""
+
+    ImageContentBase64 = serializers.CharField()
+    IsDefaultImage = serializers.BooleanField(help_text="The built-in picture: the identity "
+                                                        "has none of its own.")
 
 
 class SyncMemberRequestItem(_Body):

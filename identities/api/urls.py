@@ -1,6 +1,6 @@
 from django.urls import path
 
-from identities.api import dfs_views, member_views, views
+from identities.api import dfs_views, member_views, picture_views, search_views, views
 
 urlpatterns = [
     path("v1.0/auditcontext/generate", views.GenerateV10.as_view(), name="auditcontext-v1.0"),
@@ -12,8 +12,13 @@ urlpatterns = [
     ),
     path("v2.0/roles", dfs_views.RolesView.as_view(), name="roles-v2.0"),
     path("v1.0/identities", dfs_views.IdentitiesView.as_view(), name="identities-v1.0"),
+    # before v1.0/identities/<identityId>, which would take "search" for an id
+    path("v1.0/identities/search", search_views.IdentitySearchView.as_view(),
+         name="identities-search-v1.0"),
     path("v1.0/identities/<str:identityId>", dfs_views.IdentityView.as_view(),
          name="identity-v1.0"),
+    path("v1.0/identities/<str:identityId>/profilepicture",
+         picture_views.ProfilePictureView.as_view(), name="identity-picture-v1.0"),
     path("v1.0/tenants/<str:tenantId>/identities/<str:identityId>/access",
          member_views.TenantAccessView.as_view(), name="tenant-access-v1.0"),
     path("v1.0/members/search", member_views.MemberSearchView.as_view(),

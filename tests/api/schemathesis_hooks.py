@@ -186,6 +186,10 @@ REFUSALS = (
             r"^/v1\.0/identities", r'"Message": "(Password|ConfirmPassword|OldPassword): '),
     Refusal("an email address Django's EmailValidator refuses",
             r"^/v1\.0/identities", r'"Message": "Email: Not a valid email address'),
+    Refusal("a profile picture that is not base64, not a JPEG/PNG/GIF/WebP image (decoded by "
+            "Pillow), or over PROFILE_PICTURE_MAX_BYTES / _PIXELS (400, the spec lists no 422)",
+            r"^/v1\.0/identities/\{identityId\}/profilepicture$",
+            r'"Message": "ImageContentBase64: '),
     Refusal("the body's TenantId differs from the path's",
             r"^/v1\.0/tenants/", r'"Message": "TenantId: Differs from the path'),
 )

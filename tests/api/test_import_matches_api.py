@@ -150,3 +150,24 @@ def test_authorisations(api, tmp_path):
          "revocationDetails": "ended", "subject": {"type": "string", "value": "viaimport"}}])
     via_api, via_import = newest("authorisations.authorisation", "revoke", count=2)
     assert shape(via_api, AUTHZ_VOLATILE) == shape(via_import, AUTHZ_VOLATILE)
+
+
+IDENTITY_VOLATILE = {"id", "username", "external_id", "date_joined", "identity", "created_at"}
+
+
+def test_identities_and_their_members(make_caller, tmp_path):
+    from tests.identities.dfs import ALL as IDENTITY_PERMS
+
+    api = make_caller(IDENTITY_PERMS, tenants=["default"]).basic()
+    body = {"Username": "viaapi", "FirstName": "Ada", "LastName": "Adams", "SalutationId": 2,
+            "Email": "ada@example.com", "Phone": "41|1", "BankBranchId": 1,
+            "IdentityRoleId": 3, "ExternalId": "X-API"}
+    assert api.post("/v1.0/identities", body, format="json").status_code == 200
+    by_api = newest("identities.identity", "create") + newest("identities.member", "create")
+    imported(tmp_path, "import_identities", [{
+        "UserName": "viaimport", "FirstName": "Ada", "LastName": "Adams", "SalutationId": 2,
+        "Email": "ada@example.com", "Phone": "41|1", "BankBranchId": 1, "IdentityRoleId": 3,
+        "ExternalId": "X-IMP", "Memberships": "default:3"}])
+    by_import = newest("identities.identity", "create") + newest("identities.member", "create")
+    for via_api, via_import in zip(by_api, by_import, strict=True):
+        assert shape(via_api, IDENTITY_VOLATILE) == shape(via_import, IDENTITY_VOLATILE)

@@ -117,7 +117,8 @@ def test_refusing_a_row_of_another_batch_is_a_bug_not_a_loop(tmp_path):
         run_import(Wrong(), file_of(tmp_path, "a"))
 
 
-IMPORTS = ["import_accounts", "import_authorisations", "import_orgs", "import_users"]
+IMPORTS = ["import_accounts", "import_authorisations", "import_identities", "import_orgs",
+           "import_users"]
 
 
 def options_of(name: str) -> set[str]:
@@ -132,7 +133,7 @@ def test_every_import_command_has_the_same_flags():
         assert common <= options_of(name), name
     assert {name for name in get_commands() if name.startswith("import_")} == set(IMPORTS)
     exports = [name for name in get_commands() if name.startswith("export_")]
-    assert len(exports) == 4
+    assert len(exports) == 5
     for name in exports:
         assert {"--format", "--output", "-o"} <= options_of(name), name
 

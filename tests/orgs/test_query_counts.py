@@ -77,9 +77,10 @@ def test_recursive_delete_is_flat(api, count_queries, fanout, users):
     assert n == DELETE_QUERIES + (connection.vendor == "postgresql"), n
 
 
-DELETE_QUERIES = 59  # auth 3, audit context 5, reads 3, tombstones 4, deletes 44 (schema-bound:
-# a statement per table that references the rows, the grant tables included); on PostgreSQL
-# one more: the role graph's lock (services.removal.role_graph_lock). The Ainua tables add 7: the
-# accounts hook's reads of the identities' bindings and external identities (identities.hooks),
-# the cascade's delete and set-null of them, and the protect checks of an identity's
-# application's account sources, bindings and external identities
+DELETE_QUERIES = 60  # auth 3, audit context 5, reads 3, tombstones 4, deletes 45 (schema-bound:
+# a statement per table that references the rows, the grant tables and the identities' profile
+# pictures included); on PostgreSQL one more: the role graph's lock
+# (services.removal.role_graph_lock). The Ainua tables add 7: the accounts hook's reads of the
+# identities' bindings and external identities (identities.hooks), the cascade's delete and
+# set-null of them, and the protect checks of an identity's application's account sources,
+# bindings and external identities

@@ -1,0 +1,323 @@
+"""Benchmark of the DFS identities; prints its figures and exits 0.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_identities .venv/bin/python \
+        bench/identities.py [--rows 1000000] [--requests 300]
+
+Runs against the DATABASE_URL given (migrating and emptying it first): import_identities of N
+identities, each a member of the tenant `bench` (every tenth also of `bench2`), vs a raw COPY
+(on SQLite a raw executemany INSERT) of the same identity and member rows; the query counts
+of GET identity and of the search for pages of 10 and 1,000; then over HTTP through a gunicorn
+this script starts on 127.0.0.1 and stops: `POST /v1.0/identities/search` by a narrow term
+(a user name fragment, ~100 matches) and by a broad one (a last name fragment, ~1/20 of the
+rows), GET and PATCH of one identity (p50/p95). Only loopback traffic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from datetime import UTC, datetime
+from importlib import import_module
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+FIRST = ["Anna", "Bertil", "Cecilia", "David", "Emma", "Fredrik", "Greta", "Hugo", "Ida",
+         "Johan", "Karin", "Lars", "Maja", "Nils", "Olivia", "Per", "Rut", "Sven", "Tove",
+         "Ulf"]
+LAST = ["Andersson", "Berg", "Carlsson", "Dahl", "Ek", "Forsberg", "Gustafsson", "Holm",
+        "Isaksson", "Jansson", "Karlsson", "Lund", "Magnusson", "Nilsson", "Olsson",
+        "Persson", "Qvist", "Robertsson", "Svensson", "Tegner"]
+HEADER = ["UserName", "ExternalId", "FirstName", "LastName", "Email", "IdentityRoleId",
+          "Memberships"]
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def person(i: int) -> tuple[str, str, str, str, str, str]:
+    first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+    member = "bench:3;bench2:2" if i % 10 == 0 else "bench:3"
+    return (f"u{i}", f"X{i}", first, last, f"u{i}@example.com", member)
+
+
+def write_csv(path: Path, rows: int) -> None:
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            username, external, first, last, email, member = person(i)
+            writer.writerow([username, external, first, last, email, 3, member])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)  # empty tables, the log included
+    reseed()
+    vendor = connection.vendor
+    print(f"database: {vendor} ({connection.settings_dict['NAME']}), rows: {args.rows:,}")
+    from identities.models import Tenant
+    from identities.services import tenant_ensure
+
+    tenants = {key: tenant_ensure(key=key)[0].pk for key in ("bench", "bench2")}
+    tmp = Path(tempfile.mkdtemp(prefix="bench-identities-"))
+    data = tmp / "identities.csv"
+    write_csv(data, args.rows)
+
+    # --- raw baseline: the same identity and member rows into the same tables ---------------
+    truncate()
+    started = time.perf_counter()
+    raw_insert(args.rows, tenants)
+    raw_seconds = time.perf_counter() - started
+    truncate()
+
+    from core.bulk.run import run_import
+    from identities.identity_import import IdentityImporter
+
+    started = time.perf_counter()
+    report = run_import(IdentityImporter(), str(data))
+    import_seconds = time.perf_counter() - started
+    assert report.created == args.rows, report
+    baseline = "COPY" if vendor == "postgresql" else "executemany INSERT"
+    members = args.rows + (args.rows + 9) // 10
+    print(f"import: {args.rows:,} identities with {members:,} memberships in "
+          f"{import_seconds:.1f} s = {args.rows / import_seconds:,.0f} rows/s; raw {baseline}: "
+          f"{raw_seconds:.1f} s = {args.rows / raw_seconds:,.0f} rows/s; ratio "
+          f"{import_seconds / raw_seconds:.2f}x (target <= 3x)")
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    assert Tenant.objects.filter(key="bench").exists()
+    client()
+    query_counts(args.rows)
+    http_bench(args.rows, args.requests)
+
+
+def reseed() -> None:
+    """The catalogs the migrations seed (flush empties them)."""
+    from django.apps import apps
+    from django.db import connection
+
+    seed = import_module("identities.migrations.0007_seed_catalogs").seed
+    with connection.schema_editor() as editor:
+        seed(apps, editor)
+
+
+def truncate() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DELETE FROM identities_member")
+            cursor.execute("DELETE FROM identities_identity WHERE kind = 'person'")
+        else:
+            cursor.execute("DELETE FROM identities_member")
+            cursor.execute("DELETE FROM identities_identity WHERE kind = 'person'")
+
+
+def raw_insert(rows: int, tenants: dict[str, int]) -> None:
+    """The rows an import writes of N identities and their members, by COPY (executemany)."""
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+    from django.db import transaction
+
+    from core.bulk.write import insert_rows, reserve_ids
+    from identities.models import Identity, Member
+
+    fields = [f.column for f in Identity._meta.concrete_fields]
+    now = datetime.now(UTC)
+    template = {f.column: (f.get_default() if f.has_default() else None)
+                for f in Identity._meta.concrete_fields}
+    with transaction.atomic():
+        batch, ids = [], []
+        for i in range(rows):
+            username, external, first, last, email, _ = person(i)
+            pk = uuid.uuid4()
+            ids.append((pk, i))
+            values = {**template, "id": pk, "password": UNUSABLE_PASSWORD_PREFIX + "x" * 40,
+                      "username": username, "external_id": external, "first_name": first,
+                      "last_name": last, "email": email, "is_active": True, "is_staff": False,
+                      "is_superuser": False, "kind": "person", "date_joined": now,
+                      "identity_role_id": 3, "identity_provider_id": 1}
+            batch.append(tuple(values[c] for c in fields))
+            if len(batch) == 20_000:
+                insert_rows(Identity._meta.db_table, fields, batch)
+                batch = []
+        insert_rows(Identity._meta.db_table, fields, batch)
+        member_rows = [(pk, tenants["bench"], 3) for pk, _ in ids] + [
+            (pk, tenants["bench2"], 2) for pk, i in ids if i % 10 == 0]
+        member_ids = reserve_ids(Member._meta.db_table, len(member_rows))
+        insert_rows(Member._meta.db_table,
+                    ["id", "identity_id", "tenant_id", "identity_role_id", "is_enabled",
+                     "created_at"],
+                    [(mid, pk, tenant, role, True, now)
+                     for mid, (pk, tenant, role) in zip(member_ids, member_rows, strict=True)])
+
+
+def client() -> None:
+    from identities.services import api_client_create
+
+    client.credentials = api_client_create(
+        name=f"bench-{uuid.uuid4().hex[:8]}", tenant_keys=["bench"],
+        permissions=["identities.view_identity", "identities.change_identity"])
+
+
+def query_counts(rows: int) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from identities.models import Identity
+
+    creds = client.credentials
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(APIClient(), creds)}")
+    some = Identity.objects.get(username=f"u{rows // 2}")
+    api.get(f"/v1.0/identities/{some.pk}")
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(f"/v1.0/identities/{some.pk}").status_code == 200
+    print(f"queries: GET identity: {len(captured.captured_queries)}")
+    for size in (10, 1000):
+        for term in (None, "nilss"):
+            with CaptureQueriesContext(connection) as captured:
+                response = api.post("/v1.0/identities/search",
+                                    {"PageSize": size, "SearchTerm": term}, format="json")
+            assert response.status_code == 200, response.content
+            print(f"queries: search (page {size}, term {term!r}): "
+                  f"{len(captured.captured_queries)}")
+
+
+def token_for(api, creds) -> str:
+    response = api.post("/oauth/token/", {
+        "grant_type": "client_credentials", "client_id": creds.client_id,
+        "client_secret": creds.client_secret})
+    return response.json()["access_token"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_bench(rows: int, requests: int) -> None:
+    from identities.models import Identity
+
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's log; closed below)
+    port = free_port()
+    env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], cwd=ROOT, env=env,
+        stdout=log, stderr=subprocess.STDOUT)  # the access log; printed if the bench fails
+    picks = random.sample(range(rows), min(rows, 50))
+    ids = dict(Identity.objects.filter(username__in=[f"u{i}" for i in picks])
+               .values_list("username", "pk"))
+    try:
+        wait_up(port)
+        creds = client.credentials
+        status, body = request(port, "POST", "/oauth/token/", urllib.parse.urlencode({
+            "grant_type": "client_credentials", "client_id": creds.client_id,
+            "client_secret": creds.client_secret}),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 200, body
+        headers = {"Authorization": f"Bearer {json.loads(body)['access_token']}",
+                   "Content-Type": "application/json"}
+        search = "/v1.0/identities/search"
+        for n in range(10):  # warm both workers
+            request(port, "POST", search, json.dumps({"SearchTerm": f"u{n}1"}), headers)
+        figures: dict[str, list[float]] = {"narrow": [], "broad": [], "get": [], "patch": []}
+        totals: dict[str, int] = {}
+        digits = max(1, len(str(rows)) - 2)
+        for n in range(requests):
+            narrow = f"u{random.randrange(10 ** (digits - 1), 10 ** digits)}"
+            broad = random.choice(LAST)[1:5].lower()
+            for kind, term in (("narrow", narrow), ("broad", broad)):
+                started = time.perf_counter()
+                status, body = request(port, "POST", search, json.dumps(
+                    {"SearchTerm": term, "PageSize": 10, "SortBy": "LastName"}), headers)
+                figures[kind].append(time.perf_counter() - started)
+                assert status == 200, body
+                totals[kind] = max(totals.get(kind, 0), json.loads(body)["TotalCount"])
+            identity = ids[random.choice(list(ids))]
+            started = time.perf_counter()
+            status, body = request(port, "GET", f"/v1.0/identities/{identity}", None, headers)
+            figures["get"].append(time.perf_counter() - started)
+            assert status == 200, body
+            started = time.perf_counter()
+            status, body = request(port, "PATCH", f"/v1.0/identities/{identity}", json.dumps(
+                {"FirstName": f"Name{n}", "UpdateFirstName": True}), headers)
+            figures["patch"].append(time.perf_counter() - started)
+            assert status == 200, body
+        shown = {"narrow": f"search, narrow term (user name fragment, up to "
+                           f"{totals['narrow']:,} matches)",
+                 "broad": f"search, broad term (last name fragment, up to "
+                          f"{totals['broad']:,} matches)",
+                 "get": "GET identity", "patch": "PATCH identity (UpdateFirstName)"}
+        for kind, label in shown.items():
+            values = figures[kind]
+            print(f"HTTP {label} ({requests} requests, gunicorn 2 sync workers, DEBUG=0, a "
+                  f"new connection a request): p50 {ms(pct(values, .5))}, "
+                  f"p95 {ms(pct(values, .95))}")
+    except BaseException:
+        log.seek(0)
+        sys.stderr.write(log.read().decode(errors="replace")[-5000:])
+        raise
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def wait_up(port: int) -> None:
+    for _ in range(100):
+        try:
+            status, _ = request(port, "GET", "/healthz", None, {})
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def request(port: int, method: str, path: str, body, headers) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()
