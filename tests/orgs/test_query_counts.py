@@ -77,6 +77,8 @@ def test_recursive_delete_is_flat(api, count_queries, fanout, users):
     assert n == DELETE_QUERIES + (connection.vendor == "postgresql"), n
 
 
-DELETE_QUERIES = 52  # auth 3, audit context 5, reads 3, tombstones 4, deletes 37 (schema-bound:
-# a statement per table that references the rows, the grant tables included); on PostgreSQL
-# one more: the role graph's lock (services.removal.role_graph_lock)
+DELETE_QUERIES = 57  # auth 3, audit context 5, reads 3, tombstones 4, deletes 37 (schema-bound:
+# a statement per table that references the rows, the grant tables included), what holds the
+# users' identities 5 (one per registered holder: identities.holders; 3 more when one is held:
+# names, change records, the held ones' profiles); on PostgreSQL one more: the role graph's
+# lock (services.removal.role_graph_lock)
