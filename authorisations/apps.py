@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class AuthorisationsConfig(AppConfig):
     name = "authorisations"
+
+    def ready(self) -> None:
+        from authorisations.holders import holders_register
+
+        holders_register()  # authorisations naming a person hold its identity

@@ -113,18 +113,17 @@ def raw_rows(orgs, users):
     for org, uid in users:
         pk = uuid.uuid4()
         identity_rows.append((pk, "!unusable", None, False, uid, "First", "Last",
-                              f"{uid}@example.com", False, True, now, "person"))
-        profile_rows.append((pk, ids[org], str(pk), uid, "", "", "", True, "enabled", "{}", now,
-                             now))
+                              f"{uid}@example.com", "", False, True, now, "person"))
+        profile_rows.append((pk, ids[org], str(pk), "", "", True, "enabled", "{}", now, now))
     return org_rows, identity_rows, profile_rows
 
 
 ORG_COLS = ("id", "parent_id", "name", "path", "depth", "friendly_name", "org_type", "virtual",
             "attributes", "created_at", "modified_at")
 IDENTITY_COLS = ("id", "password", "last_login", "is_superuser", "username", "first_name",
-                 "last_name", "email", "is_staff", "is_active", "date_joined", "kind")
-PROFILE_COLS = ("identity_id", "organization_id", "name", "uid", "mobile", "locale", "hetu",
-                "pwd_activated", "status", "attributes", "created_at", "modified_at")
+                 "last_name", "email", "mobile", "is_staff", "is_active", "date_joined", "kind")
+PROFILE_COLS = ("identity_id", "organization_id", "name", "locale", "hetu", "pwd_activated",
+                "status", "attributes", "created_at", "modified_at")
 TABLES = [("orgs_organization", ORG_COLS), ("identities_identity", IDENTITY_COLS),
           ("orgs_orguser", PROFILE_COLS)]
 

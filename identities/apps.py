@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class IdentitiesConfig(AppConfig):
     name = "identities"
     verbose_name = "Identities and API clients"
+
+    def ready(self) -> None:
+        from identities import holders  # noqa: F401  (registers tenant memberships)

@@ -21,16 +21,18 @@ from identities.models import Identity, Member
 # a new person's identity row: what its source row gives, then its password (hashed where the
 # import knows whether the person is new, see orgs.user_import) and when it joined
 PERSON_COLUMNS = ("id", "is_superuser", "username", "first_name", "last_name", "email",
-                  "is_staff", "is_active", "kind", "password", "date_joined")
-# what a profile may change of a person (the import's updates)
-PERSON_FIELDS = ("username", "email", "first_name", "last_name", "password", "is_active")
+                  "mobile", "is_staff", "is_active", "kind", "password", "date_joined")
+# what a profile may change of a person (the import's updates): the attributes both surfaces
+# carry (docs/identities.md, "One person, one truth") and the password
+PERSON_FIELDS = ("username", "email", "first_name", "last_name", "mobile", "password",
+                 "is_active")
 
 
 def person_values(*, pk: str, username: str, first_name: str, last_name: str, email: str,
-                  is_active: bool) -> tuple:
+                  mobile: str, is_active: bool) -> tuple:
     """A new person's identity row as a raw row holds it (PERSON_COLUMNS but password and
     date_joined): what `person_create` would store, no staff or superuser rights."""
-    return (pk, False, username, first_name, last_name, email, False, is_active,
+    return (pk, False, username, first_name, last_name, email, mobile, False, is_active,
             Identity.Kind.PERSON.value)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Q
+
+from audit.tombstones import uuid_text
 from core.bulk.write import one_of
 from identities.models import Identity
 
@@ -18,3 +21,9 @@ def usernames_taken(owners: Mapping[str, Any]) -> set[str]:
     held = Identity.objects.filter(one_of("username", owners)).order_by()
     return {username for username, pk in held.values_list("username", "pk")
             if owners[username] is None or str(pk) != str(owners[username])}
+
+
+def username_is_own_id(prefix: str = "") -> Q:
+    """The identity's username is its own id: a person created without a login name of its
+    own (a CustomerID user without uid). `prefix` leads to the identity ("identity__")."""
+    return Q(**{f"{prefix}username": uuid_text(f"{prefix}id")})

@@ -112,12 +112,13 @@ class OrgUserForm(forms.ModelForm):
     email = forms.EmailField(required=False)
     firstname = forms.CharField(required=False, max_length=150)
     surname = forms.CharField(required=False, max_length=150)
+    mobile = forms.CharField(required=False, max_length=32)
     new_hetu = forms.CharField(required=False, label="hetu (set a new one)",
                                help_text="Stored validated; shown masked.")
 
     class Meta:
         model = OrgUser
-        fields = ("organization", "name", "mobile", "locale", "pwd_activated", "status",
+        fields = ("organization", "name", "locale", "pwd_activated", "status",
                   "attributes")
 
     def __init__(self, *args, **kwargs):
@@ -125,7 +126,9 @@ class OrgUserForm(forms.ModelForm):
         if self.instance.pk:
             identity = self.instance.identity
             self.initial.update(uid=self.instance.uid, email=identity.email,
-                                firstname=identity.first_name, surname=identity.last_name)
+                                firstname=identity.first_name, surname=identity.last_name,
+                                mobile=identity.mobile,
+                                status=self.instance.effective_status)
         if "name" in self.fields:
             self.fields["name"].required = False
 
@@ -145,9 +148,10 @@ class AssignmentInline(ReadOnlyInline):
 @admin.register(OrgUser)
 class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
     form = OrgUserForm
-    list_display = ("name", "organization", "uid", "status", "masked_hetu", "pwd_activated")
-    list_filter = ("status", "pwd_activated", "organization__org_type")
-    search_fields = ("name", "uid", "identity__email", "identity__last_name",
+    list_display = ("name", "organization", "uid", "effective_status", "masked_hetu",
+                    "pwd_activated")
+    list_filter = ("identity__is_active", "status", "pwd_activated", "organization__org_type")
+    search_fields = ("name", "identity__username", "identity__email", "identity__last_name",
                      "organization__path")
     list_select_related = ("organization", "identity")
     autocomplete_fields = ("organization",)

@@ -88,8 +88,8 @@ def organizations_update(changed: list[tuple[dict, Organization]], now: datetime
 # --- users ---------------------------------------------------------------------------------------
 
 # a new user's profile row: what its source row gives, then its times and organization
-PROFILE_COLUMNS = ("identity_id", "name", "uid", "mobile", "locale", "hetu", "pwd_activated",
-                   "status", "attributes", "created_at", "modified_at", "organization_id")
+PROFILE_COLUMNS = ("identity_id", "name", "locale", "hetu", "pwd_activated", "status",
+                   "attributes", "created_at", "modified_at", "organization_id")
 
 
 class NewUser(NamedTuple):
@@ -214,8 +214,8 @@ def users_update(changed: list[tuple[dict, OrgUser]], now: datetime) -> None:
     for user in users:
         user.modified_at = now
     identities_bulk.persons_update([user.identity for user in users])
-    OrgUser.objects.bulk_update(users, ["uid", "mobile", "locale", "hetu", "pwd_activated",
-                                        "status", "attributes", "modified_at"])
+    OrgUser.objects.bulk_update(users, ["locale", "hetu", "pwd_activated", "status",
+                                        "attributes", "modified_at"])
     record_bulk((Change(action=UPDATE, object_type=ORGUSER, object_id=str(user.pk),
                         object_repr=str(user), before=before, after=user_state(user))
                  for before, user in changed), copy=True)

@@ -34,7 +34,7 @@ def load(stdout) -> None:
     if not Role.objects.filter(organization=resellers, name="Reseller").exists():
         services.role_put(organization=resellers, name="Reseller")
     for org_path, uid, first, last, email in USERS:
-        if OrgUser.objects.filter(uid=uid).exists():
+        if OrgUser.objects.filter(identity__username=uid).exists():
             continue
         org = Organization.objects.get(path=org_path)
         user = services.user_create(organization=org, data=UserFields(
@@ -44,7 +44,7 @@ def load(stdout) -> None:
         if role:
             services.assignment_create(user=user, role=role)
         stdout.write(f"user {uid}")
-    matti = OrgUser.objects.get(uid="matti")
+    matti = OrgUser.objects.get(identity__username="matti")
     reseller = Role.objects.get(organization=resellers, name="Reseller")
     if not matti.assignments.filter(role=reseller).exists():
         services.assignment_create(user=matti, role=reseller)

@@ -102,8 +102,13 @@ class RoleLink(models.Model):
 class OrgUser(models.Model):
     """A user placed in an organization: the orgs-side profile of an identity.
 
-    Name, email and password live on the identity; `name` is the user's segment in
-    `user/ORGPATH/NAME` (a random UUID unless the client chose one).
+    One person, one truth (docs/identities.md): the login name (`uid`: the identity's
+    username, none when that is the identity's own id), names, email, mobile, password and
+    sign-in live on the identity, written through identities' services; only what CustomerID
+    alone carries is here. `name` is the user's segment in `user/ORGPATH/NAME` (a random UUID,
+    the identity's id, unless the client chose one). `status` is CustomerID's word for why
+    sign-in is off (pending, disabled, locked); whether it is on is `identity.is_active`
+    (`effective_status`).
     """
 
     class Status(models.TextChoices):
@@ -122,8 +127,6 @@ class OrgUser(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="users",
                                      db_index=False)
     name = models.CharField(max_length=MAX_SEGMENT)
-    uid = models.CharField(max_length=150, null=True, blank=True)  # unique: orguser_uid_unique
-    mobile = models.CharField(max_length=32, blank=True, default="")
     locale = models.CharField(max_length=16, blank=True, default="")
     hetu = models.CharField(max_length=11, blank=True, default="")
     pwd_activated = models.BooleanField("pwd.activated", default=True)
@@ -137,14 +140,36 @@ class OrgUser(models.Model):
         ordering = ["organization__path", "name"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="orguser_unique_in_org"),
-            # a constraint rather than unique=True: no second (LIKE) index on PostgreSQL,
-            # uid is looked up by equality only
-            models.UniqueConstraint(fields=["uid"], name="orguser_uid_unique"),
         ]
         indexes = [models.Index(fields=["status"], name="orguser_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.organization.path}/{self.name}"
+
+    @property
+    def uid(self) -> str | None:
+        """CustomerID's uid: the identity's username, unless that is the identity's own id."""
+        return uid_of(self.identity)
+
+    @property
+    def mobile(self) -> str:
+        return self.identity.mobile
+
+    @property
+    def effective_status(self) -> str:
+        """`enabled` when the identity may sign in, else the stored reason (an `enabled`
+        left by a sign-in switched off elsewhere reads `disabled`)."""
+        return status_of(self.status, self.identity.is_active)
+
+
+def uid_of(identity) -> str | None:
+    return None if identity.username == str(identity.pk) else identity.username
+
+
+def status_of(stored: str, is_active: bool) -> str:
+    if is_active:
+        return OrgUser.Status.ENABLED.value
+    return OrgUser.Status.DISABLED.value if stored == OrgUser.Status.ENABLED else stored
 
 
 class Assignment(models.Model):

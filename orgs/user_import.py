@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from operator import attrgetter
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import connection
 from django.utils import timezone
@@ -33,7 +34,7 @@ from core.bulk.run import Importer
 from core.bulk.write import json_value, one_of
 from core.tree import subtree_q
 from identities.bulk import PERSON_FIELDS, person_values
-from identities.queries import usernames_taken
+from identities.queries import username_is_own_id, usernames_taken
 from orgs import bulk, conf
 from orgs.attributes import attributes_apply, attributes_from_cells
 from orgs.errors import OrgError
@@ -43,6 +44,7 @@ from orgs.paths import org_path_clean
 from orgs.services.users import (
     ENABLED,
     UserFields,
+    identity_id_of,
     password_is,
     user_fields_apply,
     user_fields_clean,
@@ -81,8 +83,7 @@ class UserRow(NamedTuple):
 # positions in a handed-over row (a plain tuple) that `apply` reads of every row
 _HETU, _PWD, _PWD_HASH = (UserRow._fields.index(name) for name in ("hetu", "pwd", "pwd_hash"))
 # what an import row may change of a user: its profile's columns and its person's
-_PROFILE = attrgetter("uid", "mobile", "locale", "hetu", "pwd_activated", "status",
-                      "attributes")
+_PROFILE = attrgetter("locale", "hetu", "pwd_activated", "status", "attributes")
 _PERSON = attrgetter(*PERSON_FIELDS)
 
 
@@ -102,7 +103,8 @@ def new_user(r: UserRow) -> bulk.NewUser:
     head, encoded; the importing process ends it)."""
     status = r.status or ENABLED
     pwd_activated = True if r.pwd_activated is None else r.pwd_activated
-    pk = str(uuid.uuid4())
+    named_id = identity_id_of(r.name) if r.name else None
+    pk = str(named_id or uuid.uuid4())  # a name that is a UUID is the identity's id
     name = r.name or pk
     password = r.pwd_hash or (None if r.pwd else unusable_password())
     username = r.uid or pk
@@ -116,10 +118,10 @@ def new_user(r: UserRow) -> bulk.NewUser:
     return bulk.NewUser(
         r.line, pk,
         person_values(pk=pk, username=username, first_name=r.first_name,
-                      last_name=r.last_name, email=r.email, is_active=status == ENABLED),
+                      last_name=r.last_name, email=r.email, mobile=r.mobile,
+                      is_active=status == ENABLED),
         password,
-        (pk, name, r.uid, r.mobile, r.locale, hetu, pwd_activated, status,
-         json_value(r.attributes)),
+        (pk, name, r.locale, hetu, pwd_activated, status, json_value(r.attributes)),
         f"{r.org}/{name}", encoded(head)[:-1])
 
 
@@ -193,8 +195,9 @@ class UserImporter(Importer):
         keys = [row[:4] for row in rows]  # line, organization, name, uid (UserRow's order)
         orgs = self._organizations({org for _, org, _, _ in keys})
         uids = [uid for _, _, _, uid in keys if uid]
-        by_uid = {u.uid: u for u in OrgUser.objects.select_related("identity", "organization")
-                  .filter(one_of("uid", uids)).order_by()} if uids else {}
+        by_uid = {u.identity.username: u for u in OrgUser.objects.select_related(
+            "identity", "organization").filter(one_of("identity__username", uids)).exclude(
+            username_is_own_id("identity__")).order_by()} if uids else {}
         wanted = {(org, name) for _, org, name, uid in keys if name and not uid}
         by_name = {
             (u.organization.path, u.name): u
@@ -238,6 +241,7 @@ class UserImporter(Importer):
             new.append((line, org.pk, self._hash(line, None, pwd) if pwd else None))
             if name:
                 named[(org.pk, name)] = (line, org_path)
+        self._ids_free(named)
         if named:
             for org_id, name in OrgUser.objects.filter(
                     organization_id__in={o for o, _ in named}, name__in={n for _, n in named}
@@ -249,6 +253,22 @@ class UserImporter(Importer):
         bulk.users_update(changed, now)
         self.report.created += len(new)
         self._seen |= seen  # the batch is applied (a failed one may be retried without a row)
+
+    def _ids_free(self, named: dict[tuple[int, str], tuple[int, str]]
+                  ) -> None:
+        """A new user named by a UUID gets that id for its identity: not another's (one
+        query, only when the batch has such names)."""
+        ids: dict[str, int] = {}
+        for (_, name), (line, _) in named.items():
+            if identity_id_of(name):
+                if name in ids:
+                    raise RowError(line, f"id {name} is given to two users")
+                ids[name] = line
+        if ids:
+            for pk in get_user_model().objects.filter(pk__in=list(ids)).values_list(
+                    "pk", flat=True):
+                line = ids[str(pk)]
+                raise RowError(line, f"id {pk} is already another user's or identity's")
 
     def _organizations(self, paths: set[str]) -> dict[str, Organization]:
         """path → organization, one query per batch for the paths not seen in earlier batches
@@ -303,10 +323,10 @@ def user_rows(root: str | None = None, *, secrets: bool = False) -> Iterator[dic
         identity = user.identity
         row = {"organization": user.organization.path, "name": user.name, "uid": user.uid or "",
                "email": identity.email, "firstname": identity.first_name,
-               "surname": identity.last_name, "mobile": user.mobile, "locale": user.locale,
+               "surname": identity.last_name, "mobile": identity.mobile, "locale": user.locale,
                "hetu": user.hetu if secrets else hetu_mask(user.hetu),
                "pwd.activated": "true" if user.pwd_activated else "false",
-               "status": user.status}
+               "status": user.effective_status}
         if secrets:
             row["pwd_hash"] = identity.password
         row.update({k: ",".join(v) for k, v in user.attributes.items()})

@@ -4,22 +4,25 @@ django-filter FilterSet."""
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
 
+from identities.queries import username_is_own_id
 from orgs import conf
 from orgs.api.params import Params
 from orgs.errors import InvalidArgumentsError
 from orgs.models import OrgUser
 
+ENABLED, DISABLED = OrgUser.Status.ENABLED.value, OrgUser.Status.DISABLED.value
+
 # parameter -> the field it filters
 USER_FILTERS = {
-    "uid": "uid",
+    "uid": "identity__username",
     "email": "identity__email",
     "firstname": "identity__first_name",
     "surname": "identity__last_name",
-    "mobile": "mobile",
+    "mobile": "identity__mobile",
     "locale": "locale",
-    "status": "status",
+    "status": "effective_status",
 }
 
 
@@ -32,13 +35,13 @@ class UserFilterSet(django_filters.FilterSet):
     whole value. Custom attributes (the configured ones) compare their value list. Lookups
     come from the declared filters and the configured names, never from the request."""
 
-    uid = _text("uid")
+    uid = django_filters.CharFilter(field_name="identity__username", method="by_uid")
     email = _text("identity__email")
     firstname = _text("identity__first_name")
     surname = _text("identity__last_name")
-    mobile = _text("mobile")
+    mobile = _text("identity__mobile")
     locale = _text("locale")
-    status = _text("status")
+    status = django_filters.CharFilter(field_name="effective_status", method="by_status")
     hetu = django_filters.CharFilter(method="by_hetu")
     exactMatch = django_filters.BooleanFilter(method="read_by_the_others")  # noqa: N815
 
@@ -59,6 +62,17 @@ class UserFilterSet(django_filters.FilterSet):
 
     def attribute(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(**{name if self.exact else f"{name}__icontains": value})
+
+    def by_uid(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The uid is the identity's username, unless that is the identity's own id."""
+        return self.attribute(queryset, name, value).exclude(username_is_own_id("identity__"))
+
+    def by_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The status CustomerID shows: enabled while the identity may sign in."""
+        return self.attribute(queryset.annotate(effective_status=Case(
+            When(identity__is_active=True, then=Value(ENABLED)),
+            When(status=ENABLED, then=Value(DISABLED)),
+            default=F("status"))), name, value)
 
     def by_hetu(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(hetu=value.strip().upper())  # stored canonical

@@ -48,12 +48,12 @@ def _user_attributes(user: OrgUser) -> dict[str, list[str]]:
         "email": [identity.email],
         "firstname": [identity.first_name],
         "surname": [identity.last_name],
-        "mobile": [user.mobile],
+        "mobile": [identity.mobile],
         "locale": [user.locale],
         "hetu": [user.hetu],
         "pwd.activated": ["true" if user.pwd_activated and identity.has_usable_password()
                           else "false"],
-        "status": [user.status],
+        "status": [user.effective_status],
     }
     attrs.update(user.attributes)
     return {name: values for name, values in attrs.items() if values and values != [""]}

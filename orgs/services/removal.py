@@ -4,12 +4,13 @@ number of rows."""
 
 from __future__ import annotations
 
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Concat
 
 from audit.tombstones import state_of, tombstones, uuid_text
 from core import locks
-from identities.bulk import identities_delete
+from identities.holders import persons_release
+from identities.queries import username_is_own_id
 from orgs.models import (
     Assignment,
     Organization,
@@ -34,7 +35,8 @@ def role_graph_lock() -> None:
 
 def remove(*, orgs=None, roles=None, users=None) -> None:
     """Tombstones, then deletes, of the given sets (each a queryset or None). Assignments and
-    memberOf links touching them go too; users' identities go with them (identities.bulk)."""
+    memberOf links touching them go too; users' identities go with them unless something else
+    holds them (identities.holders.persons_release)."""
     if roles is not None:
         role_graph_lock()  # no memberOf link to a role being removed can commit meanwhile
     none = Q(pk__in=[])
@@ -55,14 +57,20 @@ def remove(*, orgs=None, roles=None, users=None) -> None:
             object_repr=Concat(F("organization__path"), Value("/"), F("name")),
             state=state_of(
                 OrgUser,
+                uid=Case(When(username_is_own_id("identity__"), then=Value(None)),
+                         default=F("identity__username")),
+                mobile=F("identity__mobile"),
                 username=F("identity__username"),
                 email=F("identity__email"),
                 first_name=F("identity__first_name"),
                 last_name=F("identity__last_name"),
             ),
         )
-        # the profiles go last: the identities' subquery reads them
-        identities_delete(users.values("identity_id"), keep=frozenset({OrgUser}))
+        # the placement goes; each identity too unless something else holds it (a tenant
+        # membership, an authorisation naming it...: identities.holders), which a change
+        # record then names. The profiles go last: the identities' subquery reads them.
+        persons_release(ids=users.values("identity_id"), placement="CustomerID user",
+                        detach=_profiles_delete, keep=frozenset({OrgUser}))
         users._raw_delete(users.db)
     if roles is not None:
         tombstones(
@@ -80,6 +88,12 @@ def remove(*, orgs=None, roles=None, users=None) -> None:
             grants = grant_model.objects.filter(content_object_id__in=orgs.values("pk"))
             grants._raw_delete(grants.db)
         orgs._raw_delete(orgs.db)
+
+
+def _profiles_delete(identity_ids) -> None:
+    """The profiles of identities that stay (their tombstones are written already)."""
+    profiles = OrgUser.objects.filter(identity_id__in=identity_ids)
+    profiles._raw_delete(profiles.db)
 
 
 def assignments_remove(assignments) -> None:

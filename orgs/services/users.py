@@ -1,14 +1,15 @@
 """CustomerID users: the rules of their fields, their change-log state, create, update, remove.
 
-A user is a profile (`OrgUser`) of an identity: name, email, password and sign-in live on the
-identity (written through identities' services), the rest on the profile. The rules and the
+A user is a profile (`OrgUser`) of an identity: the attributes the DFS identities carry too
+(uid = username, names, email, mobile, password, sign-in) live on the identity alone (written
+through identities' services), the rest on the profile (docs/identities.md, "One person, one
+truth"). The rules and the
 state here are the import's too (`orgs.bulk`), so an imported user is checked and recorded
 exactly as one written through the API.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from orgs.errors import (
     UnauthorizedError,
 )
 from orgs.hetu import hetu_clean
-from orgs.models import Assignment, Organization, OrgUser
+from orgs.models import Assignment, Organization, OrgUser, status_of, uid_of
 from orgs.paths import segment_clean
 from orgs.services.removal import assignments_remove, remove
 
@@ -141,6 +142,15 @@ def user_name_clean(name: str) -> str:
     return name
 
 
+def identity_id_of(name: str) -> uuid.UUID | None:
+    """The identity id a user's name gives: the name itself when it is a canonical UUID."""
+    try:
+        value = uuid.UUID(name)
+    except ValueError:
+        return None
+    return value if str(value) == name else None
+
+
 def user_organization_check(organization: Organization) -> None:
     """Users belong in normal organizations, not in virtual ones."""
     if organization.virtual:
@@ -163,8 +173,9 @@ def user_state(user: OrgUser) -> dict:
     Its id and path are the record's own `object_id` and `object_repr` (not repeated)."""
     identity = user.identity
     return {**user_state_head(
-        name=user.name, uid=user.uid, mobile=user.mobile, locale=user.locale, hetu=user.hetu,
-        pwd_activated=user.pwd_activated, status=user.status, attributes=user.attributes,
+        name=user.name, uid=uid_of(identity), mobile=identity.mobile, locale=user.locale,
+        hetu=user.hetu, pwd_activated=user.pwd_activated,
+        status=status_of(user.status, identity.is_active), attributes=user.attributes,
         username=identity.username, email=identity.email, first_name=identity.first_name,
         last_name=identity.last_name, is_active=identity.is_active,
         password_usable=identity.has_usable_password(),
@@ -213,10 +224,10 @@ def password_is(encoded: str, password: str) -> bool:
 
 def user_fields_apply(user: OrgUser, data: UserFields) -> None:
     """Set the given fields on a user and its identity (in memory): None = not given, "" =
-    remove; sign-in follows the status."""
+    remove; a status given sets sign-in (enabled: on; anything else: off, the status saying
+    why). No status given leaves sign-in as it is, whoever last set it."""
     identity = user.identity
     if data.uid is not None:
-        user.uid = data.uid or None
         identity.username = data.uid or str(identity.pk)
     if data.email is not None:
         identity.email = data.email
@@ -224,7 +235,9 @@ def user_fields_apply(user: OrgUser, data: UserFields) -> None:
         identity.first_name = data.firstname
     if data.surname is not None:
         identity.last_name = data.surname
-    for name in ("mobile", "locale", "hetu"):
+    if data.mobile is not None:
+        identity.mobile = data.mobile
+    for name in ("locale", "hetu"):
         if getattr(data, name) is not None:
             setattr(user, name, getattr(data, name))
     if data.pwd_hash is not None:
@@ -236,7 +249,7 @@ def user_fields_apply(user: OrgUser, data: UserFields) -> None:
         user.pwd_activated = data.pwd_activated
     if data.status is not None:
         user.status = data.status
-    identity.is_active = user.status == ENABLED
+        identity.is_active = data.status == ENABLED
     user.attributes = attributes_apply(user.attributes, data.attributes, conf.user_attributes(),
                                        "user")
 
@@ -245,7 +258,9 @@ def user_create(
     *, organization: Organization, data: UserFields, name: str | None = None
 ) -> OrgUser:
     """MOD009 (and MOD004b with create=true): a user in a normal organization. Without a
-    name the user gets a random UUID, which is also its identity's id."""
+    name the user gets a random UUID, which is also its identity's id (`IdentityId` of the
+    DFS surface); a name that is a UUID (canonical, lower case) is the identity's id as well,
+    so it must not be another identity's (AlreadyExistsError)."""
     data = user_fields_clean(data)
     user_organization_check(organization)
     identity_id = uuid.uuid4()
@@ -253,14 +268,15 @@ def user_create(
         name = str(identity_id)
     else:
         name = user_name_clean(name)
-        with contextlib.suppress(ValueError):
-            identity_id = uuid.UUID(name)
+        identity_id = identity_id_of(name) or identity_id
     identity_model = get_user_model()
     with transaction.atomic(), audited():
         if OrgUser.objects.filter(organization=organization, name=name).exists():
             raise AlreadyExistsError(f"User {organization.path}/{name} already exists.")
-        if identity_model.objects.filter(pk=identity_id).exists():
-            identity_id = uuid.uuid4()
+        if str(identity_id) == name and identity_model.objects.filter(pk=identity_id).exists():
+            raise AlreadyExistsError(
+                f"User {organization.path}/{name}: the id {name} is already another user's "
+                "or identity's (a user named by a UUID is the identity of that id).")
         if data.uid:
             uids_free({data.uid: None})
         identity = identity_model(id=identity_id, username=data.uid or str(identity_id),
@@ -327,6 +343,7 @@ def _mandates_revoke(user: OrgUser, by: object | None) -> int:
 
 
 def user_delete(*, user: OrgUser) -> None:
-    """Remove a user: its identity, profile and assignments (with tombstones)."""
+    """Remove a user: its profile and assignments (with tombstones), and its identity unless
+    something else holds it (identities.holders)."""
     with transaction.atomic(), audited():
         remove(users=OrgUser.objects.filter(pk=user.pk))

@@ -73,7 +73,8 @@ def state() -> tuple:
         sorted(Role.objects.values_list("organization__path", "name")),
         sorted(RoleLink.objects.values_list("role_id", "member_of_id")),
         sorted(OrgUser.objects.values_list(
-            "organization__path", "name", "uid", "mobile", "hetu", "status", "pwd_activated",
+            "organization__path", "name", "identity__username", "identity__mobile", "hetu",
+            "status", "identity__is_active", "pwd_activated",
             "identity__email", "identity__password")),
         sorted(Assignment.objects.values_list("user_id", "role_id")),
         ChangeRecord.objects.count(),

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def people(tmp_path):
     run("import_orgs", write(tmp_path, "o.csv", ORGS))
     run("import_users", write(tmp_path, "u.csv", USERS))  # alice: hetu and a password
-    alice = OrgUser.objects.select_related("identity").get(uid="alice")
+    alice = OrgUser.objects.select_related("identity").get(identity__username="alice")
     assert alice.hetu == "131052-308T" and alice.identity.has_usable_password()
 
 
@@ -65,7 +65,7 @@ def test_include_secrets_writes_an_owner_only_file_that_restores_users(people, t
     assert not OrgUser.objects.exists()
     assert "3 created" in run("import_users", str(target))
     assert secrets_of_users() == secrets  # the same hashes, the same national ids
-    assert OrgUser.objects.get(uid="alice").identity.check_password("Secret-1")
+    assert OrgUser.objects.get(identity__username="alice").identity.check_password("Secret-1")
 
 
 def test_include_secrets_to_stdout_warns(people):
@@ -86,7 +86,7 @@ def test_a_masked_hetu_keeps_the_stored_one_while_other_columns_change(people, t
     path = write(tmp_path, "u.csv", "organization,uid,hetu,mobile\nacme,alice,131052-****,0401\n")
     records = ChangeRecord.objects.count()
     assert "1 updated" in run("import_users", path)
-    alice = OrgUser.objects.get(uid="alice")
+    alice = OrgUser.objects.get(identity__username="alice")
     assert (alice.hetu, alice.mobile) == ("131052-308T", "0401")
     assert ChangeRecord.objects.count() == records + 1
 

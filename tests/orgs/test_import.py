@@ -51,10 +51,10 @@ def test_import_orgs_and_users_then_again_is_idempotent(tmp_path):
     acme = Organization.objects.get(path="acme")
     assert acme.attributes == {"vatnumber": ["FI1", "FI2"]} and acme.roles.count() == 2
     assert Organization.objects.get(path="virt/v1").virtual
-    alice = OrgUser.objects.select_related("identity").get(uid="alice")
+    alice = OrgUser.objects.select_related("identity").get(identity__username="alice")
     assert alice.identity.check_password("Secret-1") and alice.hetu == "131052-308T"
     assert alice.attributes == {"age": ["45"]}
-    assert not OrgUser.objects.get(uid="bob").identity.is_active
+    assert not OrgUser.objects.get(identity__username="bob").identity.is_active
     records = ChangeRecord.objects.filter(action="create").count()
     assert records == 5 + 2 + 3  # organizations, acme's type roles, users
     assert ChangeRecord.objects.filter(action="create", object_type="orgs.orguser").first(
@@ -70,7 +70,7 @@ def test_import_orgs_and_users_then_again_is_idempotent(tmp_path):
     users_again = write(tmp_path, "u2.csv", USERS.replace(",Secret-1,", ",,"))
     assert "0 created, 0 updated, 3 unchanged" in run("import_users", users_again)
     assert state() == before
-    assert OrgUser.objects.get(uid="alice").identity.check_password("Secret-1")
+    assert OrgUser.objects.get(identity__username="alice").identity.check_password("Secret-1")
 
 
 def test_an_update_row_changes_the_organization(tmp_path):
@@ -150,7 +150,7 @@ def test_a_batch_of_new_existing_and_failing_users_writes_each_new_one_right(tmp
     assert got["dave"] == ("acme", "Dave", "D") and got["erin"] == ("acme/sales", "Erin", "E")
     assert got["alice"] == ("acme", "Alicia", "A") and "zed" not in got
     for uid in ("dave", "erin"):
-        user = OrgUser.objects.get(uid=uid)
+        user = OrgUser.objects.get(identity__username=uid)
         change = ChangeRecord.objects.get(object_id=str(user.pk))
         assert change.after["first_name"] == uid.title()
         assert change.object_repr == f"{user.organization.path}/{user.name}"
@@ -195,7 +195,8 @@ def test_import_change_records_hold_masked_states_under_one_context(tmp_path):
     assert len({r.correlation_id for r in records}) == 1 and records[0].correlation_id
     assert {r.actor_repr for r in records} == {"command:import_users"}
     alice = next(r for r in records if r.after["uid"] == "alice")
-    user = OrgUser.objects.select_related("identity", "organization").get(uid="alice")
+    user = OrgUser.objects.select_related("identity", "organization").get(
+        identity__username="alice")
     assert alice.object_id == str(user.pk) and alice.object_repr == f"acme/{user.name}"
     assert alice.after == user_state(user)  # what the API records of the same user
     assert alice.after["hetu"] == "***" and alice.after["attributes"] == {"age": ["45"]}
@@ -237,13 +238,14 @@ def test_raw_rows_store_uuids_and_datetimes_as_the_orm_does():
     insert_rows(Identity._meta.db_table, ("id", "password", "is_superuser", "username",
                                           "first_name", "last_name", "email", "is_staff",
                                           "is_active", "date_joined", "kind", "last_login"),
-                [(pk, "!x", False, f"raw{i}", "", "", "", False, True, stamp, "person",
+                [(pk, "!x", False, str(pk) if i == 0 else f"raw{i}", "", "", "", False, True,
+                  stamp, "person",
                   stamp if i else None) for i, pk in enumerate(ids)])
-    insert_rows(OrgUser._meta.db_table, ("identity_id", "organization_id", "name", "uid",
+    insert_rows(OrgUser._meta.db_table, ("identity_id", "organization_id", "name",
                                          "attributes", "created_at", "modified_at", "status",
-                                         "pwd_activated", "mobile", "locale", "hetu"),
-                [(pk, org.pk, f"n{i}", None, '{"a":["1"]}', stamp, stamp, "enabled", True,
-                  "", "", "") for i, pk in enumerate(ids)])
+                                         "pwd_activated", "locale", "hetu"),
+                [(pk, org.pk, f"n{i}", '{"a":["1"]}', stamp, stamp, "enabled", True,
+                  "", "") for i, pk in enumerate(ids)])
     users = OrgUser.objects.select_related("identity").filter(organization=org).order_by("name")
     assert [u.pk for u in users] == ids
     assert all(u.created_at == stamp and u.identity.date_joined == stamp for u in users)
@@ -316,7 +318,8 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
     assert (alice.pwd, alice.pwd_hash) == ("Secret-1", None)
     report = _import(write(tmp_path, "u2.csv", USERS), UserImporter(), parallel=parallel)
     assert report.created == 3
-    assert sorted(OrgUser.objects.values_list("uid", flat=True)) == ["alice", "bob", "carol"]
+    assert sorted(OrgUser.objects.values_list("identity__username", flat=True)) == [
+        "alice", "bob", "carol"]
 
 
 def test_the_same_user_in_two_batches_is_refused_like_in_one(tmp_path, monkeypatch):
@@ -392,7 +395,7 @@ def test_text_needing_escapes_imports_exactly(tmp_path):
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     assert f"{len(tricky)} created" in run("import_users", str(path))
     for i, value in enumerate(tricky):
-        user = OrgUser.objects.select_related("identity").get(uid=f"t{i}")
+        user = OrgUser.objects.select_related("identity").get(identity__username=f"t{i}")
         assert (user.identity.first_name, user.attributes) == (value, {"age": [value]})
         change = ChangeRecord.objects.get(object_id=str(user.pk), action="create")
         assert change.after["first_name"] == value and change.object_repr == f"acme/{user.name}"
@@ -403,7 +406,8 @@ def test_a_users_state_holds_every_column_of_its_profile(tree):
     row): a column added to OrgUser must appear in it (its id and path are the record's)."""
     from audit.states import snapshot
 
-    user = OrgUser.objects.select_related("identity", "organization").get(uid="alice")
+    user = OrgUser.objects.select_related("identity", "organization").get(
+        identity__username="alice")
     assert set(snapshot(user)) - {"identity"} <= set(user_state(user))
 
 

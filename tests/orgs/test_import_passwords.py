@@ -23,7 +23,7 @@ def users(n: int, *, changed: int | None = None) -> str:
 def test_reimporting_users_with_passwords_records_nothing_and_one_new_password_one(tmp_path):
     run("import_orgs", write(tmp_path, "o.csv", ORGS))
     assert "10 created" in run("import_users", write(tmp_path, "u.csv", users(10)))
-    hashes = dict(OrgUser.objects.values_list("uid", "identity__password"))
+    hashes = dict(OrgUser.objects.values_list("identity__username", "identity__password"))
     before = state()
     assert "0 created, 0 updated, 10 unchanged" in run("import_users",
                                                        write(tmp_path, "u.csv", users(10)))
@@ -34,7 +34,7 @@ def test_reimporting_users_with_passwords_records_nothing_and_one_new_password_o
     assert ChangeRecord.objects.count() == records + 1
     change = ChangeRecord.objects.latest("id")
     assert (change.action, change.object_repr.split("/")[0]) == ("update", "acme")
-    now = dict(OrgUser.objects.values_list("uid", "identity__password"))
+    now = dict(OrgUser.objects.values_list("identity__username", "identity__password"))
     assert {uid for uid in hashes if now[uid] != hashes[uid]} == {"u3"}
     assert check_password("New-3", now["u3"])
 
@@ -46,7 +46,7 @@ def test_a_new_hetu_through_the_import_is_written_and_recorded(tmp_path):
     out = run("import_users", write(tmp_path, "u2.csv", "organization,uid,hetu\nacme,ann,"
                                                        "010101A123N\n"))
     assert "1 updated" in out
-    assert OrgUser.objects.get(uid="ann").hetu == "010101A123N"
+    assert OrgUser.objects.get(identity__username="ann").hetu == "010101A123N"
     assert ChangeRecord.objects.count() == records + 1
 
 
@@ -75,7 +75,7 @@ def test_each_password_is_hashed_once_when_a_batch_is_retried(tmp_path, monkeypa
 def test_with_argon2_a_reimport_keeps_the_hashes(tmp_path):
     run("import_orgs", write(tmp_path, "o.csv", ORGS))
     run("import_users", write(tmp_path, "u.csv", users(2)))
-    hashes = dict(OrgUser.objects.values_list("uid", "identity__password"))
+    hashes = dict(OrgUser.objects.values_list("identity__username", "identity__password"))
     assert all(h.startswith("argon2$") for h in hashes.values())
     before = state()
     assert "2 unchanged" in run("import_users", write(tmp_path, "u.csv", users(2)))

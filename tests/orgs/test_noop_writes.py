@@ -16,7 +16,7 @@ USER = ("user/acme/alice?email=a@example.com&firstname=Alice&surname=A&mobile=%2
 
 def test_user_put_twice_with_every_attribute_and_a_password(api, tree):
     twice(lambda: api.put(S + USER), then=lambda: api.put(S + USER.replace("401", "402")))
-    alice = OrgUser.objects.select_related("identity").get(uid="alice")
+    alice = OrgUser.objects.select_related("identity").get(identity__username="alice")
     assert alice.identity.check_password("Secret-1") and alice.hetu == "131052-308T"
     assert alice.mobile == "+358402"
 
@@ -24,18 +24,18 @@ def test_user_put_twice_with_every_attribute_and_a_password(api, tree):
 def test_user_put_of_the_same_password_keeps_its_hash_and_a_new_one_records(api, tree):
     twice(lambda: api.put(S + "user/acme/alice?pwd=First-1"),
           then=lambda: api.put(S + "user/acme/alice?pwd=Second-2"))
-    assert OrgUser.objects.get(uid="alice").identity.check_password("Second-2")
+    assert OrgUser.objects.get(identity__username="alice").identity.check_password("Second-2")
 
 
 def test_user_put_of_a_new_hetu_records_though_both_show_masked(api, tree):
     twice(lambda: api.put(S + "user/acme/alice?hetu=131052-308T"),
           then=lambda: api.put(S + "user/acme/alice?hetu=010101A123N"))
-    assert OrgUser.objects.get(uid="alice").hetu == "010101A123N"
+    assert OrgUser.objects.get(identity__username="alice").hetu == "010101A123N"
 
 
 def test_user_put_of_an_empty_password_on_a_disabled_one_changes_nothing(api, tree):
     twice(lambda: api.put(S + "user/acme/alice?pwd="))
-    assert not OrgUser.objects.get(uid="alice").identity.has_usable_password()
+    assert not OrgUser.objects.get(identity__username="alice").identity.has_usable_password()
 
 
 def test_user_put_with_create_on_an_existing_user_is_an_unchanged_update(api, tree):
@@ -68,6 +68,6 @@ def test_admin_saves_of_an_unchanged_organization_and_user(operator, api, tree):
     assert api.put(S + "org/acme?vatnumber=1,2").status_code == 200
     save_unchanged(operator, reverse("admin:orgs_organization_change", args=[tree["acme"].pk]))
     save_unchanged(operator, reverse("admin:orgs_orguser_change", args=[tree["alice"].pk]))
-    alice = OrgUser.objects.select_related("identity").get(uid="alice")
+    alice = OrgUser.objects.select_related("identity").get(identity__username="alice")
     assert alice.hetu == "131052-308T" and alice.identity.check_password("Secret-1")
     assert alice.attributes == {"age": ["45", "46"]}
