@@ -158,7 +158,8 @@ def _write_people(people: list[Identity]) -> list[Change]:
             person.username = f"ainua-{uuid.uuid4().hex[:20]}"
         taken.add(person.username)
     persons_insert([person_values(pk=p.pk, username=p.username, first_name=p.first_name,
-                                  last_name=p.last_name, email=p.email, is_active=True)
+                                  last_name=p.last_name, email=p.email, mobile=p.mobile,
+                                  is_active=True)
                     for p in people], [p.password for p in people],
                    joined=people[0].date_joined)
     kind = object_type_of(Identity)

@@ -20,7 +20,7 @@ def test_load_demo_makes_the_accounts_once():
     assert AccountSource.objects.filter(account=merged).count() == 2
     assert organization_of(merged).path == "1234567-8"
     assert AccountUser.objects.filter(identity__isnull=True).count() == 1
-    maija = OrgUser.objects.get(uid="maija").identity_id
+    maija = OrgUser.objects.get(identity__username="maija").identity_id
     assert AccountUser.objects.filter(account=merged, identity_id=maija).count() == 2
     records = ChangeRecord.objects.count()
     call_command("load_demo", stdout=StringIO())

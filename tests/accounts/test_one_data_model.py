@@ -106,13 +106,11 @@ def test_the_account_links_to_the_top_level_organization_of_its_common_id(bound)
     assert Organization.objects.count() == 1  # never made by the accounts context
 
 
-@pytest.mark.parametrize("how", ["identity_delete", "customerid_remove"])
-def test_a_deleted_identity_unbinds_first_with_change_records(connector, how):
+def test_a_deleted_identity_unbinds_first_with_change_records(connector):
     from audit.models import ChangeRecord
     from identities.models import Identity
     from identities.services import identity_delete
-    from orgs.models import OrgUser
-    from orgs.services import UserFields, organization_create, user_create, user_delete
+    from orgs.services import UserFields, organization_create, user_create
 
     org = organization_create(parent=None, organization_id="acme", friendly_name="Acme")
     user = user_create(organization=org, data=UserFields(uid="anna", firstname="Anna",
@@ -123,10 +121,7 @@ def test_a_deleted_identity_unbinds_first_with_change_records(connector, how):
     crm.users_of("1", ["u1"])
     binding = AccountUser.objects.get()
     assert binding.identity_id == user.identity_id  # merged into the CustomerID user
-    if how == "identity_delete":
-        identity_delete(identity=Identity.objects.get(pk=user.identity_id))
-    else:
-        user_delete(user=OrgUser.objects.get(pk=user.pk))
+    identity_delete(identity=Identity.objects.get(pk=user.identity_id))
     binding.refresh_from_db()
     assert binding.identity_id is None and binding.authorisation_id is None
     assert not Authorisation.objects.alive().exists()
@@ -135,3 +130,28 @@ def test_a_deleted_identity_unbinds_first_with_change_records(connector, how):
         "object_type", "action"))
     assert {("accounts.accountuser", "update"), ("authorisations.authorisation", "delete"),
             ("identities.externalidentity", "delete")} <= kinds
+
+
+def test_removing_the_customerid_user_keeps_an_identity_its_binding_holds(connector):
+    """One person, one truth: the binding's mirror authorisation holds the identity, so
+    CustomerID's Remove takes the placement only, and a change record names the holder."""
+    from audit.models import ChangeRecord
+    from identities.models import Identity
+    from orgs.models import OrgUser
+    from orgs.services import UserFields, organization_create, user_create, user_delete
+
+    org = organization_create(parent=None, organization_id="acme", friendly_name="Acme")
+    user = user_create(organization=org, data=UserFields(uid="anna", firstname="Anna",
+                                                         surname="A", email="anna@example.com"))
+    crm = connector()
+    crm.accounts({"a1": {"name": "Acme", "id": "1"}})
+    crm.users({"u1": {"email": "ANNA@example.com"}})
+    crm.users_of("1", ["u1"])
+    user_delete(user=OrgUser.objects.get(pk=user.pk))
+    assert not OrgUser.objects.exists()
+    assert Identity.objects.filter(pk=user.identity_id).exists()
+    binding = AccountUser.objects.get()
+    assert binding.identity_id == user.identity_id and binding.authorisation_id is not None
+    assert Authorisation.objects.alive().count() == 1
+    assert ChangeRecord.objects.filter(object_id=str(user.identity_id),
+                                       after__icontains="authorisation").exists()

@@ -31,7 +31,7 @@ def test_customer_id_users_are_members_with_pictures():
     from orgs.models import OrgUser
 
     call_command("load_demo", stdout=io.StringIO())
-    users = OrgUser.objects.filter(uid__in=["maija", "matti", "teppo"])
+    users = OrgUser.objects.filter(identity__username__in=["maija", "matti", "teppo"])
     assert users.count() == 3
     for user in users:
         identity = user.identity

@@ -77,10 +77,12 @@ def test_recursive_delete_is_flat(api, count_queries, fanout, users):
     assert n == DELETE_QUERIES + (connection.vendor == "postgresql"), n
 
 
-DELETE_QUERIES = 60  # auth 3, audit context 5, reads 3, tombstones 4, deletes 45 (schema-bound:
+DELETE_QUERIES = 65  # auth 3, audit context 5, reads 3, tombstones 4, deletes 45 (schema-bound:
 # a statement per table that references the rows, the grant tables and the identities' profile
-# pictures included); on PostgreSQL one more: the role graph's lock
-# (services.removal.role_graph_lock). The Ainua tables add 7: the accounts hook's reads of the
-# identities' bindings and external identities (identities.hooks), the cascade's delete and
-# set-null of them, and the protect checks of an identity's application's account sources,
-# bindings and external identities
+# pictures included); what holds the users' identities 5 (one per registered holder:
+# identities.holders; 3 more when one is held: names, change records, the held ones'
+# profiles); on PostgreSQL one more: the role graph's lock (services.removal.role_graph_lock).
+# The Ainua tables add 7 of the deletes: the accounts hook's reads of the identities' bindings
+# and external identities (identities.hooks), the cascade's delete and set-null of them, and
+# the protect checks of an identity's application's account sources, bindings and external
+# identities
