@@ -12,6 +12,7 @@ from config.api.fields import (
     RejectUnknownFieldsMixin,
     StrictCharField,
     StrictIntegerField,
+    StrictUUIDField,
     WholeMatch,
 )
 from identities.search import SEARCH_BY, SORT_FIELDS
@@ -260,7 +261,7 @@ class IdentitySearch(_Body):
     RoleIds = serializers.ListField(child=StrictIntegerField(**INT32), required=False,
                                     allow_null=True, max_length=MAX_IDS,
                                     help_text="A member in scope has one of these roles.")
-    IdentityIds = serializers.ListField(child=serializers.UUIDField(), required=False,
+    IdentityIds = serializers.ListField(child=StrictUUIDField(), required=False,
                                         allow_null=True, max_length=MAX_IDS)
     FirstName = text(150, help_text="Anywhere in the first name, any case.")
     LastName = text(150, help_text="Anywhere in the last name, any case.")

@@ -165,6 +165,8 @@ def test_global_tenant_reach_finds_people_of_any_tenant(make_caller, people):
     ({"PageSize": 0}, "PageSize"),
     ({"SearchByInactive": "yes"}, "SearchByInactive"),
     ({"IdentityIds": ["nope"]}, "IdentityIds"),
+    ({"IdentityIds": [False]}, "IdentityIds"),  # DRF's UUIDField takes ints and booleans
+    ({"IdentityIds": [5]}, "IdentityIds"),
     ({"RoleIds": ["1"]}, "RoleIds"),
     ({"Nickname": "x"}, "Nickname"),
 ])
