@@ -21,10 +21,8 @@ Only loopback traffic.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port, ms, pct, request, wait_up  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 ACCOUNTS, BINDINGS_PER_ACCOUNT = 100_000, 5
 SIZES = (1, 100, 1_000)
@@ -42,13 +43,6 @@ PERMS = ["accounts.change_account", "accounts.change_accountuser",
          "identities.change_externalidentity"]
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
 
 
 def main() -> None:
@@ -136,20 +130,6 @@ def query_counts(creds) -> None:
               f"account users {counts[2]}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(port: int, method: str, path: str, body, headers) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 def http_bench(creds, requests: int) -> None:
@@ -161,13 +141,7 @@ def http_bench(creds, requests: int) -> None:
          "--access-logfile", "/dev/null"],
         cwd=ROOT, env=env)
     try:
-        for _ in range(100):
-            try:
-                if request(port, "GET", "/healthz", None, {})[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
+        wait_up(port)
         status, body = request(port, "POST", "/oauth/token/", urllib.parse.urlencode({
             "grant_type": "client_credentials", "client_id": creds.client_id,
             "client_secret": creds.client_secret}),
@@ -195,7 +169,7 @@ def http_bench(creds, requests: int) -> None:
                     assert status == 200, answer
             print(f"HTTP PATCH, map of {size:>5,} ({requests} requests each, gunicorn 2 sync "
                   "workers, DEBUG=0): " + "; ".join(
-                      f"{name} p50 {ms(pct(t, .5))} p95 {ms(pct(t, .95))}"
+                      f"{name} p50 {ms(pct(t, .5), 1)} p95 {ms(pct(t, .95), 1)}"
                       for name, t in times.items()))
     finally:
         server.terminate()

@@ -25,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import pct  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "ERROR")  # no line for each refused attempt
 if "DATABASE_URL" not in os.environ:
@@ -32,10 +35,6 @@ if "DATABASE_URL" not in os.environ:
 
 PATH = "/api/rest/v1/namespace"
 
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 class CountingCache:

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,19 +30,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port, ms, pct, request, token_for, wait_up  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 HEADER = ["nsCode", "authType", "authSource", "subject.type", "subject.value", "object.type",
           "object.value", "validFrom", "validTo"]
 OBJECTS = 1000  # object o{i % OBJECTS}: each object gives rows/OBJECTS authorisations
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
 
 
 def write_csv(path: Path, rows: int, prefix: str = "s") -> None:
@@ -289,17 +283,6 @@ def query_counts(identity, tmp: Path) -> None:
         print(f"queries: import batch of {size:,} rows: {len(captured.captured_queries)}")
 
 
-def token_for(client, creds) -> str:
-    response = client.post("/oauth/token/", {
-        "grant_type": "client_credentials", "client_id": creds.client_id,
-        "client_secret": creds.client_secret})
-    return response.json()["access_token"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http_bench(rows: int, requests: int, cache: str = "") -> None:
@@ -353,26 +336,6 @@ def http_bench(rows: int, requests: int, cache: str = "") -> None:
         server.wait(timeout=30)
 
 
-def wait_up(port: int) -> None:
-    for _ in range(100):
-        try:
-            status, _ = request(port, "GET", "/healthz", None, {})
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
-
-
-def request(port: int, method: str, path: str, body, headers) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 if __name__ == "__main__":

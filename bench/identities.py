@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port, ms, pct, request, token_for, wait_up  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 FIRST = ["Anna", "Bertil", "Cecilia", "David", "Emma", "Fredrik", "Greta", "Hugo", "Ida",
          "Johan", "Karin", "Lars", "Maja", "Nils", "Olivia", "Per", "Rut", "Sven", "Tove",
@@ -44,13 +45,6 @@ HEADER = ["UserName", "ExternalId", "FirstName", "LastName", "Email", "IdentityR
           "Memberships"]
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
 
 
 def person(i: int) -> tuple[str, str, str, str, str, str]:
@@ -215,17 +209,6 @@ def query_counts(rows: int) -> None:
                   f"{len(captured.captured_queries)}")
 
 
-def token_for(api, creds) -> str:
-    response = api.post("/oauth/token/", {
-        "grant_type": "client_credentials", "client_id": creds.client_id,
-        "client_secret": creds.client_secret})
-    return response.json()["access_token"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http_bench(rows: int, requests: int) -> None:
@@ -297,26 +280,6 @@ def http_bench(rows: int, requests: int) -> None:
         log.close()
 
 
-def wait_up(port: int) -> None:
-    for _ in range(100):
-        try:
-            status, _ = request(port, "GET", "/healthz", None, {})
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
-
-
-def request(port: int, method: str, path: str, body, headers) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from identities.pictures import DEFAULT_IMAGE_BASE64, picture_check, picture_del
 from tests.identities.dfs import ALL, assert_additiv_error
 
 pytestmark = pytest.mark.django_db
-SPEC = Path("/work/shared/spec/003_d1092621174c4740.txt")
+SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "003_d1092621174c4740.txt"
 
 
 def image(kind: str, size=(8, 6)) -> str:
