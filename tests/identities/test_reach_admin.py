@@ -34,7 +34,7 @@ def form_of(obj) -> dict:
         return {"key": obj.key, "name": obj.name}
     return {"friendly_name": obj.friendly_name, "org_type": obj.org_type, "attributes": "{}",
             "roles-TOTAL_FORMS": 0, "roles-INITIAL_FORMS": 0, "users-TOTAL_FORMS": 0,
-            "users-INITIAL_FORMS": 0}
+            "users-INITIAL_FORMS": 0, "children-TOTAL_FORMS": 0, "children-INITIAL_FORMS": 0}
 
 
 @pytest.fixture(params=["namespace", "subtree", "tenant"])
