@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from audit.models import AuditContext, ChangeRecord
 from audit.queries import changes_of
+from core.admin_names import PersonSearchMixin
 
 
 class ChangeHistoryMixin:
@@ -56,7 +57,7 @@ class AuditContextAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(ReadOnlyAdmin):
+class ChangeRecordAdmin(PersonSearchMixin, ReadOnlyAdmin):
     list_display = ("created_at", "action", "object_type", "object_id", "object_repr",
                     "actor_repr", "context_id")
     list_filter = (
@@ -66,6 +67,7 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
         ("created_at", admin.DateFieldListFilter),
     )
     search_fields = ("=object_id", "object_repr", "=correlation_id", "=context__id")
+    person_search_fields = ("object_id", "actor")  # a person's records by username, uid, email
     date_hierarchy = "created_at"
     readonly_fields = ("before_pretty", "after_pretty")
     exclude = ("before", "after")
