@@ -67,6 +67,10 @@ class MembershipInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tenant", "identity_role",
+                                                            "identity")
+
 
 @admin.register(Identity)
 class IdentityAdmin(ServiceErrorsMixin, ChangeHistoryMixin, EffectiveAccessMixin,

@@ -29,23 +29,22 @@ def _assigned(identity: Any) -> list[Line]:
 
 
 def _inherited(identity: Any) -> list[Line]:
-    """The roles its roles are (transitively) members of, not assigned themselves; each
-    with the roles it is reached through (one query for the roles, one for the links)."""
+    """The roles its roles are (transitively) members of, not assigned themselves, each with
+    the roles it is reached through: the memberOf links out of the roles above its own (one
+    recursive query, `queries.roles_above`, as a subquery: one round trip)."""
     direct = f"SELECT role_id FROM {_table(Assignment)} WHERE user_id = %s"
     user_id = OrgUser._meta.pk.get_db_prep_value(identity.pk, connection)
-    above = roles_above(direct, [user_id])
-    roles = list(Role.objects.filter(pk__in=above).exclude(assignments__user_id=identity.pk)
-                 .select_related("organization").order_by("organization__path", "name"))
-    if not roles:
-        return []
-    through: dict[int, list[str]] = {}
-    for link in RoleLink.objects.filter(member_of__in=roles, role_id__in=above).select_related(
-            "role__organization").order_by("role__organization__path", "role__name"):
-        through.setdefault(link.member_of_id, []).append(
-            f"{link.role.organization.path}/{link.role.name}")
-    return [Line(f"{r.organization.path}/{r.name}", record=r, state="active",
-                 via="memberOf of " + ", ".join(through.get(r.pk, [])))
-            for r in roles]
+    links = RoleLink.objects.filter(role_id__in=roles_above(direct, [user_id])).exclude(
+        member_of__assignments__user_id=identity.pk).select_related(
+        "role__organization", "member_of__organization").order_by(
+        "member_of__organization__path", "member_of__name", "role__organization__path",
+        "role__name")
+    roles: dict[int, tuple[Role, list[str]]] = {}
+    for link in links:
+        _, through = roles.setdefault(link.member_of_id, (link.member_of, []))
+        through.append(f"{link.role.organization.path}/{link.role.name}")
+    return [Line(f"{role.organization.path}/{role.name}", record=role, state="active",
+                 via="memberOf of " + ", ".join(through)) for role, through in roles.values()]
 
 
 def sections_register() -> None:

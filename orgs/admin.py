@@ -148,6 +148,10 @@ class AssignmentInline(ReadOnlyInline):
     fields = ("role", "created_at")
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(
+            "role__organization", "user__organization", "user__identity")
+
 
 @admin.register(OrgUser)
 class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, EffectiveAccessMixin, WordLabelsMixin,
