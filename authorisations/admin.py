@@ -321,7 +321,7 @@ class GrantRightForm(forms.ModelForm):
 
 @admin.register(AuthorisationGrantRight)
 class AuthorisationGrantRightAdmin(ServiceErrorsMixin, ChangeHistoryMixin, PersonSearchMixin,
-                                   PersonFieldsMixin, admin.ModelAdmin):
+                                   PersonFieldsMixin, NamespacedChoicesMixin, admin.ModelAdmin):
     """Created through the service (the operator is who gives the right), revoked by an
     action; otherwise read-only, as on the API."""
 
@@ -332,6 +332,7 @@ class AuthorisationGrantRightAdmin(ServiceErrorsMixin, ChangeHistoryMixin, Perso
     list_select_related = ("namespace",)
     search_fields = ("=id", "principal_value", "object_value")
     person_search_fields = person_fields = ("principal_value", "object_value")
+    namespaced_fields = ("types",)
     filter_horizontal = ("types",)
     actions = ["revoke_selected"]
     fields = ("namespace", "types", "principal_type", "principal_value", "object_type",

@@ -303,12 +303,19 @@ class NamespacedChoicesMixin:
 
     namespaced_fields: tuple[str, ...] = ()
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def _namespaced(self, db_field, field):
         if field is not None and db_field.name in self.namespaced_fields:
             field.queryset = field.queryset.select_related("namespace")
             field.label_from_instance = namespaced_label
         return field
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return self._namespaced(
+            db_field, super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return self._namespaced(
+            db_field, super().formfield_for_manytomany(db_field, request, **kwargs))
 
 
 def name_person_fields(form, fields: tuple[str, ...]) -> None:

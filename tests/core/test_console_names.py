@@ -247,3 +247,5 @@ def test_types_shared_by_namespaces_show_their_namespace(demo):
     assert re.search(r"<option[^>]*selected[^>]*>employment \(demo\)</option>",
                      form.content.decode())
     assert AuthorisationType.objects.filter(code="employment").count() == 2
+    grant_form = demo.get(reverse("admin:authorisations_authorisationgrantright_add"))
+    assert ">employment (partners)</option>" in grant_form.content.decode()
