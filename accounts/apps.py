@@ -10,3 +10,6 @@ class AccountsConfig(AppConfig):
 
         # an identity deleted below (the identity admin, CustomerID's Remove) unbinds first
         on_identities_delete(identities_unbind)
+        from accounts import access
+
+        access.sections_register()  # the effective-access panel's bindings

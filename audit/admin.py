@@ -15,6 +15,7 @@ from audit.csv_export import csv_rows
 from audit.diff import diff_of, diffs
 from audit.models import AuditContext, ChangeRecord
 from audit.queries import changes_of
+from core.admin_names import PersonSearchMixin
 
 
 class ChangeHistoryMixin:
@@ -80,7 +81,7 @@ class AuditContextAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(ReadOnlyAdmin):
+class ChangeRecordAdmin(PersonSearchMixin, ReadOnlyAdmin):
     list_display = ("created_at", "action", "object_type", "object_id", "object_repr",
                     "actor_repr", "context_id")
     list_filter = (
@@ -90,6 +91,7 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
         ("created_at", admin.DateFieldListFilter),
     )
     search_fields = ("=object_id", "object_repr", "=correlation_id", "=context__id")
+    person_search_fields = ("object_id", "actor")  # a person's records by username, uid, email
     date_hierarchy = "created_at"
     fieldsets = (
         (None, {"fields": ("created_at", "action", "object_type", "object_link", "object_repr",

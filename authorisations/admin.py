@@ -27,6 +27,13 @@ from authorisations.queries import active_q
 from authorisations.references import Resolver
 from authorisations.validation import names_clean, window_check
 from core.admin import ServiceErrorsMixin
+from core.admin_names import (
+    NamespacedChoicesMixin,
+    NamespacedFilter,
+    NamespacedPickerMixin,
+    PersonFieldsMixin,
+    PersonSearchMixin,
+)
 from identities.reach_admin import GrantedClientsMixin
 
 
@@ -127,7 +134,8 @@ class CodedItemForm(forms.ModelForm):
         return names if names is not None else (self.instance.names or [])
 
 
-class CodedItemAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+class CodedItemAdmin(ServiceErrorsMixin, ChangeHistoryMixin, NamespacedPickerMixin,
+                     admin.ModelAdmin):
     form = CodedItemForm
     list_display = ("code", "name", "namespace", "modified", "deleted_at")
     list_filter = ("namespace", DeletedFilter)
@@ -215,13 +223,17 @@ class AuthorisationForm(forms.ModelForm):
 
 
 @admin.register(Authorisation)
-class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, PersonSearchMixin,
+                         PersonFieldsMixin, NamespacedChoicesMixin, admin.ModelAdmin):
     form = AuthorisationForm
     list_display = ("subject_value", "object_value", "type", "source", "namespace",
                     "valid_from", "valid_to", "is_active_now", "revoked", "deleted_at")
-    list_filter = ("namespace", "type", "source", ActiveFilter, "revoked", DeletedFilter)
+    list_filter = ("namespace", ("type", NamespacedFilter), ("source", NamespacedFilter),
+                   ActiveFilter, "revoked", DeletedFilter)
     list_select_related = ("namespace", "type", "source")
     search_fields = ("=id", "subject_value", "object_value")
+    person_search_fields = person_fields = ("subject_value", "object_value")  # name people
+    namespaced_fields = ("type", "source")
     date_hierarchy = "valid_from"
     autocomplete_fields = ("type", "source")
     actions = ["revoke_selected"]
@@ -308,7 +320,8 @@ class GrantRightForm(forms.ModelForm):
 
 
 @admin.register(AuthorisationGrantRight)
-class AuthorisationGrantRightAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+class AuthorisationGrantRightAdmin(ServiceErrorsMixin, ChangeHistoryMixin, PersonSearchMixin,
+                                   PersonFieldsMixin, NamespacedChoicesMixin, admin.ModelAdmin):
     """Created through the service (the operator is who gives the right), revoked by an
     action; otherwise read-only, as on the API."""
 
@@ -318,6 +331,8 @@ class AuthorisationGrantRightAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin
     list_filter = ("namespace", ("revoked", admin.BooleanFieldListFilter))
     list_select_related = ("namespace",)
     search_fields = ("=id", "principal_value", "object_value")
+    person_search_fields = person_fields = ("principal_value", "object_value")
+    namespaced_fields = ("types",)
     filter_horizontal = ("types",)
     actions = ["revoke_selected"]
     fields = ("namespace", "types", "principal_type", "principal_value", "object_type",

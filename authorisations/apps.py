@@ -8,3 +8,6 @@ class AuthorisationsConfig(AppConfig):
         from authorisations.holders import holders_register
 
         holders_register()  # authorisations naming a person hold its identity
+        from authorisations import access
+
+        access.sections_register()  # the effective-access panel's authorisations

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.api.correlation.AuditActorMiddleware",
+    "core.admin_names.PersonNamesMiddleware",  # the console names people, not their ids
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -9,8 +9,10 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from oauth2_provider.admin import AccessTokenAdmin as BaseAccessTokenAdmin
 from oauth2_provider.models import AccessToken
 
+from audit.access_admin import EffectiveAccessMixin
 from audit.admin import ChangeHistoryMixin
 from core.admin import ServiceErrorsMixin
+from core.admin_names import PersonFieldsMixin
 from identities.catalogs import catalog_entry_delete, catalog_entry_save
 from identities.memberships import member_upsert
 from identities.models import (
@@ -65,9 +67,14 @@ class MembershipInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tenant", "identity_role",
+                                                            "identity")
+
 
 @admin.register(Identity)
-class IdentityAdmin(ServiceErrorsMixin, ChangeHistoryMixin, UserAdmin):
+class IdentityAdmin(ServiceErrorsMixin, ChangeHistoryMixin, EffectiveAccessMixin,
+                    PersonFieldsMixin, UserAdmin):
     list_display = ("username", "kind", "first_name", "last_name", "email", "external_id",
                     "is_active", "is_staff")
     list_filter = ("kind", "is_active", "is_staff", "is_superuser", "identity_role")
@@ -78,6 +85,7 @@ class IdentityAdmin(ServiceErrorsMixin, ChangeHistoryMixin, UserAdmin):
                      "salutation", "external_id", "identity_role", "identity_provider",
                      "bank_branch", "description", "phone", "fax", "mobile", "url")}))
     list_select_related = ("identity_role",)
+    person_fields = ("username",)  # a person without a uid: its username is its id
     inlines = [MembershipInline]
 
     def get_inlines(self, request, obj):

@@ -7,3 +7,6 @@ class IdentitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from identities import holders  # noqa: F401  (registers tenant memberships)
+        from identities.access import sections_register
+
+        sections_register()  # the effective-access panel's memberships and clients

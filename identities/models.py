@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.names import person_label
 from identities.reach import Realm
 
 
@@ -129,6 +130,10 @@ class Identity(AbstractUser):
             # the Ainua Users API merges people by email, case-insensitively
             models.Index(Lower("email"), name="identity_email_lower_idx"),
         ]
+
+    def __str__(self) -> str:
+        return person_label(pk=self.pk, username=self.username, first_name=self.first_name,
+                            last_name=self.last_name, email=self.email)
 
     @property
     def is_service_account(self) -> bool:

@@ -11,8 +11,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from audit.access_admin import EffectiveAccessMixin
 from audit.admin import ChangeHistoryMixin
 from core.admin import ServiceErrorsMixin
+from core.admin_names import WordLabelsMixin
 from identities.reach_admin import GrantedClientsMixin
 from orgs import admin_tree, conf, services
 from orgs.hetu import hetu_mask
@@ -53,7 +55,7 @@ class ChildInline(ReadOnlyInline):
 
 
 class OrganizationForm(forms.ModelForm):
-    org_type = forms.ChoiceField(label="organizationType", required=False)
+    org_type = forms.ChoiceField(label="Organization type", required=False)
 
     class Meta:
         model = Organization
@@ -67,12 +69,14 @@ class OrganizationForm(forms.ModelForm):
 
 @admin.register(Organization)
 class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin,
-                        admin.ModelAdmin):
+                        WordLabelsMixin, admin.ModelAdmin):
     form = OrganizationForm
     reach_realm = SUBTREES
     list_display = ("indented", "friendly_name", "org_type", "virtual", "sub_organizations",
                     "user_count", "role_count")
     list_filter = ("org_type", "virtual", "depth")
+    labels = {"name": "Organization id", "friendly_name": "Friendly name",
+              "org_type": "Organization type"}
     search_fields = ("name", "path", "friendly_name")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
@@ -165,7 +169,7 @@ class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMi
                 friendly_name=data["friendly_name"], organization_type=data["org_type"] or None,
                 virtual=data["virtual"], attributes=data.get("attributes") or {},
             )
-            obj.pk = saved.pk
+            obj.pk, obj.path, obj.depth = saved.pk, saved.path, saved.depth  # named in the message
 
     def delete_model(self, request, obj):
         services.organization_delete(organization=obj, recursive=True)
@@ -227,15 +231,22 @@ class AssignmentInline(ReadOnlyInline):
     fields = ("role", "created_at")
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(
+            "role__organization", "user__organization", "user__identity")
+
 
 @admin.register(OrgUser)
-class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, EffectiveAccessMixin, WordLabelsMixin,
+                   admin.ModelAdmin):
     form = OrgUserForm
     list_display = ("name", "organization", "uid", "effective_status", "masked_hetu",
                     "pwd_activated")
     list_filter = ("identity__is_active", "status", "pwd_activated", "organization__org_type")
-    search_fields = ("name", "identity__username", "identity__email", "identity__last_name",
-                     "organization__path")
+    labels = {"pwd_activated": "Password activated", "identity__is_active": "Sign-in enabled",
+              "organization__org_type": "Organization type"}
+    search_fields = ("name", "identity__username", "identity__email", "identity__first_name",
+                     "identity__last_name", "organization__path")
     list_select_related = ("organization", "identity")
     autocomplete_fields = ("organization",)
     readonly_fields = ("masked_hetu", "identity")
@@ -263,7 +274,7 @@ class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
         else:
             saved = services.user_create(organization=data["organization"],
                                          name=data["name"] or None, data=fields)
-            obj.pk = saved.pk
+            obj.pk, obj.name, obj.identity = saved.pk, saved.name, saved.identity
 
     def delete_model(self, request, obj):
         services.user_delete(user=obj)

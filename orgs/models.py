@@ -186,4 +186,4 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} has {self.role_id}"
+        return f"{self.user} has {self.role}"
