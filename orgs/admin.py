@@ -10,6 +10,7 @@ from audit.admin import ChangeHistoryMixin
 from core.admin import ServiceErrorsMixin
 from identities.reach_admin import GrantedClientsMixin
 from orgs import conf, services
+from orgs.errors import AlreadyExistsError, ParentNotNonVirtualError, ParentNotVirtualError
 from orgs.hetu import hetu_mask
 from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
 
@@ -63,6 +64,9 @@ class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMi
     autocomplete_fields = ("parent",)
     inlines = [RoleInline, UserInline]
     ordering = ("path",)
+    # a refusal shown on the field it is about (core.admin.ServiceErrorsMixin)
+    service_error_fields = {AlreadyExistsError: "name", ParentNotVirtualError: "parent",
+                            ParentNotNonVirtualError: "parent"}
 
     @admin.display(description="organization", ordering="path")
     def indented(self, obj: Organization):
