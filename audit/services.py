@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -16,7 +16,15 @@ from django.utils import timezone
 from audit import context as scope
 from audit.copytext import copy_fields
 from audit.models import AuditContext, ChangeRecord
-from audit.states import contains_mask, encoded, masked, snapshot, to_json
+from audit.states import (
+    contains_mask,
+    encoded,
+    masked,
+    raw_state,
+    related_state,
+    snapshot,
+    to_json,
+)
 
 # `after=GONE`: the object no longer exists after the change (recorded as null).
 GONE: dict = {}
@@ -161,6 +169,53 @@ def record_delete(instance: models.Model, *, action: str = ChangeRecord.Action.D
     `delete()`, while the row still has its primary key."""
     return record(action=action, instance=instance, before=snapshot(instance), after=GONE,
                   context=context)
+
+
+def state_of(instance: models.Model, related: Sequence[str] = ()) -> dict:
+    """What a change record holds of a row: its `snapshot`, and the many-to-many fields named
+    in `related` as sorted labels (`related_state`)."""
+    return {**snapshot(instance), **related_state(instance, related)}
+
+
+def save_recorded(instance: models.Model, *, created: bool,
+                  related: Mapping[str, Iterable[models.Model]] | None = None,
+                  clean: bool = False) -> bool:
+    """Save a row edited as a whole (an admin form) with its many-to-many values, and record
+    one change holding the real before and after, many-to-many included; unchanged, nothing
+    is written (False). The building block of the services of rows no finer service writes
+    field by field (catalogs, auth groups, OAuth2 applications, an identity's permissions):
+    the owning app's service calls it."""
+    related = {name: list(rows) for name, rows in (related or {}).items()}
+    names = tuple(related)
+    with transaction.atomic(), audited():
+        before = None
+        concrete_changed = True
+        if not created:
+            current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+            concrete_changed = raw_state(current) != raw_state(instance)
+            if not concrete_changed and all(
+                    set(getattr(current, name).values_list("pk", flat=True))
+                    == {row.pk for row in rows} for name, rows in related.items()):
+                return False
+            before = state_of(current, names)
+        if clean:
+            instance.full_clean()
+        if concrete_changed:
+            instance.save()
+        for name, rows in related.items():
+            getattr(instance, name).set(rows)
+        record(action=ChangeRecord.Action.CREATE if created else ChangeRecord.Action.UPDATE,
+               instance=instance, before=before, after=state_of(instance, names))
+    return True
+
+
+def delete_recorded(instance: models.Model, *, related: Sequence[str] = ()) -> None:
+    """Delete a row with its tombstone: its last state, the many-to-many fields named in
+    `related` included."""
+    with transaction.atomic(), audited():
+        record(action=ChangeRecord.Action.DELETE, instance=instance,
+               before=state_of(instance, related), after=GONE)
+        instance.delete()
 
 
 def record_bulk(

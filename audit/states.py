@@ -18,7 +18,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 # Field names whose values never enter the change log in clear.
-SECRET_FIELDS = frozenset({"password", "client_secret", "hetu", "pwd", "token"})
+SECRET_FIELDS = frozenset({"password", "client_secret", "hetu", "pwd", "token",
+                           "token_checksum"})
 MASK = "***"
 
 
@@ -135,6 +136,29 @@ def snapshot(instance: Any, *, exclude: Sequence[str] = (),
         for name in exclude:
             data.pop(name, None)
     return data
+
+
+# how the change log names the rows of a many-to-many field: by their natural names where
+# Tessera has them (a permission as `app_label.codename`, as create_api_client --perm names it;
+# a group by its name), by primary key otherwise
+_RELATED_LABELS: dict[str, tuple[str, ...]] = {
+    "auth.permission": ("content_type__app_label", "codename"),
+    "auth.group": ("name",),
+}
+
+
+def related_state(instance: models.Model, names: Sequence[str]) -> dict[str, list[str]]:
+    """A row's many-to-many values as the change log stores them, each a sorted list of
+    labels (one query a field): a state's `snapshot` holds the concrete fields only."""
+    if instance._state.adding:  # not saved yet: no row of it is related to anything
+        return {name: [] for name in names}
+    state = {}
+    for name in names:
+        manager = getattr(instance, name)
+        paths = _RELATED_LABELS.get(manager.model._meta.label_lower, ("pk",))
+        rows = manager.values_list(*paths)
+        state[name] = sorted(".".join(str(part) for part in row) for row in rows)
+    return state
 
 
 def raw_state(instance: models.Model) -> dict[str, Any]:

@@ -250,6 +250,11 @@ class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, PersonSearchMix
     def get_queryset(self, request):
         return Authorisation.objects.all()  # deleted records stay visible to operators
 
+    def get_changeform_initial_data(self, request):
+        # the start defaults to now, as on the API (to the second: what the widget shows)
+        return {"valid_from": timezone.now().replace(microsecond=0),
+                **super().get_changeform_initial_data(request)}
+
     @admin.display(boolean=True, description="active")
     def is_active_now(self, obj):
         return obj.is_active()

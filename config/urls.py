@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import admin_login, views
+from config import admin_login, apidoc, views
 from config.api import token
 from config.content_security import redoc_page
 
@@ -28,6 +28,7 @@ urlpatterns = [
         url_name="schema", template_name="apidoc/swagger_ui.html"), name="swagger-ui"),
     path("apidoc/redoc/", redoc_page(SpectacularRedocView.as_view(
         url_name="schema", template_name="apidoc/redoc.html")), name="redoc"),
+    path("apidoc/redoc.standalone.js", apidoc.redoc_bundle, name="redoc-bundle"),
     path("", include("identities.api.urls")),
     path("eidm2/services/", include("orgs.api.urls")),
     path("api/rest/v1/", include("authorisations.api.urls")),

@@ -6,13 +6,12 @@ Every write goes through identities.services, so the admin leaves the same audit
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
-from oauth2_provider.admin import AccessTokenAdmin as BaseAccessTokenAdmin
-from oauth2_provider.models import AccessToken
 
 from audit.access_admin import EffectiveAccessMixin
 from audit.admin import ChangeHistoryMixin
-from core.admin import ServiceErrorsMixin
+from core.admin import ServiceErrorsMixin, ServiceWritesMixin
 from core.admin_names import PersonFieldsMixin
+from identities import access_admin  # noqa: F401  (groups, OAuth2 applications and tokens)
 from identities.catalogs import catalog_entry_delete, catalog_entry_save
 from identities.memberships import member_upsert
 from identities.models import (
@@ -34,7 +33,6 @@ from identities.roles import (
     identity_role_update,
 )
 from identities.services import (
-    access_token_revoke,
     identity_delete,
     identity_save,
     identity_set_password,
@@ -73,8 +71,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Identity)
-class IdentityAdmin(ServiceErrorsMixin, ChangeHistoryMixin, EffectiveAccessMixin,
-                    PersonFieldsMixin, UserAdmin):
+class IdentityAdmin(ServiceErrorsMixin, ServiceWritesMixin, ChangeHistoryMixin,
+                    EffectiveAccessMixin, PersonFieldsMixin, UserAdmin):
     list_display = ("username", "kind", "first_name", "last_name", "email", "external_id",
                     "is_active", "is_staff")
     list_filter = ("kind", "is_active", "is_staff", "is_superuser", "identity_role")
@@ -94,15 +92,12 @@ class IdentityAdmin(ServiceErrorsMixin, ChangeHistoryMixin, EffectiveAccessMixin
     readonly_fields = ("last_login", "date_joined")
     change_password_form = AuditedPasswordChangeForm
 
-    def save_model(self, request, obj, form, change):
-        identity_save(identity=obj, created=not change)
+    def service_save(self, request, obj, form, change, related):
+        # groups and permissions (on the change form) recorded with the rest
+        identity_save(identity=obj, created=not change, **related)
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         identity_delete(identity=obj)
-
-    def delete_queryset(self, request, queryset):
-        for identity in queryset:
-            identity_delete(identity=identity)
 
 
 @admin.register(Tenant)
@@ -213,37 +208,6 @@ class IdentityProviderAdmin(CatalogAdmin):
 @admin.register(BankBranch)
 class BankBranchAdmin(CatalogAdmin):
     list_display = ("id", "name", "country_id")
-
-
-admin.site.unregister(AccessToken)
-
-
-@admin.register(AccessToken)
-class AccessTokenAdmin(BaseAccessTokenAdmin):
-    """Tokens can be revoked (through the service, so the revocation is audited)."""
-
-    actions = ["revoke_tokens"]
-    list_select_related = ("user", "application")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description="Revoke the selected tokens")
-    def revoke_tokens(self, request, queryset):
-        count = 0
-        for token in queryset:
-            access_token_revoke(token=token)
-            count += 1
-        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)
-
-    def delete_model(self, request, obj):
-        access_token_revoke(token=obj)
-
-    def delete_queryset(self, request, queryset):
-        self.revoke_tokens(request, queryset)
 
 
 @admin.register(ExternalIdentity)

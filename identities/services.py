@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, is_password_usable
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from oauth2_provider.models import AccessToken, Application
 
 from audit.models import ChangeRecord
-from audit.services import audited, record, record_delete
-from audit.states import MASK, raw_state, snapshot
+from audit.services import audited, record, record_delete, save_recorded
+from audit.states import MASK, snapshot
 from identities import reach
 from identities.hooks import identities_deleting
 from identities.models import TENANTS, Identity, Member, Tenant
@@ -215,19 +215,15 @@ def person_create(
     return identity
 
 
-def identity_save(*, identity: Identity, created: bool) -> Identity:
-    """Save an identity edited as a whole (the admin's form), recording before and after;
-    unchanged, nothing is written."""
-    with transaction.atomic():
-        before = None
-        if not created:
-            current = Identity.objects.select_for_update().get(pk=identity.pk)
-            if raw_state(current) == raw_state(identity):
-                return identity
-            before = snapshot(current)
-        identity.save()
-        record(action=Action.CREATE if created else Action.UPDATE, instance=identity,
-               before=before)
+def identity_save(*, identity: Identity, created: bool,
+                  groups: Iterable[Group] | None = None,
+                  user_permissions: Iterable[Permission] | None = None) -> Identity:
+    """Save an identity edited as a whole (the admin's form) with its groups and permissions
+    when given, recording before and after (those included); unchanged, nothing is written."""
+    related = {name: rows for name, rows in (("groups", groups),
+                                              ("user_permissions", user_permissions))
+               if rows is not None}
+    save_recorded(identity, created=created, related=related)
     return identity
 
 

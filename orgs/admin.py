@@ -17,6 +17,7 @@ from core.admin import ServiceErrorsMixin
 from core.admin_names import WordLabelsMixin
 from identities.reach_admin import GrantedClientsMixin
 from orgs import admin_tree, conf, services
+from orgs.errors import AlreadyExistsError, ParentNotNonVirtualError, ParentNotVirtualError
 from orgs.hetu import hetu_mask
 from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
 
@@ -82,6 +83,9 @@ class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMi
     autocomplete_fields = ("parent",)
     inlines = [ChildInline, RoleInline, UserInline]
     ordering = ("path",)
+    # a refusal shown on the field it is about (core.admin.ServiceErrorsMixin)
+    service_error_fields = {AlreadyExistsError: "name", ParentNotVirtualError: "parent",
+                            ParentNotNonVirtualError: "parent"}
 
     def get_queryset(self, request):
         return admin_tree.with_counts(super().get_queryset(request))
