@@ -48,7 +48,8 @@ INTERNAL_ID = OpenApiParameter("internalId", OpenApiTypes.UUID, OpenApiParameter
 PERSON_ID = OpenApiParameter("personId", OpenApiTypes.INT32, OpenApiParameter.PATH,
                              description="The accessed Person ID (a MemberId).")
 AUDIT_CONTEXT = OpenApiParameter(
-    "AuditContextId", OpenApiTypes.INT64, OpenApiParameter.QUERY, required=False,
+    "AuditContextId", {"type": "integer", "format": "int64", "minimum": 1},
+    OpenApiParameter.QUERY, required=False,
     description="An audit context of a tenant the client reaches: the change records of "
                 "the write belong to it (else an implicit context).")
 OPERATIONS = {"up": True, "down": False}
