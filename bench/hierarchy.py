@@ -215,8 +215,10 @@ def http_bench(creds, members: list[tuple], requests: int) -> None:
     env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], cwd=ROOT, env=env,
-        stdout=log, stderr=subprocess.STDOUT)
+         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning",
+         # a member hierarchy answers the whole tenant (the specs page nothing): on a busy
+         # machine 100,000 members take longer than gunicorn's default 30 s
+         "--timeout", "300"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_up(port)
         status, body = request(port, "POST", "/oauth/token/", urllib.parse.urlencode({

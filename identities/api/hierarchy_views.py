@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -53,7 +54,8 @@ AUDIT_CONTEXT = OpenApiParameter(
     description="An audit context of a tenant the client reaches: the change records of "
                 "the write belong to it (else an implicit context).")
 OPERATIONS = {"up": True, "down": False}
-EMPTY = OpenApiResponse(description="Done: an empty body.")
+EMPTY = {(200, "text/plain"): OpenApiResponse(
+    response={"type": "string", "maxLength": 0}, description="Done: an empty body (002).")}
 BOOL = OpenApiResponse(response=OpenApiTypes.BOOL, description="`true` or `false`.")
 NOT_FOUND_MEMBER = "No member of the tenant has this identity id."
 
@@ -134,6 +136,11 @@ def base_member(request, identity_id) -> Member:
 
 
 # --- rendering -----------------------------------------------------------------------------------
+
+def empty() -> HttpResponse:
+    """002's answer to a restriction set: 200 and no body."""
+    return HttpResponse(b"", status=200, content_type="text/plain")
+
 
 def member_items(rows) -> list[dict]:
     """Rows of hierarchy.MEMBER_COLUMNS as HierarchyMemberItems (each role rendered once)."""
@@ -242,12 +249,12 @@ class RoleRestrictionsView(AdditivView):
                    description="Replaces the role's restricted roles; `[]` clears; an "
                                "unknown id or a missing body: 422. Answers an empty 200.",
                    parameters=[ROLE_ID, AUDIT_CONTEXT],
-                   request={"application/json": s.ROLE_IDS_BODY}, responses={200: EMPTY})
+                   request={"application/json": s.ROLE_IDS_BODY}, responses=EMPTY)
     def post(self, request, roleId: str):  # noqa: N803
         role = role_or_404(roleId)
         role_restrictions_set(role=role, restricted_role_ids=role_ids(request),
                               context=audit_context(request))
-        return Response(status=200)
+        return empty()
 
 
 class RoleExcludeView(AdditivView):
@@ -305,12 +312,12 @@ class MemberRestrictionsView(AdditivView):
                                "that is no member of the tenant or a missing body: 422. "
                                "Answers an empty 200.",
                    parameters=[INTERNAL_ID, AUDIT_CONTEXT],
-                   request={"application/json": s.IDENTITY_IDS_BODY}, responses={200: EMPTY})
+                   request={"application/json": s.IDENTITY_IDS_BODY}, responses=EMPTY)
     def post(self, request, internalId: str):  # noqa: N803
         member = base_member(request, parse_internal_id(internalId))
         member_restrictions_set(member=member, restricted_identity_ids=identity_ids(request),
                                 context=audit_context(request))
-        return Response(status=200)
+        return empty()
 
 
 class IdentityExcludeView(AdditivView):
