@@ -13,6 +13,7 @@ from core.admin import ServiceErrorsMixin, ServiceWritesMixin
 from core.admin_names import PersonFieldsMixin
 from identities import access_admin  # noqa: F401  (groups, OAuth2 applications and tokens)
 from identities.catalogs import catalog_entry_delete, catalog_entry_save
+from identities.hierarchy_admin import MemberHierarchyMixin, RoleLadderMixin
 from identities.memberships import member_upsert
 from identities.models import (
     TENANTS,
@@ -121,7 +122,8 @@ class TenantAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin,
 
 
 @admin.register(Member)
-class MemberAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+class MemberAdmin(ServiceErrorsMixin, ChangeHistoryMixin, MemberHierarchyMixin,
+                  admin.ModelAdmin):
     list_display = ("id", "tenant", "identity", "identity_role", "is_enabled", "created_at")
     list_filter = ("tenant", "identity_role", "is_enabled")
     list_select_related = ("tenant", "identity", "identity_role")
@@ -129,7 +131,8 @@ class MemberAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
     autocomplete_fields = ("identity",)
 
     def get_readonly_fields(self, request, obj=None):
-        return ("tenant", "identity") if obj else ()  # a membership never moves
+        # a membership never moves
+        return ("tenant", "identity", "acts_over", "above") if obj else ()
 
     def save_model(self, request, obj, form, change):
         obj.pk = member_upsert(tenant=obj.tenant, identity=obj.identity,
@@ -144,12 +147,15 @@ class MemberAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(IdentityRole)
-class IdentityRoleAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
-    """The role catalog, in rank order; the rank moves by the actions (dense 1..n)."""
+class IdentityRoleAdmin(ServiceErrorsMixin, ChangeHistoryMixin, RoleLadderMixin,
+                        admin.ModelAdmin):
+    """The role ladder, in rank order; the rank moves by the buttons and the actions (dense
+    1..n); the restrictions are edited on the role's page."""
 
-    list_display = ("hierarchy_level", "id", "key", "name")
+    list_display = ("hierarchy_level", "id", "key", "name", "rank_buttons")
+    ordering = ("hierarchy_level",)
     search_fields = ("key", "name")
-    readonly_fields = ("hierarchy_level",)
+    readonly_fields = ("hierarchy_level", "role_hierarchy")
     actions = ["move_up", "move_down"]
 
     def save_model(self, request, obj, form, change):

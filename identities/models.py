@@ -157,9 +157,48 @@ class Member(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "identity"], name="member_unique_per_tenant"),
         ]
+        indexes = [
+            # the member hierarchy: a tenant's members by role (identities.hierarchy)
+            models.Index(fields=["tenant", "identity_role"], name="member_tenant_role_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.identity} in {self.tenant}"
+
+
+class RoleRestriction(models.Model):
+    """A role's forbidden sub-role (002 `…/hierarchy/restrictions`, 003 `…/hierarchy/exclude`):
+    members of `restricted_role` are not in the hierarchy of members of `role`. Written as a
+    set by identities.restrictions (replace semantics)."""
+
+    id = models.BigAutoField(primary_key=True)
+    role = models.ForeignKey(IdentityRole, on_delete=models.CASCADE,
+                             related_name="restrictions")
+    restricted_role = models.ForeignKey(IdentityRole, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["role", "restricted_role"],
+                                               name="role_restriction_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.role_id} ⊄ {self.restricted_role_id}"
+
+
+class MemberRestriction(models.Model):
+    """A member's forbidden sub-member, of the same tenant (002 `…/hierarchy/restrictions`,
+    003 `…/hierarchy/exclude`): `restricted_member` is not in `member`'s hierarchy. Written
+    as a set by identities.restrictions, which keeps both in one tenant."""
+
+    id = models.BigAutoField(primary_key=True)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="restrictions")
+    restricted_member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "restricted_member"],
+                                               name="member_restriction_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} ⊄ {self.restricted_member_id}"
 
 
 class ProfilePicture(models.Model):

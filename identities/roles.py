@@ -15,6 +15,7 @@ from audit.services import audited, record, record_delete
 from audit.states import snapshot
 from core.locks import exclusive
 from identities.models import IdentityRole
+from identities.restrictions import restrictions_forget_role
 
 Action = ChangeRecord.Action
 PARKED = 0
@@ -77,6 +78,7 @@ def identity_role_delete(*, role: IdentityRole) -> None:
     with transaction.atomic(), audited():
         exclusive("identities.identityrole.rank")
         current = IdentityRole.objects.select_for_update().get(pk=role.pk)
+        restrictions_forget_role(current)
         record_delete(current)
         current.delete()
         below = (IdentityRole.objects.select_for_update()

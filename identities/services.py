@@ -20,6 +20,7 @@ from identities import reach
 from identities.hooks import identities_deleting
 from identities.models import TENANTS, Identity, Member, Tenant
 from identities.reach import Realm
+from identities.restrictions import restrictions_forget_member
 
 Action = ChangeRecord.Action
 
@@ -269,5 +270,6 @@ def member_add(*, tenant: Tenant, identity: Identity) -> Member:
 
 def member_remove(*, member: Member) -> None:
     with transaction.atomic():
+        restrictions_forget_member(member)
         record_delete(member)
         member.delete()

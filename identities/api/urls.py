@@ -1,6 +1,15 @@
 from django.urls import path
 
-from identities.api import dfs_views, member_views, picture_views, search_views, views
+from identities.api import (
+    dfs_views,
+    hierarchy_views,
+    member_views,
+    picture_views,
+    search_views,
+    views,
+)
+
+h = hierarchy_views
 
 urlpatterns = [
     path("v1.0/auditcontext/generate", views.GenerateV10.as_view(), name="auditcontext-v1.0"),
@@ -11,12 +20,38 @@ urlpatterns = [
         name="auditcontext-v2.0",
     ),
     path("v2.0/roles", dfs_views.RolesView.as_view(), name="roles-v2.0"),
+    path("v2.0/roles/<str:roleId>/hierarchy", h.RoleHierarchyView.as_view(),
+         name="role-hierarchy-v2.0"),
+    path("v2.0/roles/<str:roleId>/hierarchy/rank/<str:operation>", h.RoleRankView.as_view(),
+         name="role-rank-v2.0"),
+    path("v2.0/roles/<str:roleId>/hierarchy-level/<str:operation>", h.RoleLevelView.as_view(),
+         name="role-hierarchy-level-v2.0"),
+    path("v2.0/roles/<str:roleId>/hierarchy/restrictions", h.RoleRestrictionsView.as_view(),
+         name="role-restrictions-v2.0"),
+    path("v2.0/roles/<str:roleId>/hierarchy/exclude", h.RoleExcludeView.as_view(),
+         name="role-exclude-v2.0"),
+    path("v2.0/members", h.TenantMembersView.as_view(), name="members-v2.0"),
+    path("v2.0/members/<str:internalId>/hierarchy", h.MemberHierarchyV2View.as_view(),
+         name="member-hierarchy-v2.0"),
+    path("v2.0/members/<str:internalId>/hierarchy/restrictions",
+         h.MemberRestrictionsView.as_view(), name="member-restrictions-v2.0"),
+    path("v2.0/members/<str:internalId>/hierarchy/access", h.MemberAccessView.as_view(),
+         name="member-access-v2.0"),
+    # before v1.0/identities/<identityId>…, so that "roles" is never taken for an id
+    path("v1.0/identities/roles/hierarchy-level", h.IdentityRolesLevelView.as_view(),
+         name="identities-roles-level-v1.0"),
     path("v1.0/identities", dfs_views.IdentitiesView.as_view(), name="identities-v1.0"),
     # before v1.0/identities/<identityId>, which would take "search" for an id
     path("v1.0/identities/search", search_views.IdentitySearchView.as_view(),
          name="identities-search-v1.0"),
     path("v1.0/identities/<str:identityId>", dfs_views.IdentityView.as_view(),
          name="identity-v1.0"),
+    path("v1.0/identities/<str:identityId>/hierarchy", h.IdentityHierarchyView.as_view(),
+         name="identity-hierarchy-v1.0"),
+    path("v1.0/identities/<str:identityId>/hierarchy/exclude", h.IdentityExcludeView.as_view(),
+         name="identity-exclude-v1.0"),
+    path("v1.0/identities/<str:identityId>/hierarchy/<str:personId>/exists",
+         h.IdentityAccessExistsView.as_view(), name="identity-hierarchy-exists-v1.0"),
     path("v1.0/identities/<str:identityId>/profilepicture",
          picture_views.ProfilePictureView.as_view(), name="identity-picture-v1.0"),
     path("v1.0/tenants/<str:tenantId>/identities/<str:identityId>/access",

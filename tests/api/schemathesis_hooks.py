@@ -190,6 +190,13 @@ REFUSALS = (
             "Pillow), or over PROFILE_PICTURE_MAX_BYTES / _PIXELS (400, the spec lists no 422)",
             r"^/v1\.0/identities/\{identityId\}/profilepicture$",
             r'"Message": "ImageContentBase64: '),
+    Refusal("a restriction names a role that does not exist, or an identity that is no member "
+            "of the base's tenant (422 on the 002 routes, 400 on the 003 ones)",
+            r"^/v[12]\.0/(roles|members|identities)/\{[a-zA-Z]+\}/hierarchy/",
+            r'"Message": "(RestrictedRoleIds: No identity role|RestrictedIdentityIds: No '
+            r'member of tenant) '),
+    Refusal("the 002 rank operation `Unknown` (in the spec's enum; documented as 422)",
+            r"^/v2\.0/roles/\{roleId\}/hierarchy/rank/", r'"Message": "operation: '),
     Refusal("the body's TenantId differs from the path's",
             r"^/v1\.0/tenants/", r'"Message": "TenantId: Differs from the path'),
 )

@@ -46,3 +46,21 @@ def test_one_user_name_created_twice_at_once(role):
     assert len(created) == 1 and len(refused) == 1, results
     assert refused[0].message.startswith("UserName")
     assert Identity.objects.filter(username="twice").count() == 1
+
+
+def test_fifty_rank_changes_at_once_leave_a_permutation():
+    """50 moves of random roles up and down at once: the ranks stay 1..n, each once."""
+    import random
+
+    from identities.roles import identity_role_create, identity_role_move
+
+    for i in range(IdentityRole.objects.count(), 8):
+        identity_role_create(key=f"racer-{i}", name=f"Racer {i}")
+    roles = list(IdentityRole.objects.all())
+    chooser = random.Random(14)
+    moves = [(chooser.choice(roles), chooser.random() < 0.5) for _ in range(50)]
+    results = together([lambda role=role, up=up: identity_role_move(role=role, up=up)
+                        for role, up in moves])
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    ranks = sorted(IdentityRole.objects.values_list("hierarchy_level", flat=True))
+    assert ranks == list(range(1, len(roles) + 1))
