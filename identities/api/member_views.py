@@ -85,7 +85,8 @@ class MemberSearchView(AdditivView):
     def post(self, request):
         data = validated(s.MemberSearch, request)
         rows = directory.members_query(
-            request.user, tenant=default_tenant(request), member_ids=data.get("MemberIds"),
+            # [] (the spec's sample sends it) filters nothing, as the identity search's lists
+            request.user, tenant=default_tenant(request), member_ids=data.get("MemberIds") or None,
             term=data.get("SearchTerm"), sort=data.get("SortBy"),
             descending=data.get("SortOrder") == "Descending")
         page, size = data.get("Page", 1), _page_size(data.get("PageSize"))

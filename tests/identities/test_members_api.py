@@ -216,8 +216,13 @@ def test_active_members_offset_and_limit(api):
 
 def test_members_of_other_tenants_are_not_listed(make_caller, api, acme):
     people(api, 2)
-    got = make_caller(ALL, tenants=["acme"]).basic().post(
-        "/v1.0/members/search", {}, format="json").json()
+    outsider = make_caller(ALL, tenants=["acme"]).basic()
+    got = outsider.post("/v1.0/members/search", {"SearchTerm": "user"}, format="json").json()
+    assert got["TotalCount"] == 0
+    got = outsider.post("/v1.0/members/active", {"Search": "user"}, format="json").json()
+    assert got == {"Filtered": [], "TotalCount": 0}
+    ids = list(Member.objects.values_list("id", flat=True))
+    got = outsider.post("/v1.0/members/search", {"MemberIds": ids}, format="json").json()
     assert got["TotalCount"] == 0
 
 
