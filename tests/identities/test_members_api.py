@@ -6,21 +6,11 @@ import pytest
 
 from audit.models import ChangeRecord
 from identities.models import Identity, Member, Tenant
-from identities.services import person_create, tenant_create
+from identities.services import person_create
 from tests.identities.dfs import ALL, CREATE_SAMPLE, assert_additiv_error, sample
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def acme():
-    return tenant_create(key="acme", name="Acme")
-
-
-@pytest.fixture
-def api(make_caller, acme):
-    """A client of the default tenant (its first, so its default) and of acme."""
-    return make_caller(ALL, tenants=["default", "acme"]).basic()
 
 
 def create(api, username: str, **changes) -> str:

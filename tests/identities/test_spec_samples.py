@@ -13,7 +13,6 @@ import pytest
 
 from audit.models import AuditContext, ChangeRecord
 from identities.models import Member, Tenant
-from identities.services import tenant_create
 from tests.identities import spec_samples
 from tests.identities.dfs import ALL, CREATE_SAMPLE, UPDATE_SAMPLE, assert_additiv_error
 from tests.identities.spec_samples import operations, request_sample, response_sample
@@ -85,16 +84,6 @@ IDENTITY = "/v1.0/identities"
 GET_IDENTITY = ("003", "GET", "/v1.0/identities/{identityId}")
 GET_MEMBER = ("003", "GET", "/v1.0/members/{memberId}")
 
-
-@pytest.fixture
-def acme():
-    return tenant_create(key="acme", name="Acme")
-
-
-@pytest.fixture
-def api(make_caller, acme):
-    """A client of the default tenant (its first, so its default) and of acme."""
-    return make_caller(ALL, tenants=["default", "acme"]).basic()
 
 
 def context_id(api, key: str = "default") -> int:
