@@ -1,15 +1,19 @@
 """Benchmark of the DFS identities; prints its figures and exits 0.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_identities .venv/bin/python \
-        bench/identities.py [--rows 1000000] [--requests 300]
+        bench/identities.py [--rows 1000000] [--requests 300] [--keep]
 
 Runs against the DATABASE_URL given (migrating and emptying it first): import_identities of N
 identities, each a member of the tenant `bench` (every tenth also of `bench2`), vs a raw COPY
 (on SQLite a raw executemany INSERT) of the same identity and member rows; the query counts
-of GET identity and of the search for pages of 10 and 1,000; then over HTTP through a gunicorn
-this script starts on 127.0.0.1 and stops: `POST /v1.0/identities/search` by a narrow term
-(a user name fragment, ~100 matches) and by a broad one (a last name fragment, ~1/20 of the
-rows), GET and PATCH of one identity (p50/p95). Only loopback traffic.
+of GET identity and of the search for pages of 10 and 1,000; the two queries of a search
+(count, page) timed apart in process for a narrow, a broad and a very broad term, with their
+plans on PostgreSQL (EXPLAIN ANALYZE); then over HTTP through a gunicorn this script starts
+on 127.0.0.1 and stops: `POST /v1.0/identities/search` by a narrow term (a user name
+fragment, ~100 matches), a broad one (a last name fragment, ~1/20 of the rows) and a very
+broad one ("sson", ~3/5 of the rows), GET and PATCH of one identity (p50/p95). `--keep`
+reuses the rows of an earlier run of the same size (no emptying, no import). Only loopback
+traffic.
 """
 
 from __future__ import annotations
