@@ -26,6 +26,7 @@ from identities.models import (
     Salutation,
     Tenant,
 )
+from identities.picture_admin import PictureThumbnailMixin
 from identities.reach_admin import GrantedClientsMixin
 from identities.roles import (
     identity_role_create,
@@ -73,16 +74,18 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Identity)
 class IdentityAdmin(ServiceErrorsMixin, ServiceWritesMixin, ChangeHistoryMixin,
-                    EffectiveAccessMixin, PersonFieldsMixin, UserAdmin):
-    list_display = ("username", "kind", "first_name", "last_name", "email", "external_id",
-                    "is_active", "is_staff")
+                    EffectiveAccessMixin, PersonFieldsMixin, PictureThumbnailMixin, UserAdmin):
+    list_display = ("picture", "username", "kind", "first_name", "last_name", "email",
+                    "external_id", "is_active", "is_staff")
+    list_display_links = ("username",)
     list_filter = ("kind", "is_active", "is_staff", "is_superuser", "identity_role")
     search_fields = ("username", "first_name", "last_name", "email", "=external_id", "=id")
     fieldsets = (*UserAdmin.fieldsets,
                  ("Tessera", {"fields": ("kind",)}),
                  ("DFS (additiv)", {"fields": (
-                     "salutation", "external_id", "identity_role", "identity_provider",
-                     "bank_branch", "description", "phone", "fax", "mobile", "url")}))
+                     "picture_large", "salutation", "external_id", "identity_role",
+                     "identity_provider", "bank_branch", "description", "phone", "fax",
+                     "mobile", "url")}))
     list_select_related = ("identity_role",)
     person_fields = ("username",)  # a person without a uid: its username is its id
     inlines = [MembershipInline]
@@ -90,7 +93,7 @@ class IdentityAdmin(ServiceErrorsMixin, ServiceWritesMixin, ChangeHistoryMixin,
     def get_inlines(self, request, obj):
         return self.inlines if obj else []  # a new identity has no memberships
     # set by sign-in and creation, not edited: a form would round them to the second
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "picture_large")
     change_password_form = AuditedPasswordChangeForm
 
     def service_save(self, request, obj, form, change, related):

@@ -5,7 +5,10 @@ and members (the shapes of identities.api.dfs_serializers)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 
+from django.conf import settings
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.exceptions import NotFound, ParseError
@@ -85,6 +88,30 @@ def tenant_by_key(request, key: str) -> Tenant:
     if tenant is None:
         raise NotFound(f"Tenant {key!r} was not found.")
     return tenant
+
+
+# --- paging --------------------------------------------------------------------------------------
+
+def page_size(requested: int | None) -> int:
+    """A page size asked for, else the default; capped at API_MAX_PAGE_SIZE."""
+    return min(requested or settings.API_DEFAULT_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
+
+
+def rows_at(rows: QuerySet, offset: int, limit: int | None) -> tuple[list, int, int]:
+    """The rows from `offset` (0-based) of a page of `limit` (capped), the size used and the
+    total: the count, then the page only when the offset is inside it (two queries)."""
+    size = page_size(limit)
+    total = rows.count()
+    return (list(rows[offset:offset + size]) if offset < total else []), size, total
+
+
+def page_of(rows: QuerySet, page: int, limit: int | None,
+            render: Callable[[Sequence], list]) -> dict:
+    """The `{Results, Page, PageSize, PageCount, TotalCount}` answer of 003's searches for the
+    1-based `page`; `render` turns the page's rows into its results."""
+    found, size, total = rows_at(rows, (page - 1) * page_size(limit), limit)
+    return {"Results": render(found), "Page": page, "PageSize": size,
+            "PageCount": -(-total // size), "TotalCount": total}
 
 
 

@@ -3,7 +3,6 @@ identities.memberships and the one member query (identities.directory.members_qu
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -23,7 +22,9 @@ from identities.api.dfs_common import (
     default_tenant,
     identity_or_404,
     member_item,
+    page_of,
     parse_int32,
+    rows_at,
     tenant_by_id,
     tenant_by_key,
     validated,
@@ -71,10 +72,6 @@ class MemberView(AdditivView):
         return Response(member_item(member))
 
 
-def _page_size(requested: int | None) -> int:
-    return min(requested or settings.API_DEFAULT_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
-
-
 class MemberSearchView(AdditivView):
     required_permissions = {"POST": "identities.view_member"}
 
@@ -85,15 +82,13 @@ class MemberSearchView(AdditivView):
     def post(self, request):
         data = validated(s.MemberSearch, request)
         rows = directory.members_query(
-            request.user, tenant=default_tenant(request), member_ids=data.get("MemberIds"),
+            # [] (the spec's sample sends it) filters nothing, as the identity search's lists
+            request.user, tenant=default_tenant(request),
+            member_ids=data.get("MemberIds") or None,
             term=data.get("SearchTerm"), sort=data.get("SortBy"),
             descending=data.get("SortOrder") == "Descending")
-        page, size = data.get("Page", 1), _page_size(data.get("PageSize"))
-        total = rows.count()
-        start = (page - 1) * size
-        results = [member_item(m) for m in rows[start:start + size]] if start < total else []
-        return Response({"Results": results, "Page": page, "PageSize": size,
-                         "PageCount": -(-total // size), "TotalCount": total})
+        return Response(page_of(rows, data.get("Page", 1), data.get("PageSize"),
+                                lambda found: [member_item(m) for m in found]))
 
 
 def _sort_column(data: dict) -> str | None:
@@ -118,10 +113,8 @@ class ActiveMembersView(AdditivView):
             branch_id=data.get("BranchId"), country_id=data.get("CountryId"),
             role_id=data.get("RoleId"), active_only=True, sort=_sort_column(data),
             descending=(data.get("SortOrder") or "").lower() in ("descending", "desc"))
-        offset, size = data.get("Offset", 0), _page_size(data.get("Limit"))
-        total = rows.count()
-        filtered = [member_item(m) for m in rows[offset:offset + size]] if offset < total else []
-        return Response({"Filtered": filtered, "TotalCount": total})
+        found, _, total = rows_at(rows, data.get("Offset", 0), data.get("Limit"))
+        return Response({"Filtered": [member_item(m) for m in found], "TotalCount": total})
 
 
 # --- member sync ---------------------------------------------------------------------------------

@@ -3,19 +3,19 @@ identities.search. Decisions: docs/identities.md ("Identity search")."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from identities.api import dfs_serializers as s
-from identities.api.dfs_common import TAG_IDENTITIES, default_tenant, identity_item, validated
+from identities.api.dfs_common import (
+    TAG_IDENTITIES,
+    default_tenant,
+    identity_item,
+    page_of,
+    validated,
+)
 from identities.api.views import AdditivView
 from identities.search import IdentitySearch, default_members, identities_query
-
-
-def page_size(requested: int | None) -> int:
-    """A page size asked for, else the default; capped at API_MAX_PAGE_SIZE."""
-    return min(requested or settings.API_DEFAULT_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
 
 
 class IdentitySearchView(AdditivView):
@@ -40,11 +40,9 @@ class IdentitySearchView(AdditivView):
             sort=data.get("SortBy"), descending=data.get("SortOrder") == "Descending")
         rows = identities_query(request.user, criteria=criteria, default_tenant=tenant)
         rows = rows.select_related("identity_role", "identity_provider", "bank_branch")
-        page, size = data.get("Page", 1), page_size(data.get("PageSize"))
-        total = rows.count()
-        start = (page - 1) * size
-        found = list(rows[start:start + size]) if start < total else []
-        members = default_members(tenant, found)
-        results = [identity_item(identity, members.get(identity.pk)) for identity in found]
-        return Response({"Results": results, "Page": page, "PageSize": size,
-                         "PageCount": -(-total // size), "TotalCount": total})
+
+        def render(found):
+            members = default_members(tenant, found)
+            return [identity_item(identity, members.get(identity.pk)) for identity in found]
+
+        return Response(page_of(rows, data.get("Page", 1), data.get("PageSize"), render))

@@ -18,16 +18,6 @@ SEARCH_SAMPLE = {
 }
 
 
-@pytest.fixture
-def acme():
-    return tenant_create(key="acme", name="Acme")
-
-
-@pytest.fixture
-def api(make_caller, acme):
-    """A client of the default tenant (its default) and of acme."""
-    return make_caller(ALL, tenants=["default", "acme"]).basic()
-
 
 def person(username: str, *, tenant: str = "default", first: str = "", last: str = "",
            email: str = "", active: bool = True, enabled: bool = True, role: int = 3,

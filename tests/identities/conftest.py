@@ -1,0 +1,18 @@
+"""Fixtures of the DFS tests: the tenant acme, and a client of the default tenant and acme
+(a test file whose client differs defines its own `api`)."""
+
+import pytest
+
+from identities.services import tenant_create
+from tests.identities.dfs import ALL
+
+
+@pytest.fixture
+def acme():
+    return tenant_create(key="acme", name="Acme")
+
+
+@pytest.fixture
+def api(make_caller, acme):
+    """A client of the default tenant (its first, so its default) and of acme."""
+    return make_caller(ALL, tenants=["default", "acme"]).basic()
