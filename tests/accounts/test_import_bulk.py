@@ -135,3 +135,23 @@ def test_a_reserved_block_is_consecutive_and_never_given_again():
     assert len(first) == 3 and list(first) == list(range(first[0], first[0] + 3))
     if connection.vendor == "postgresql":  # the sequence moved past the block
         assert Account.objects.create(name="next").pk > first[-1]
+
+
+def test_imported_pending_bindings_resolve_later_and_answer_the_check(connector, make_caller,
+                                                                       tmp_path):
+    """Bindings the import wrote from prepared text are the services' rows: the Users API
+    resolves them later, mirrored, and the onePortal check answers them."""
+    from authorisations.services import api_client_namespaces_grant
+
+    crm = connector()
+    run(tmp_path, [line(crm.client_id, "123456-8", "a1", ["u1", "u2"])])
+    assert crm.users({"u1": {"email": "anna@example.com"}}).status_code == 200
+    resolved = AccountUser.objects.get(external_id="u1")
+    assert resolved.identity_id is not None and resolved.authorisation_id is not None
+    assert AccountUser.objects.get(external_id="u2").identity_id is None
+    reader = make_caller(["authorisations.AUTHORISATION_VIEW"])
+    api_client_namespaces_grant(identity=reader.identity, codes=["ainua"])
+    response = reader.basic().get("/api/rest/v1/authorisation/check", {
+        "subject": str(resolved.identity_id), "object": "123456-8",
+        "authType": "account-user", "nsCode": "ainua"})
+    assert response.status_code == 200 and response.json()["authorised"] is True
