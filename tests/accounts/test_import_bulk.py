@@ -19,7 +19,7 @@ from core.bulk.holes import HOLE, filled, interleaved, repeated
 from core.bulk.write import reserve_block
 
 pytestmark = pytest.mark.django_db
-ODD = 'Äcmé \\ "quoted"\ttab'  # escapes in COPY text and in JSON
+ODD = 'Äcmé \\ "quoted"\ttab \\N \u2028'  # escapes in COPY text and JSON
 
 
 def run(tmp_path, lines: list[dict], *args) -> str:
