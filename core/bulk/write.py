@@ -107,8 +107,9 @@ def copy_text(table: str, columns: Sequence[str], data: str) -> None:
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         marks = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "
-                               f"VALUES ({marks})", [copy_values(line) for line in data.split("\n") if line])
+            cursor.executemany(
+                f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})",
+                [copy_values(line) for line in data.split("\n") if line])
         return
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor, cursor.cursor.copy(
