@@ -12,13 +12,14 @@ at a time, with their change records and mirrors.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from oauth2_provider.models import Application
 
-from accounts import services
+from accounts import bulk, services
 from accounts.models import Account, AccountSource, AccountUser
 from accounts.validation import (
     COMMON_ID,
@@ -30,6 +31,7 @@ from accounts.validation import (
 )
 from core import locks
 from core.bulk.run import Importer
+from core.bulk.write import one_of
 from core.patterns import UUID, matches
 from identities.external import ExternalUser
 from identities.models import Identity
@@ -105,17 +107,66 @@ class AccountImporter(Importer):
         return (connector, external_id_check(user.get("externalId"), f"{where}.externalId"),
                 identity, email)
 
+    def prepare(self, rows: list[Parsed]) -> bulk.NewAccounts:
+        """The lines that may be all new, encoded as new (what most lines of a file turn
+        out to be): those whose common id and sources no other line of the batch names,
+        whose users name no identity nor email (linked as the Users API links them) and are
+        named so by no other line, and whose external ids leave their reprs open."""
+        named = Counter(key for row in rows for key in _keys(row))
+        hinted = {(c, e) for row in rows for c, e, identity, email in row.users
+                  if identity or email}
+        new = [bulk.NewLine(row.line, row.common_id, row.name, row.sources,
+                            tuple(dict.fromkeys((c, e) for c, e, _, _ in row.users)))
+               for row in rows
+               if all(named[key] == 1 for key in _keys(row))
+               and all(identity is None and email is None and (c, e) not in hinted
+                       and bulk.openable(e) for c, e, identity, email in row.users)
+               and all(bulk.openable(e) for _, e, _ in row.sources)]
+        return bulk.accounts_prepare(new, timezone.now())
+
     # --- writing ---------------------------------------------------------------------------------
 
-    def apply(self, rows: list[Parsed], prepared: Any) -> None:
+    def apply(self, rows: list[Parsed], prepared: bulk.NewAccounts) -> None:
+        """The batch's lines that turn out all new (none of their sources, common id or
+        users is known yet) as prepared; the others through the services, after them."""
         locks.exclusive(services.LOCK)  # held until the import commits
+        new = self._new(rows, prepared)
+        bulk.accounts_create(prepared, new)
+        self.report.created += len(new)
+        if len(new) < len(rows):
+            made = set(new)
+            self._apply([row for row in rows if row.line not in made])
+
+    def _new(self, rows: list[Parsed], prepared: bulk.NewAccounts) -> list[int]:
+        """The lines (in order) prepared as new that are: none of their sources is bound,
+        no account has their common id, and the Users API has linked none of their users."""
+        ready = set(prepared.lines)
+        candidates = [row for row in rows if row.line in ready]
+        if not candidates:
+            return []
+        sources = {(c, e) for row in candidates for c, e, _ in row.sources}
+        bound = set(AccountSource.objects.filter(services.keys_q(sources)).values_list(
+            "connector_id", "external_id"))
+        common = {row.common_id for row in candidates if row.common_id}
+        known = set(Account.objects.filter(one_of("common_id", common)).values_list(
+            "common_id", flat=True)) if common else set()
+        linked = services.links_of({(c, e) for row in candidates for c, e, _, _ in row.users})
+        return [row.line for row in candidates
+                if row.common_id not in known
+                and not any((c, e) in bound for c, e, _ in row.sources)
+                and not any((c, e) in linked for c, e, _, _ in row.users)]
+
+    def _apply(self, rows: list[Parsed]) -> None:
+        """Lines that bind, rename or add to what exists, through the services."""
         before = self._state(rows)
         bound: dict[tuple[int, str], Account] = {}
         services.sources_apply([services.SourceItem(c, e, AccountEntry(n, row.common_id))
                                 for row in rows for c, e, n in row.sources], bound=bound)
         account_of = {row.line: bound[row.sources[0][:2]] for row in rows}
-        services.accounts_rename({account_of[row.line].pk: row.name for row in rows
-                                  if account_of[row.line].name != row.name})
+        accounts_by_pk = {account.pk: account for account in account_of.values()}
+        names = {account_of[row.line].pk: row.name for row in rows}  # the last line's name
+        services.accounts_rename({pk: name for pk, name in names.items()
+                                  if accounts_by_pk[pk].name != name})
         self._link_users(rows)
         lists: dict[tuple[int, int], list[str]] = defaultdict(list)
         accounts: dict[int, Account] = {}
@@ -185,6 +236,14 @@ class AccountImporter(Importer):
                     per_connector[connector][external_id] = ExternalUser(email, identity=pk)
         for connector, entries in per_connector.items():
             services.users_link(connector_id=connector, entries=entries)
+
+
+def _keys(row: Parsed):
+    """What a line names that only one line of a batch may name to be written as new."""
+    if row.common_id:
+        yield row.common_id
+    for connector, external_id, _ in row.sources:
+        yield (connector, external_id)
 
 
 def _list(row: dict, key: str) -> list:

@@ -71,15 +71,10 @@ _UNESCAPE = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
 
 def copy_values(line: str) -> list[str | None]:
     """The values of a row of COPY text, as text (None for NULL): `copy_fields` undone."""
-    values: list[str | None] = []
-    for text in line.split("\t"):
-        if text == NULL:
-            values.append(None)
-        elif "\\" in text:
-            values.append(_unescape(text))
-        else:
-            values.append(text)
-    return values
+    if "\\" not in line.replace(NULL, ""):  # most rows: no escape but NULLs
+        return [None if text == NULL else text for text in line.split("\t")]
+    return [None if text == NULL else _unescape(text) if "\\" in text else text
+            for text in line.split("\t")]
 
 
 def _unescape(text: str) -> str:

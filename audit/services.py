@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 
 from django.apps import apps
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit import context as scope
-from audit.copytext import copy_fields
+from audit.copytext import copy_fields, copy_values
 from audit.models import AuditContext, ChangeRecord
 from audit.states import (
     contains_mask,
@@ -229,16 +230,17 @@ def record_bulk(
     """Append many change records with a fixed number of INSERTs per `batch_size` rows;
     with `copy` (bulk imports), raw rows with each JSON state serialised once: on PostgreSQL
     one COPY whatever the number, elsewhere one executemany per `batch_size` rows.
-    `prepared`: more changes, already encoded by `change_copy_fields` (PostgreSQL, `copy`)."""
-    if prepared and not (copy and connection.vendor == "postgresql"):
-        raise ValueError("prepared change records are COPY rows, for PostgreSQL")
+    `prepared`: more changes, already encoded by `change_copy_fields` (with `copy`; read
+    back into values elsewhere than PostgreSQL)."""
+    if prepared and not copy:
+        raise ValueError("prepared change records are COPY rows, for a `copy` write")
     context = current_or_implicit_context(context)
     actor = actor_fields()
     cid = scope.correlation_id()
     if copy:
         if connection.vendor == "postgresql":
             return _copy_records(changes, prepared, context, actor, cid)
-        return _executemany_records(changes, context, actor, cid, batch_size)
+        return _executemany_records(changes, prepared, context, actor, cid, batch_size)
     count = 0
     batch: list[ChangeRecord] = []
     for change in changes:
@@ -328,10 +330,10 @@ def _copy_records(changes: Iterable[Change], prepared: Sequence[str], context: A
     return count
 
 
-def _executemany_records(changes: Iterable[Change], context: AuditContext, actor: dict,
-                         cid: str, batch_size: int) -> int:
+def _executemany_records(changes: Iterable[Change], prepared: Sequence[str],
+                         context: AuditContext, actor: dict, cid: str, batch_size: int) -> int:
     """record_bulk elsewhere (SQLite): one executemany per `batch_size` rows, each JSON state
-    serialised once, the constant columns adapted once."""
+    serialised once, the constant columns adapted once; prepared COPY rows read back."""
     ops = connection.ops
     table = ops.quote_name(ChangeRecord._meta.db_table)
     columns = ", ".join(ops.quote_name(c) for c in COPY_COLUMNS)
@@ -343,9 +345,10 @@ def _executemany_records(changes: Iterable[Change], context: AuditContext, actor
     shared = (context.pk, actor_id, actor["actor_repr"], actor["client_id"], cid, now)
     count = 0
     batch: list[tuple] = []
+    own = chain(map(copy_values, prepared), map(_own_values, changes))
     with connection.cursor() as cursor:
-        for change in changes:
-            batch.append((*_own_values(change), *shared))
+        for values in own:
+            batch.append((*values, *shared))
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)
                 count += len(batch)

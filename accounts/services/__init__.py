@@ -22,7 +22,15 @@ from accounts.services.bindings import (
     links_of,
     users_remove,
 )
-from accounts.services.common import LOCK, NAMESPACE, TYPE_CODE, Summary, account_party, mirror
+from accounts.services.common import (
+    LOCK,
+    NAMESPACE,
+    TYPE_CODE,
+    Summary,
+    account_party,
+    keys_q,
+    mirror,
+)
 from accounts.services.sources import (
     SourceItem,
     account_delete,
@@ -42,6 +50,6 @@ __all__ = [
     "LOCK", "NAMESPACE", "TYPE_CODE", "NewBinding", "SourceItem", "Summary", "account_delete",
     "account_of_connector", "account_party", "account_users_set", "accounts_patch",
     "accounts_rename", "binding_states", "bindings_apply", "bindings_follow",
-    "identities_unbind", "links_of", "mirror", "sources_apply", "sources_of", "users_link",
-    "users_patch", "users_remove",
+    "identities_unbind", "keys_q", "links_of", "mirror", "sources_apply", "sources_of",
+    "users_link", "users_patch", "users_remove",
 ]

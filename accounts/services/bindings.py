@@ -19,6 +19,7 @@ from accounts.services.common import (
     Summary,
     account_party,
     assign_ids,
+    keys_q,
     mirror,
     pairs_q,
 )
@@ -26,7 +27,7 @@ from audit.services import Change, audited, change_copy_fields, object_type_of, 
 from audit.states import json_time, snapshot
 from authorisations.mirror import mirrors_create, mirrors_delete
 from core import locks
-from core.bulk.write import insert_rows, one_of
+from core.bulk.write import insert_rows
 from core.errors import NotFoundError
 from identities.models import ExternalIdentity
 
@@ -117,15 +118,10 @@ def bindings_apply(lists: Sequence[tuple[Account, int, list[str]]], *,
 
 def links_of(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], object]:
     """The identity each (connector, external user id) is linked to, where it is."""
-    by_connector: dict[int, set[str]] = defaultdict(set)
-    for connector_id, external_id in keys:
-        by_connector[connector_id].add(external_id)
-    if not by_connector:
+    keys = set(keys)
+    if not keys:
         return {}
-    q = Q(pk__in=[])
-    for connector_id, external_ids in by_connector.items():
-        q |= Q(one_of("external_id", external_ids), connector_id=connector_id)
-    return {(c, e): i for c, e, i in ExternalIdentity.objects.filter(q).values_list(
+    return {(c, e): i for c, e, i in ExternalIdentity.objects.filter(keys_q(keys)).values_list(
         "connector_id", "external_id", "identity_id")}
 
 

@@ -4,6 +4,7 @@ namespace and type, and small helpers."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.db.models import Q
@@ -11,7 +12,7 @@ from django.db.models import Q
 from accounts.models import Account
 from audit.models import ChangeRecord
 from authorisations.mirror import Mirror, Party, mirror_ensure
-from core.bulk.write import reserve_ids
+from core.bulk.write import one_of, reserve_block
 
 Action = ChangeRecord.Action
 NAMESPACE = "ainua"
@@ -56,9 +57,22 @@ def account_party(account: Account, identity_id) -> Party:
 
 
 def assign_ids(model, rows: list) -> None:
+    """New rows' ids, in one statement (every insert into these tables holds LOCK)."""
     if rows:
-        for row, pk in zip(rows, reserve_ids(model._meta.db_table, len(rows)), strict=True):
+        for row, pk in zip(rows, reserve_block(model._meta.db_table, len(rows)), strict=True):
             row.pk = pk
+
+
+def keys_q(keys: Iterable[tuple[int, str]]) -> Q:
+    """(connector, external id) pairs, one branch a connector, each connector's external ids
+    as one parameter (`one_of`)."""
+    by_connector: dict[int, list[str]] = defaultdict(list)
+    for connector_id, external_id in keys:
+        by_connector[connector_id].append(external_id)
+    q = Q(pk__in=[])
+    for connector_id, external_ids in by_connector.items():
+        q |= Q(one_of("external_id", external_ids), connector_id=connector_id)
+    return q
 
 
 def pairs_q(pairs: set[tuple[int, int]]) -> Q:

@@ -3,7 +3,6 @@ accounts bound, merged by common id, re-bound, renamed or removed, set-based."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
@@ -20,13 +19,14 @@ from accounts.services.common import (
     Action,
     Summary,
     assign_ids,
+    keys_q,
     pairs_q,
 )
 from accounts.validation import AccountEntry
 from audit.services import Change, audited, object_type_of, record_bulk
 from audit.states import encoded_snapshot, snapshot
 from core import locks
-from core.bulk.write import insert_rows, one_of, update_rows
+from core.bulk.write import insert_rows, update_rows
 
 
 class SourceItem(NamedTuple):
@@ -137,14 +137,8 @@ def sources_apply(items: Sequence[SourceItem], *,
 
 
 def sources_of(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], AccountSource]:
-    by_connector: dict[int, list[str]] = defaultdict(list)
-    for connector_id, external_id in keys:
-        by_connector[connector_id].append(external_id)
-    q = Q()
-    for connector_id, external_ids in by_connector.items():
-        q |= Q(one_of("external_id", external_ids), connector_id=connector_id)
     return {(s.connector_id, s.external_id): s for s in
-            AccountSource.objects.filter(q).select_related("account")}
+            AccountSource.objects.filter(keys_q(keys)).select_related("account")}
 
 
 def accounts_rename(names: Mapping[int, str]) -> None:

@@ -5,6 +5,7 @@
     run      the protocol (`Importer`: validate → prepare → apply) and its driver
     worker   the reading process: batches read, validated and prepared ahead of the writes
     write    raw inserts (COPY on PostgreSQL, executemany elsewhere) and batch lookups
+    holes    rows encoded ahead with holes for the keys only the importing process knows
     delete   hard deletes of whole sets in a number of statements fixed by the schema
     command  the base import and export commands: the same flags everywhere
 

@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from audit.copytext import copy_values
+
 
 def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
     """Rows of values (UUIDs, aware datetimes, JSON as text) into `table`: on PostgreSQL one
@@ -75,10 +77,39 @@ def reserve_ids(table: str, count: int, column: str = "id") -> list[int] | None:
     return None
 
 
+def reserve_block(table: str, count: int, column: str = "id") -> range:
+    """`count` consecutive new ids of the table's auto-incremented key, in one statement
+    whatever the count (`reserve_ids` takes them from the sequence one by one, a cost per
+    row that outweighed a raw COPY of the rows). Only for a caller holding a lock that
+    every insert into the table takes: a concurrent insert could otherwise be given one of
+    them (and fail on the duplicate key)."""
+    if not count:
+        return range(0)
+    if connection.vendor != "postgresql":
+        ids = reserve_ids(table, count, column)
+        return range(ids[0], ids[0] + count)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), "
+                       "nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",
+                       [table, column, table, column, count])
+        last = cursor.fetchone()[0]
+    return range(last - count + 1, last + 1)
+
+
 def copy_text(table: str, columns: Sequence[str], data: str) -> None:
-    """COPY rows already in text format (`audit.copytext`, a newline after each), on
-    PostgreSQL."""
+    """Load rows already in COPY text format (`audit.copytext`, a newline after each): a
+    COPY on PostgreSQL; elsewhere (SQLite) the values read back and inserted with one
+    executemany (text the database converts by its columns' types: write times as
+    `db_time` gives them)."""
     if not data:
+        return
+    if connection.vendor != "postgresql":
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})",
+                [copy_values(line) for line in data.split("\n") if line])
         return
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor, cursor.cursor.copy(

@@ -171,3 +171,31 @@ def test_identities_and_their_members(make_caller, tmp_path):
     by_import = newest("identities.identity", "create") + newest("identities.member", "create")
     for via_api, via_import in zip(by_api, by_import, strict=True):
         assert shape(via_api, IDENTITY_VOLATILE) == shape(via_import, IDENTITY_VOLATILE)
+
+
+ACCOUNT_VOLATILE = {"id", "common_id", "name", "created", "modified", "account",
+                    "external_id", "connector"}
+
+
+def test_accounts_their_sources_and_bindings(make_caller, tmp_path):
+    """The import writes new lines' rows from text its reading process encoded
+    (accounts.bulk): the records are the services' all the same."""
+    from tests.accounts.conftest import ALL as ACCOUNT_PERMS
+
+    caller = make_caller(ACCOUNT_PERMS)
+    api = caller.bearer()
+    base = "/api/integrations/v1/"
+    assert api.patch(base + "accounts", {"a-api": {"name": "Via API", "id": "C-API"}},
+                     format="json").status_code == 200
+    assert api.patch(base + "accounts/C-API/users", ["u-api"], format="json").status_code == 200
+    kinds = ["accounts.account", "accounts.accountsource", "accounts.accountuser"]
+    by_api = [newest(kind, "create")[0] for kind in kinds]
+    client = caller.credentials.client_id
+    imported(tmp_path, "import_accounts", [{
+        "id": "C-IMP", "name": "Via import", "sources": [
+            {"client": client, "externalId": "a-imp", "name": "Via import"}],
+        "users": [{"client": client, "externalId": "u-imp", "identity": None, "email": None}]}])
+    by_import = [newest(kind, "create")[0] for kind in kinds]
+    for via_api, via_import in zip(by_api, by_import, strict=True):
+        assert shape(via_api, ACCOUNT_VOLATILE) == shape(via_import, ACCOUNT_VOLATILE)
+        assert via_import.context_id != via_api.context_id

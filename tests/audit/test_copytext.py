@@ -49,3 +49,13 @@ def test_postgresql_reads_back_what_was_encoded():
             copy.write(data)
         cursor.execute("SELECT n, t, maybe FROM copy_probe ORDER BY n")
         assert cursor.fetchall() == rows
+
+
+@pytest.mark.parametrize("values", [
+    ("a", None, "b"), ("\\N", "tab\there", "back\\slash", None), ("line\nend\r", "\u2028"),
+    (None, None), ("",),
+])
+def test_copy_values_read_back_what_copy_fields_wrote(values):
+    from audit.copytext import copy_fields, copy_values
+
+    assert copy_values(copy_fields(values)) == list(values)
