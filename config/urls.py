@@ -29,6 +29,7 @@ urlpatterns = [
     path("apidoc/redoc/", redoc_page(SpectacularRedocView.as_view(
         url_name="schema", template_name="apidoc/redoc.html")), name="redoc"),
     path("", include("identities.api.urls")),
+    path("", include("backoffice.api.urls")),
     path("eidm2/services/", include("orgs.api.urls")),
     path("api/rest/v1/", include("authorisations.api.urls")),
     # Ainua (spec 000): one URL conf at both prefixes of the vendor's docs
