@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html
@@ -15,6 +16,24 @@ from backoffice import assignments
 from backoffice.catalog import entry_delete, entry_save, tree_order
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
 from core.admin import ServiceErrorsMixin
+
+
+class TreeChangeList(ChangeList):
+    """The menu list in tree order (tenant, then each tree depth-first), each row knowing
+    its depth."""
+
+    def __init__(self, request, *args, **kwargs):
+        request._menu_tree = True
+        super().__init__(request, *args, **kwargs)
+
+    def get_ordering(self, request, queryset):
+        return ["tenant", "tree_order", "pk"]
+
+    def get_results(self, request):
+        super().get_results(request)
+        depths = getattr(request, "_menu_depths", {})
+        for menu in self.result_list:
+            menu.tree_depth = depths.get(menu.pk, 0)
 
 
 class CatalogEntryAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
@@ -42,19 +61,21 @@ class MenuAdmin(CatalogEntryAdmin):
     fields = ("tenant", "key", "name", "parent", "position")
     list_per_page = 500
 
-    def get_ordering(self, request):
-        return ("tenant", "tree_order")  # annotated by get_queryset
+    def get_changelist(self, request, **kwargs):
+        return TreeChangeList
 
     def get_queryset(self, request):
-        """Annotated with each menu's place in its tenant's tree (one query reads the
-        catalogs; the depth is kept for `tree_name`)."""
-        rows = tree_order(list(Menu.objects.order_by("position", "id")))
-        self._depths = {menu.id: menu.depth for menu in rows}
-        places = [When(pk=menu.id, then=Value(n)) for n, menu in enumerate(rows)]
+        """On the list, annotated with each menu's place in its tenant's tree (one query
+        reads the catalogs; the depth is kept for `tree_name`)."""
         queryset = super().get_queryset(request)
-        return queryset.annotate(tree_order=Case(*places, default=Value(0),
-                                                 output_field=IntegerField())
-                                 if places else Value(0, output_field=IntegerField()))
+        if getattr(request, "_menu_tree", False):
+            rows = tree_order(list(Menu.objects.order_by("position", "id")))
+            request._menu_depths = {menu.id: menu.depth for menu in rows}
+            places = [When(pk=menu.id, then=Value(n)) for n, menu in enumerate(rows)]
+            queryset = queryset.annotate(tree_order=Case(
+                *places, default=Value(0), output_field=IntegerField())
+                if places else Value(0, output_field=IntegerField()))
+        return queryset
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -66,9 +87,9 @@ class MenuAdmin(CatalogEntryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("tenant",) if obj else ()  # a menu never moves to another tenant
 
-    @admin.display(description="menu", ordering="tree_order")
+    @admin.display(description="menu")
     def tree_name(self, obj):
-        depth = getattr(self, "_depths", {}).get(obj.pk, 0)
+        depth = getattr(obj, "tree_depth", 0)
         return format_html('<span style="padding-left:{}em">{}{}</span>', 1.5 * depth,
                            "└ " if depth else "", obj.name)
 

@@ -159,8 +159,8 @@ def member_policies_set(*, member: Member, policy_ids: Sequence[int],
 
 def members_deleting(identity_ids: QuerySet) -> None:
     """Before identities go (identities.hooks): one change record per member of theirs that
-    has menus or policies, its state before and none after (three queries when one has;
-    two when none). The rows go with the members (CASCADE)."""
+    has menus or policies, its state before and none after, and those rows deleted (five
+    queries when one has; two when none)."""
     members = Member.objects.filter(identity_id__in=identity_ids).values("pk")
     _release(members)
 
@@ -192,3 +192,6 @@ def _release(members: QuerySet) -> None:
                     "default_menu_ids": [pk for _, pk in sorted(state["defaults"])],
                     "access_policy_ids": state["access_policy_ids"]},
             after=None) for member_id, state in states.items())
+        # gone now, so that the members' own deletion (a cascade) finds nothing to record
+        MemberMenu.objects.filter(member_id__in=members).delete()
+        MemberAccessPolicy.objects.filter(member_id__in=members).delete()
