@@ -6,15 +6,10 @@ from __future__ import annotations
 
 from django.db import models, transaction
 
-from audit.models import ChangeRecord
-from audit.services import audited, record, record_delete
-from audit.states import raw_state, snapshot
 from backoffice.models import AccessPolicy, AccessPolicyGroup, Menu
 from core.errors import InvalidInputError
+from identities.catalogs import catalog_entry_delete, catalog_entry_save
 from identities.models import Tenant
-
-Action = ChangeRecord.Action
-
 
 # --- reads ---------------------------------------------------------------------------------------
 
@@ -68,49 +63,32 @@ def _menu_check(menu: Menu) -> None:
         current = parents.get(current)
 
 
-def _group_check(policy: AccessPolicy, before: AccessPolicy | None) -> None:
-    if before is not None and before.group.tenant_id != policy.group.tenant_id:
-        raise InvalidInputError("A policy cannot move to a group of another tenant.")
+def _tenant_of(entry: Menu | AccessPolicyGroup | AccessPolicy) -> int:
+    return entry.group.tenant_id if isinstance(entry, AccessPolicy) else entry.tenant_id
 
 
 def entry_save(*, entry: Menu | AccessPolicyGroup | AccessPolicy, created: bool):
-    """Save a catalog entry edited as a whole (a menu's parent: same tenant, no cycle; an
-    entry never moves to another tenant). Unchanged, nothing is written."""
-    with transaction.atomic(), audited():
-        before = None
-        if not created:
-            current = type(entry).objects.select_for_update().get(pk=entry.pk)
-            if raw_state(current) == raw_state(entry):
-                return entry
-            if getattr(current, "tenant_id", None) not in (None, getattr(entry, "tenant_id",
-                                                                           None)):
-                raise InvalidInputError("A catalog entry cannot move to another tenant.")
-            if isinstance(entry, AccessPolicy):
-                _group_check(entry, current)
-            before = snapshot(current)
+    """Save a catalog entry edited as a whole, through identities' catalog service (one
+    change record; unchanged, nothing is written), once the back office's rules hold: an
+    entry stays in its tenant, a menu's parent is of the same tenant and not below it."""
+    with transaction.atomic():
+        if not created and _tenant_of(type(entry).objects.get(pk=entry.pk)) != _tenant_of(
+                entry):
+            raise InvalidInputError("A catalog entry cannot move to another tenant.")
         if isinstance(entry, Menu):
             _menu_check(entry)
-        entry.full_clean()
-        entry.save()
-        record(action=Action.CREATE if created else Action.UPDATE, instance=entry,
-               before=before)
-    return entry
+        return catalog_entry_save(entry=entry, created=created)
 
 
 def entry_delete(*, entry: Menu | AccessPolicyGroup | AccessPolicy) -> None:
     """Delete an entry nothing refers to (sub-menus, policies of a group and members' grants
     PROTECT it: remove those first); a tombstone is kept."""
-    with transaction.atomic(), audited():
-        if isinstance(entry, Menu) and Menu.objects.filter(parent=entry).exists():
-            raise InvalidInputError(f"Menu {entry.key} has sub-menus: move or delete them "
-                                    "first.")
-        if (isinstance(entry, AccessPolicyGroup)
-                and AccessPolicy.objects.filter(group=entry).exists()):
-            raise InvalidInputError(f"Group {entry.key} has policies: delete them first.")
-        record_delete(entry)
-        try:
-            with transaction.atomic():
-                entry.delete()
-        except models.ProtectedError:
-            raise InvalidInputError(f"{entry} is given to members: take it from them first."
-                                    ) from None
+    if isinstance(entry, Menu) and Menu.objects.filter(parent=entry).exists():
+        raise InvalidInputError(f"Menu {entry.key} has sub-menus: move or delete them first.")
+    if isinstance(entry, AccessPolicyGroup) and AccessPolicy.objects.filter(group=entry).exists():
+        raise InvalidInputError(f"Group {entry.key} has policies: delete them first.")
+    try:
+        catalog_entry_delete(entry=entry)
+    except models.ProtectedError:
+        raise InvalidInputError(f"{entry} is given to members: take it from them first."
+                                ) from None

@@ -209,3 +209,5 @@ def test_a_file_in_another_encoding_needs_encoding(tmp_path, acme):
     assert Menu.objects.get(pk=1).name == "Äcmé"
     with pytest.raises(CommandError, match="Cannot read"):
         run(tmp_path / "missing.json")
+    with pytest.raises(CommandError, match=r"--encoding: unknown encoding 'klingon'"):
+        run(path, "--encoding", "klingon")

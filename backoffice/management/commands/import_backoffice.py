@@ -8,7 +8,6 @@ one document, a tree, written as a whole."""
 
 from __future__ import annotations
 
-import codecs
 import json
 
 import yaml
@@ -17,7 +16,12 @@ from django.db import transaction
 
 from audit import context as scope
 from backoffice.catalog_import import CatalogRefused, catalog_import, read_document
-from core.bulk.command import signals_interrupt
+from core.bulk.command import (
+    add_encoding_argument,
+    encoding_check,
+    not_in_encoding,
+    signals_interrupt,
+)
 from core.bulk.files import open_input
 from core.bulk.run import ImportInterrupted
 from core.json_depth import MAX_DEPTH, deeper_than
@@ -60,18 +64,13 @@ class Command(BaseCommand):
         parser.add_argument("file", help="A .json, .yaml or .yml file, or - for stdin.")
         parser.add_argument("--format", choices=FORMATS,
                             help="json or yaml (default: from the file name, else json).")
-        parser.add_argument("--encoding", default="utf-8",
-                            help="The file's encoding when it has no byte-order mark "
-                                 "(default utf-8; a BOM of UTF-8, -16 or -32 always wins).")
+        add_encoding_argument(parser)
         parser.add_argument("--dry-run", action="store_true",
                             help="Check and apply everything, then roll it back.")
 
     def handle(self, *args, **options):
         path, encoding = options["file"], options["encoding"]
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise CommandError(f"--encoding: unknown encoding {encoding!r}.") from None
+        encoding_check(encoding)
         try:
             source = open_input(path, encoding)
             try:
@@ -79,9 +78,7 @@ class Command(BaseCommand):
             finally:
                 source.close()
         except UnicodeDecodeError as error:
-            name = error.encoding.removesuffix("-sig")
-            raise CommandError(f"nothing imported: the file is not {name} ({error.reason}); "
-                               "give --encoding.") from None
+            raise not_in_encoding(error) from None
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}") from None
         try:
