@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "authorisations",
     "orgs",
     "accounts",
+    "backoffice",
     "console",
 ]
 

@@ -30,6 +30,7 @@ urlpatterns = [
         url_name="schema", template_name="apidoc/redoc.html")), name="redoc"),
     path("apidoc/redoc.standalone.js", apidoc.redoc_bundle, name="redoc-bundle"),
     path("", include("identities.api.urls")),
+    path("", include("backoffice.api.urls")),
     path("eidm2/services/", include("orgs.api.urls")),
     path("api/rest/v1/", include("authorisations.api.urls")),
     # Ainua (spec 000): one URL conf at both prefixes of the vendor's docs

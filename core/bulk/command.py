@@ -50,6 +50,28 @@ def signals_interrupt() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def add_encoding_argument(parser) -> None:
+    """`--encoding`, as every import reads it (core.bulk.files.open_input)."""
+    parser.add_argument("--encoding", default="utf-8",
+                        help="The file's encoding when it has no byte-order mark "
+                             "(default utf-8; a BOM of UTF-8, -16 or -32 always wins).")
+
+
+def encoding_check(encoding: str) -> None:
+    """An unknown --encoding is refused before anything is read."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise CommandError(f"--encoding: unknown encoding {encoding!r}.") from None
+
+
+def not_in_encoding(error: UnicodeDecodeError) -> CommandError:
+    """The error of a file that is not in the encoding it was read in."""
+    name = error.encoding.removesuffix("-sig")  # utf-8-sig reads a UTF-8 BOM
+    return CommandError(f"nothing imported: the file is not {name} ({error.reason}); "
+                        "give --encoding.")
+
+
 class ImportCommand(BaseCommand):
     importer_class: type[Importer]
     file_help = "A .csv or .ndjson file (.jsonl, .json: NDJSON), or - for stdin."
@@ -58,9 +80,7 @@ class ImportCommand(BaseCommand):
         parser.add_argument("file", help=self.file_help)
         parser.add_argument("--format", choices=FORMATS,
                             help="csv or ndjson (default: from the file name, else csv).")
-        parser.add_argument("--encoding", default="utf-8",
-                            help="The file's encoding when it has no byte-order mark "
-                                 "(default utf-8; a BOM of UTF-8, -16 or -32 always wins).")
+        add_encoding_argument(parser)
         parser.add_argument("--dry-run", action="store_true",
                             help="Validate and apply everything, then roll it back.")
         parser.add_argument("--skip-bad-rows", action="store_true",
@@ -80,10 +100,7 @@ class ImportCommand(BaseCommand):
         size = options["batch_size"]
         if size is not None and size < 1:
             raise CommandError("--batch-size must be positive.")
-        try:
-            codecs.lookup(options["encoding"])
-        except LookupError:
-            raise CommandError(f"--encoding: unknown encoding {options['encoding']!r}.") from None
+        encoding_check(options["encoding"])
         importer = self.importer_class(skip_bad_rows=options["skip_bad_rows"],
                                        batch_size=size, **self.importer_options(options))
         path = options["file"]
@@ -107,9 +124,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"nothing imported: interrupted by {interrupted}; the import "
                                "was rolled back.") from None
         except UnicodeDecodeError as error:
-            name = error.encoding.removesuffix("-sig")  # utf-8-sig reads a UTF-8 BOM
-            raise CommandError(f"nothing imported: the file is not {name} ({error.reason}); "
-                               "give --encoding.") from None
+            raise not_in_encoding(error) from None
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}") from None
         for line in report.errors:

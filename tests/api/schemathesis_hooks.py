@@ -199,6 +199,13 @@ REFUSALS = (
             r"^/v2\.0/roles/\{roleId\}/hierarchy/rank/", r'"Message": "operation: '),
     Refusal("the body's TenantId differs from the path's",
             r"^/v1\.0/tenants/", r'"Message": "TenantId: Differs from the path'),
+    # the back office (spec 003, docs/backoffice.md): ids of the tenant's catalog only, and
+    # each default among the menus
+    Refusal("MenuIds/AccessPolicyIds name an entry outside the tenant's catalog, or a "
+            "DefaultMenuIds entry is not among MenuIds",
+            r"^/v1\.0/tenants/\{tenantId\}/identities/\{identityId\}/(menus|access-policies)$",
+            r'"Message": "((MenuIds|AccessPolicyIds): No (menu|access policy) of the tenant '
+            r'has the id|DefaultMenuIds: A default menu must be among MenuIds)'),
 )
 
 

@@ -44,6 +44,10 @@ from authorisations.models import (
     ObjectType,
 )
 from authorisations.validation import clean_authorisation
+from backoffice.assignments import member_menus_set
+from backoffice.catalog import entry_delete as bo_entry_delete
+from backoffice.catalog import entry_save as bo_entry_save
+from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
 from identities.access_writes import (
     application_delete,
     application_update,
@@ -147,6 +151,47 @@ def _catalog_entry(model, make_values, change_values):
     )
 
 
+def _backoffice(model, make, add):
+    """A back-office catalog entry (backoffice.catalog's services)."""
+    return Entry(
+        make=make,
+        add=lambda world: {"key": "added", "name": "Added", "position": 0, **add(world)},
+        add_service=lambda world: bo_entry_save(entry=model(
+            key="added", name="Added", position=0, **{
+                name: _row(model, name, value) for name, value in add(world).items()}),
+            created=True),
+        change=lambda world, obj: {"name": "Renamed"},
+        change_service=lambda world, obj: bo_entry_save(entry=_set(obj, name="Renamed"),
+                                                        created=False),
+        delete_service=lambda world, obj: bo_entry_delete(entry=obj),
+        actions={"delete_selected": lambda world, obj: bo_entry_delete(entry=obj)},
+    )
+
+
+def _row(model, name, pk):
+    return model._meta.get_field(name).related_model.objects.get(pk=pk)
+
+
+def _menu(world, key="walked"):
+    return bo_entry_save(entry=Menu(tenant=world.tenant, key=key, name=key.title()),
+                         created=True)
+
+
+def _policy_group(world, key="walked"):
+    return bo_entry_save(entry=AccessPolicyGroup(tenant=world.tenant, key=key,
+                                                 name=key.title()), created=True)
+
+
+def _back_office_member(world):
+    _menu(world, "m1")
+    return MemberBackOffice.objects.get(pk=member_upsert(tenant=world.tenant,
+                                                         identity=world.alice).pk)
+
+
+def _m1(world) -> int:
+    return Menu.objects.get(tenant=world.tenant, key="m1").pk
+
+
 def _set(obj, **values):
     for name, value in values.items():
         setattr(obj, name, value)
@@ -181,6 +226,21 @@ ENTRIES: dict[str, Entry] = {
     "audit.auditcontext": READ_ONLY,
     "audit.changerecord": READ_ONLY,
     "console.refusal": READ_ONLY,
+    "backoffice.menu": _backoffice(Menu, _menu, lambda world: {"tenant": world.tenant.pk}),
+    "backoffice.accesspolicygroup": _backoffice(
+        AccessPolicyGroup, _policy_group, lambda world: {"tenant": world.tenant.pk}),
+    "backoffice.accesspolicy": _backoffice(
+        AccessPolicy,
+        lambda world: bo_entry_save(entry=AccessPolicy(group=_policy_group(world, "g1"),
+                                                       key="walked", name="Walked"),
+                                    created=True),
+        lambda world: {"group": world.policy_group.pk}),
+    "backoffice.memberbackoffice": Entry(
+        make=_back_office_member,
+        change=lambda world, obj: {"menus": [_m1(world)], "default_menus": [_m1(world)]},
+        change_service=lambda world, obj: member_menus_set(
+            member=obj, menu_ids=[_m1(world)], default_menu_ids=[_m1(world)]),
+    ),
     "auth.group": Entry(
         make=lambda world: group_save(group=Group(name="walked"), created=True,
                                       permissions=[world.view]),
@@ -419,6 +479,7 @@ def world(client, make_caller):
     world.role = org_services.role_put(organization=acme, name="clerk")
     world.role2 = org_services.role_put(organization=acme, name="boss")
     identity_role_create(key="first", name="First")  # a role to move past
+    world.policy_group = _policy_group(world, "g0")  # where a policy is added
     return world
 
 

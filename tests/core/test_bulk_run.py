@@ -119,6 +119,9 @@ def test_refusing_a_row_of_another_batch_is_a_bug_not_a_loop(tmp_path):
 
 IMPORTS = ["import_accounts", "import_authorisations", "import_identities", "import_orgs",
            "import_users"]
+# imports of one document rather than rows (docs/backoffice.md): no --skip-bad-rows, no
+# --batch-size; the same file reading, --format, --encoding and --dry-run
+DOCUMENT_IMPORTS = ["import_backoffice"]
 
 
 def options_of(name: str) -> set[str]:
@@ -131,7 +134,10 @@ def test_every_import_command_has_the_same_flags():
     common = {"--format", "--encoding", "--dry-run", "--skip-bad-rows", "--batch-size"}
     for name in IMPORTS:
         assert common <= options_of(name), name
-    assert {name for name in get_commands() if name.startswith("import_")} == set(IMPORTS)
+    for name in DOCUMENT_IMPORTS:
+        assert {"--format", "--encoding", "--dry-run"} <= options_of(name), name
+    assert {name for name in get_commands() if name.startswith("import_")} == set(
+        IMPORTS + DOCUMENT_IMPORTS)
     exports = [name for name in get_commands() if name.startswith("export_")]
     assert len(exports) == 5
     for name in exports:

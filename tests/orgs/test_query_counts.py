@@ -77,7 +77,7 @@ def test_recursive_delete_is_flat(api, count_queries, fanout, users):
     assert n == DELETE_QUERIES + (connection.vendor == "postgresql"), n
 
 
-DELETE_QUERIES = 67  # auth 3, audit context 5, reads 3, tombstones 4, deletes 47 (schema-bound:
+DELETE_QUERIES = 71  # auth 3, audit context 5, reads 3, tombstones 4, deletes 49 (schema-bound:
 # a statement per table that references the rows, the grant tables and the identities' profile
 # pictures included); what holds the users' identities 5 (one per registered holder:
 # identities.holders; 3 more when one is held: names, change records, the held ones'
@@ -86,4 +86,7 @@ DELETE_QUERIES = 67  # auth 3, audit context 5, reads 3, tombstones 4, deletes 4
 # and external identities (identities.hooks), the cascade's delete and set-null of them, and
 # the protect checks of an identity's application's account sources, bindings and external
 # identities. The hierarchy's member restrictions add 2 (the cascade from a removed
-# member, once as the restricting and once as the restricted member)
+# member, once as the restricting and once as the restricted member). The back office adds
+# 4: its hook's reads of the members' menus and access policies
+# (backoffice.assignments.members_deleting; 3 more when one has some: the change records and
+# the two deletes) and the cascade's deletes of both tables

@@ -1,0 +1,104 @@
+"""import_backoffice FILE|- [--format json|yaml] [--encoding E] [--dry-run]
+
+A tenant's back-office catalog (menus, access-policy groups and policies) from one JSON or
+YAML document (backoffice.catalog_import; docs/backoffice.md). It shares the bulk imports'
+reading of files (core.bulk.files: stdin, byte-order marks, --encoding), their report line,
+--dry-run and their handling of signals; it is no row importer (core.bulk.run): the file is
+one document, a tree, written as a whole."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from audit import context as scope
+from backoffice.catalog_import import CatalogRefused, catalog_import, read_document
+from core.bulk.command import (
+    add_encoding_argument,
+    encoding_check,
+    not_in_encoding,
+    signals_interrupt,
+)
+from core.bulk.files import open_input
+from core.bulk.run import ImportInterrupted
+from core.json_depth import MAX_DEPTH, deeper_than
+
+FORMATS = ("json", "yaml")
+MAX_SHOWN = 100
+
+
+def format_of(path: str, given: str | None) -> str:
+    if given:
+        return given
+    return "yaml" if path.lower().endswith((".yaml", ".yml")) else "json"
+
+
+def parse(text: str, fmt: str):
+    """The document, or CatalogRefused saying why it cannot be read."""
+    if fmt == "json":
+        if deeper_than(text.encode("utf-8", "surrogatepass"), MAX_DEPTH):
+            raise CatalogRefused([f"the document nests deeper than {MAX_DEPTH} levels."])
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise CatalogRefused([f"not JSON: line {error.lineno} column {error.colno}: "
+                                  f"{error.msg}."]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise CatalogRefused([f"not YAML: {where}{problem}."]) from None
+    except RecursionError:
+        raise CatalogRefused(["the document nests too deep."]) from None
+
+
+class Command(BaseCommand):
+    help = "Import a tenant's back-office menus and access policies (JSON or YAML; upsert by id)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="A .json, .yaml or .yml file, or - for stdin.")
+        parser.add_argument("--format", choices=FORMATS,
+                            help="json or yaml (default: from the file name, else json).")
+        add_encoding_argument(parser)
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Check and apply everything, then roll it back.")
+
+    def handle(self, *args, **options):
+        path, encoding = options["file"], options["encoding"]
+        encoding_check(encoding)
+        try:
+            source = open_input(path, encoding)
+            try:
+                text = source.stream.read()
+            finally:
+                source.close()
+        except UnicodeDecodeError as error:
+            raise not_in_encoding(error) from None
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror or error}") from None
+        try:
+            with signals_interrupt(), scope.for_command("import_backoffice"), \
+                    transaction.atomic():
+                report = catalog_import(read_document(parse(text, format_of(
+                    path, options["format"]))))
+                if options["dry_run"]:
+                    transaction.set_rollback(True)
+        except CatalogRefused as refused:
+            shown = "\n".join(refused.errors[:MAX_SHOWN])
+            more = len(refused.errors) - MAX_SHOWN
+            if more > 0:
+                shown += f"\n… and {more} more error(s)"
+            raise CommandError(f"nothing imported: {len(refused.errors)} error(s).\n{shown}"
+                               ) from None
+        except ImportInterrupted as interrupted:
+            raise CommandError(f"nothing imported: interrupted by {interrupted}; the import "
+                               "was rolled back.") from None
+        if options["dry_run"]:
+            self.stdout.write(f"dry run, nothing written: {report.summary()}")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"imported: {report.summary()}"))
