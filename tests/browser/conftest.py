@@ -26,7 +26,7 @@ BOOTSTRAP = ("from django.core.management import call_command as run; "
              "run('migrate', verbosity=0); run('load_demo', verbosity=0); run('ensure_admin')")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def chromium_binary() -> str:
     reason = chromium.missing()
     if reason is not None:
@@ -55,7 +55,7 @@ def _recreate(admin_url: str, database_url: str, *, create: bool) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def demo_database(chromium_binary, tmp_path_factory) -> Iterator[str]:
     """A migrated database with the demo data and the `admin` user, for the server only."""
     tmp = tmp_path_factory.mktemp("browser-db")
@@ -73,13 +73,13 @@ def demo_database(chromium_binary, tmp_path_factory) -> Iterator[str]:
         _recreate(*postgres, create=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def console_server(demo_database, tmp_path_factory) -> Iterator[servers.Server]:
     with servers.runserver(tmp_path_factory.mktemp("browser-server"), demo_database) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def screenshots() -> Path | None:
     """TESSERA_SCREENSHOTS=DIR (`make screenshots`): where each step's picture goes."""
     folder = os.environ.get("TESSERA_SCREENSHOTS")
@@ -91,7 +91,7 @@ def screenshots() -> Path | None:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser(chromium_binary):
     from playwright.sync_api import sync_playwright
 
@@ -104,9 +104,9 @@ def browser(chromium_binary):
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def console(browser, console_server, screenshots):
-    """One page for the whole module: the steps build on each other, as an operator's do."""
+@pytest.fixture(scope="package")
+def browser_page(browser, console_server, screenshots):
+    """One page for the whole suite: the steps build on each other, as an operator's do."""
     from tests.browser.console import Console
 
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
@@ -118,5 +118,14 @@ def console(browser, console_server, screenshots):
 def nothing_went_wrong(request):
     """After each step: no JavaScript error, console error, failed or foreign request."""
     yield
-    if "console" in request.fixturenames:
-        request.getfixturevalue("console").check()
+    if "browser_page" in request.fixturenames:
+        request.getfixturevalue("browser_page").check()
+
+
+@pytest.fixture
+def console(browser_page):
+    """The page, signed in as `admin` (test_sign_in does it through the form, with
+    pictures; a test run alone signs in here)."""
+    if not browser_page.signed_in:
+        browser_page.sign_in("admin", ADMIN_PASSWORD)
+    return browser_page

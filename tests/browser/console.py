@@ -26,13 +26,13 @@ class Console:
         self.shot_count = 0
         self.problems: list[str] = []
         self.pages_seen = 0
+        self.signed_in = False
         self.page: Page = context.new_page()
         self.page.set_default_timeout(15_000)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self._note("JavaScript error", str(error)))
         context.on("request", self._request)
-        context.on("requestfailed", lambda request: self._note(
-            "request failed", f"{request.method} {request.url}: {request.failure}"))
+        context.on("requestfailed", self._request_failed)
         context.on("response", self._response)
 
     # --- what is noticed -----------------------------------------------------------------
@@ -50,14 +50,21 @@ class Console:
                 host not in LOCAL_HOSTS:
             self._note("request leaving the machine", request.url)
 
+    def _request_failed(self, request) -> None:
+        if request.url.startswith(("blob:", "data:")):
+            return  # a page's own in-memory object (Swagger UI revokes its blobs)
+        self._note("request failed", f"{request.method} {request.url}: {request.failure}")
+
     def _response(self, response: Response) -> None:
         if response.status >= 400:
             self._note("HTTP error", f"{response.status} {response.request.method} "
                                      f"{response.url}")
 
-    def check(self) -> None:
-        """Assert that nothing went wrong since the last check (waiting for late requests)."""
-        self.page.wait_for_load_state("networkidle")
+    def check(self, settle: bool = True) -> None:
+        """Assert that nothing went wrong since the last check; with `settle`, after the
+        page's late requests (half a second without any)."""
+        if settle:
+            self.page.wait_for_load_state("networkidle")
         problems, self.problems = self.problems, []
         assert not problems, "\n".join(problems)
 
@@ -77,6 +84,15 @@ class Console:
         with self.page.expect_navigation(wait_until="load"):
             target.click()
         self.pages_seen += 1
+
+    def sign_in(self, username: str, password: str) -> None:
+        """Through the admin's sign-in form, from wherever the page is."""
+        self.goto("/admin/login/?next=/admin/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        self.submit("input[type=submit]")
+        assert self.path() == "/admin/", f"not signed in: {self.page.url}"
+        self.signed_in = True
 
     def path(self) -> str:
         return urlsplit(self.page.url).path

@@ -48,7 +48,8 @@ def object_id(console, model_path: str) -> str:
     return found.group(1)
 
 
-def test_sign_in(console):
+def test_sign_in(browser_page):
+    console = browser_page
     console.goto("/admin/")
     assert console.path() == "/admin/login/"
     console.shot("sign-in page")
@@ -57,6 +58,7 @@ def test_sign_in(console):
     console.submit("input[type=submit]")
     assert console.path() == "/admin/"
     expect(console.page.locator("#user-tools")).to_contain_text("admin")
+    console.signed_in = True
     console.shot("signed in: the index")
 
 
