@@ -114,12 +114,24 @@ def browser_page(browser, console_server, screenshots):
     context.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+    return report
+
+
 @pytest.fixture(autouse=True)
 def nothing_went_wrong(request):
-    """After each step: no JavaScript error, console error, failed or foreign request."""
+    """After each step: no JavaScript error, console error, failed or foreign request (and,
+    with screenshots on, a picture of the page a failed step stopped on)."""
     yield
     if "browser_page" in request.fixturenames:
-        request.getfixturevalue("browser_page").check()
+        page = request.getfixturevalue("browser_page")
+        if getattr(request.node, "browser_call_failed", False):
+            page.shot(f"FAILED {request.node.name}")
+        page.check()
 
 
 @pytest.fixture

@@ -187,7 +187,20 @@ def test_history_of_a_revoked_authorisation(console, journey):
     console.shot("an authorisation's history: created, revoked")
 
 
-# --- features being built in parallel (issue 15 items 2 and 5): skipped until present -----
+# --- features being built in parallel (issue 15 items 2, 3, 5): skipped until present -----
+
+def test_people_show_by_name(console, journey):
+    """Issue 15 item 3: a person shows as `uid (First Last)`, also as an authorisation's
+    subject, not as the identity's UUID alone."""
+    journey.needs("revoked")
+    console.goto(f"/admin/authorisations/authorisation/?q={TARGET}")
+    row = console.page.locator("#result_list tbody tr").filter(has_text=TARGET).first
+    text = row.inner_text()
+    if UID not in text:
+        pytest.skip("authorisation subjects still show the identity's UUID (issue 15 item 3)")
+    assert "Eve Example" in text, text
+    console.shot("an authorisation's subject, by name")
+
 
 def test_effective_access_panel(console, journey):
     """Issue 15 item 2: the identity's page lists its roles and the authorisations where it
