@@ -28,7 +28,9 @@ class Console:
         self.pages_seen = 0
         self.signed_in = False
         self.page: Page = context.new_page()
-        self.page.set_default_timeout(15_000)
+        # generous: CI's machine has two cores, a developer's may be busy with more
+        self.page.set_default_timeout(30_000)
+        expect.set_options(timeout=15_000)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self._note("JavaScript error", str(error)))
         context.on("request", self._request)

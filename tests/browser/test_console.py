@@ -235,7 +235,8 @@ def test_history_shows_a_diff(console, journey):
         pytest.skip("the History page still shows JSON dumps, no diff (issue 15 item 5)")
     console.shot("a history diff")
     renamed = console.page.get_by_text("E2E Top Renamed").first
-    change = renamed.locator("xpath=ancestor::*[self::tr or self::li or self::article][1]")
+    # the whole entry of the rename (the outermost row or item holding the new value)
+    change = renamed.locator("xpath=ancestor::*[self::tr or self::li or self::article][last()]")
     text = change.inner_text()
     assert "E2E Top" in text.replace("E2E Top Renamed", ""), f"no old value: {text}"
     assert TOP not in text, f"an unchanged field (name, path) is shown: {text}"
