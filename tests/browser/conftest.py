@@ -130,7 +130,7 @@ def nothing_went_wrong(request):
     if "browser_page" in request.fixturenames:
         page = request.getfixturevalue("browser_page")
         if getattr(request.node, "browser_call_failed", False):
-            page.shot(f"FAILED {request.node.name}")
+            page.shot(f"FAILED {request.node.name}", full_page=False)
         page.check()
 
 

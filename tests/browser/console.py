@@ -149,11 +149,12 @@ class Console:
         assert self.messages("success"), f"no success message on {self.page.url}"
 
     # --- pictures ----------------------------------------------------------------------------
-    def shot(self, name: str) -> None:
-        """A full-page screenshot of this step, when screenshots were asked for."""
+    def shot(self, name: str, full_page: bool = True) -> None:
+        """A screenshot of this step (of the whole page by default), when screenshots were
+        asked for."""
         if self.shots is None:
             return
         self.shot_count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         self.page.screenshot(path=str(self.shots / f"{self.shot_count:02d}-{slug}.png"),
-                             full_page=True)
+                             full_page=full_page)
