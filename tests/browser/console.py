@@ -27,6 +27,7 @@ class Console:
         self.problems: list[str] = []
         self.pages_seen = 0
         self.signed_in = False
+        self.leaving = False
         self.page: Page = context.new_page()
         # generous: CI's machine has two cores, a developer's may be busy with more
         self.page.set_default_timeout(30_000)
@@ -55,6 +56,8 @@ class Console:
     def _request_failed(self, request) -> None:
         if request.url.startswith(("blob:", "data:")):
             return  # a page's own in-memory object (Swagger UI revokes its blobs)
+        if self.leaving and request.failure == "net::ERR_ABORTED":
+            return  # the page was left while it still loaded (an icon, say): not a failure
         self._note("request failed", f"{request.method} {request.url}: {request.failure}")
 
     def _response(self, response: Response) -> None:
@@ -75,7 +78,11 @@ class Console:
         return path if path.startswith("http") else self.base_url + path
 
     def goto(self, path: str) -> Response:
-        response = self.page.goto(self.url(path), wait_until="load")
+        self.leaving = True
+        try:
+            response = self.page.goto(self.url(path), wait_until="load")
+        finally:
+            self.leaving = False
         assert response is not None and response.ok, f"{path}: {response and response.status}"
         self.pages_seen += 1
         return response
@@ -83,8 +90,12 @@ class Console:
     def submit(self, button: str | Locator = "input[name=_save]") -> None:
         """Click a button that posts the page's form, and wait for the next page to load."""
         target = self.page.locator(button) if isinstance(button, str) else button
-        with self.page.expect_navigation(wait_until="load"):
-            target.click()
+        self.leaving = True
+        try:
+            with self.page.expect_navigation(wait_until="load"):
+                target.click()
+        finally:
+            self.leaving = False
         self.pages_seen += 1
 
     def sign_in(self, username: str, password: str) -> None:
