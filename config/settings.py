@@ -44,10 +44,12 @@ INSTALLED_APPS = [
     "authorisations",
     "orgs",
     "accounts",
+    "console",
 ]
 
 MIDDLEWARE = [
     "config.api.correlation.CorrelationIdMiddleware",
+    "console.refusals.RefusalLogMiddleware",  # sees every answer, the body limit's 413 too
     "config.api.body_limit.BodyLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -166,6 +168,10 @@ CACHES = {
         }
     ),
 }
+
+# --- the console's log of refused API requests (console/refusals) ------------------------------
+TESSERA_REFUSAL_LOG = env.bool("TESSERA_REFUSAL_LOG", default=True)
+TESSERA_REFUSALS_KEPT = env.int("TESSERA_REFUSALS_KEPT", default=10_000)
 
 # --- throttling of failed authentication (config/api/lockout) -----------------------------------
 # N failures within the window lock the client identifier (username or client id) or the address

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.utils.html import format_html
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from audit.admin import ChangeHistoryMixin
 from core.admin import ServiceErrorsMixin
 from identities.reach_admin import GrantedClientsMixin
-from orgs import conf, services
+from orgs import admin_tree, conf, services
 from orgs.hetu import hetu_mask
 from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
 
@@ -38,6 +43,15 @@ class UserInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ChildInline(ReadOnlyInline):
+    model = Organization
+    fk_name = "parent"
+    verbose_name = "sub-organization"
+    verbose_name_plural = "sub-organizations"
+    fields = ("name", "friendly_name", "org_type", "virtual")
+    readonly_fields = fields
+
+
 class OrganizationForm(forms.ModelForm):
     org_type = forms.ChoiceField(label="organizationType", required=False)
 
@@ -56,21 +70,86 @@ class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMi
                         admin.ModelAdmin):
     form = OrganizationForm
     reach_realm = SUBTREES
-    list_display = ("indented", "friendly_name", "org_type", "virtual", "path")
+    list_display = ("indented", "friendly_name", "org_type", "virtual", "sub_organizations",
+                    "user_count", "role_count")
     list_filter = ("org_type", "virtual", "depth")
     search_fields = ("name", "path", "friendly_name")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
-    inlines = [RoleInline, UserInline]
+    inlines = [ChildInline, RoleInline, UserInline]
     ordering = ("path",)
+
+    def get_queryset(self, request):
+        return admin_tree.with_counts(super().get_queryset(request))
+
+    def get_inline_instances(self, request, obj=None):
+        # the inlines only show what an organization holds: a new one holds nothing
+        return super().get_inline_instances(request, obj) if obj else []
 
     @admin.display(description="organization", ordering="path")
     def indented(self, obj: Organization):
         # indented with em and en spaces (1.5 em a level): the CSP allows no inline style
         return format_html("{}{}", "\u2003\u2002" * obj.depth, obj.name)
 
+    @admin.display(description="sub-organizations", ordering="n_children")
+    def sub_organizations(self, obj: Organization) -> int:
+        return obj.n_children
+
+    @admin.display(description="users", ordering="n_users")
+    def user_count(self, obj: Organization) -> int:
+        return obj.n_users
+
+    @admin.display(description="roles", ordering="n_roles")
+    def role_count(self, obj: Organization) -> int:
+        return obj.n_roles
+
+    @admin.display(description="add here")
+    def add_here(self, obj: Organization):
+        links = [("admin:orgs_organization_add", {"parent": obj.pk}, "sub-organization"),
+                 ("admin:orgs_orguser_add", {"organization": obj.pk}, "user"),
+                 ("admin:orgs_role_add", {"organization": obj.pk}, "role")]
+        return format_html_join(" · ", '<a href="{}?{}">Add {} here</a>',
+                                ((reverse(name), urlencode(query), label)
+                                 for name, query, label in links))
+
     def get_readonly_fields(self, request, obj=None):
-        return ("parent", "name", "virtual", "path") if obj else ("path",)
+        return ("parent", "name", "virtual", "path", "add_here") if obj else ("path",)
+
+    def get_urls(self):
+        tree = path("tree/", self.admin_site.admin_view(self.tree_view),
+                    name="orgs_organization_tree")
+        return [tree, *super().get_urls()]
+
+    def tree_view(self, request):
+        """The tree, collapsible (<details>: no script), with counts per node; `?root=`
+        roots it at an organization."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        root = None
+        if request.GET.get("root", "").isdigit():
+            root = Organization.objects.filter(pk=int(request.GET["root"])).first()
+        nodes, cut = admin_tree.tree(root)
+        context = {**self.admin_site.each_context(request), "opts": self.opts,
+                   "title": f"Organization tree{f' below {root}' if root else ''}",
+                   "nodes": nodes, "cut": cut, "limit": admin_tree.TREE_LIMIT, "root": root}
+        return TemplateResponse(request, "admin/orgs/organization/tree.html", context)
+
+    def get_deleted_objects(self, objs, request):
+        """What a recursive removal takes — the subtree, its users and roles — listed on the
+        confirmation page (Django's own collector stops at the protecting foreign keys)."""
+        subtree = admin_tree.subtree_of(list(objs))
+        listed = [_linked(org, "orgs_organization") for org in subtree.organizations]
+        listed += [_linked(user, "orgs_orguser", f"user {user.organization.path}/{user.name}")
+                   for user in subtree.users]
+        listed += [_linked(role, "orgs_role", f"role {role}") for role in subtree.roles]
+        counts = {"organizations": len(subtree.organizations), "users": len(subtree.users),
+                  "roles": len(subtree.roles)}
+        needed = {model._meta.verbose_name for model, rows in
+                  ((Organization, subtree.organizations), (OrgUser, subtree.users),
+                   (Role, subtree.roles))
+                  if rows and not request.user.has_perm(
+                      f"orgs.delete_{model._meta.model_name}")}
+        return listed, {k: v for k, v in counts.items() if v}, needed, []
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -96,6 +175,10 @@ class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMi
             if Organization.objects.filter(pk=org.pk).exists():
                 services.organization_delete(organization=org, recursive=True)
 
+
+def _linked(obj, admin_name: str, text: str | None = None):
+    return format_html('<a href="{}">{}</a>', reverse(f"admin:{admin_name}_change",
+                                                      args=[obj.pk]), text or str(obj))
 
 
 def _attribute_changes(obj, new: dict | None) -> dict:
@@ -190,26 +273,32 @@ class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
             services.user_delete(user=user)
 
 
-class MemberOfInline(admin.TabularInline):
-    model = Role.member_of.through
-    fk_name = "role"
-    extra = 0
-    can_delete = False
-    readonly_fields = ("member_of",)
+class RoleForm(forms.ModelForm):
+    member_of_roles = forms.ModelMultipleChoiceField(
+        queryset=Role.objects.select_related("organization"), required=False,
+        label="Member of", help_text="The roles this role is a member of (memberOf).",
+        widget=AutocompleteSelectMultiple(Role._meta.get_field("member_of"), admin.site))
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    class Meta:
+        model = Role
+        fields = ("organization", "name")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["member_of_roles"] = list(
+                self.instance.parent_links.values_list("member_of_id", flat=True))
 
 
 @admin.register(Role)
 class RoleAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
+    form = RoleForm
     list_display = ("name", "organization")
     list_filter = ("organization__org_type", "organization__virtual")
     search_fields = ("name", "organization__path")
     list_select_related = ("organization",)
     autocomplete_fields = ("organization",)
-    fields = ("organization", "name")
-    inlines = [MemberOfInline]
+    fields = ("organization", "name", "member_of_roles")
 
     def get_readonly_fields(self, request, obj=None):
         return ("organization", "name") if obj else ()
@@ -218,6 +307,11 @@ class RoleAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
         if not change:
             saved = services.role_put(organization=obj.organization, name=obj.name)
             obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change):
+        # memberOf through the service (recorded, cycles refused), never the form's m2m save
+        services.role_member_of_set(role=form.instance,
+                                    member_of=form.cleaned_data["member_of_roles"])
 
     def delete_model(self, request, obj):
         services.role_delete(role=obj)

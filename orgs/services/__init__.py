@@ -18,7 +18,13 @@ from orgs.services.organizations import (
     subtree_grant,
     subtrees_grant,
 )
-from orgs.services.roles import assignment_create, assignment_delete, role_delete, role_put
+from orgs.services.roles import (
+    assignment_create,
+    assignment_delete,
+    role_delete,
+    role_member_of_set,
+    role_put,
+)
 from orgs.services.users import UserFields, user_create, user_delete, user_update
 
 __all__ = [
@@ -30,6 +36,7 @@ __all__ = [
     "organization_delete",
     "organization_update",
     "role_delete",
+    "role_member_of_set",
     "role_put",
     "subtree_grant",
     "subtrees_grant",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 
 from audit.models import ChangeRecord
@@ -58,6 +60,34 @@ def role_put(*, organization: Organization, name: str, member_of: Role | None = 
                 return role  # already a member: nothing changed
         record(action=Action.UPDATE if before else Action.CREATE, instance=role,
                before=before, after=role_state(role))
+    return role
+
+
+def role_member_of_set(*, role: Role, member_of: Iterable[Role]) -> Role:
+    """The roles `role` is a member of, replaced by `member_of` (the console edits the whole
+    set). Refused, with nothing changed, when a new link would close a cycle; an unchanged set
+    writes nothing."""
+    wanted = {other.pk for other in member_of}
+    with transaction.atomic(), audited():
+        role_graph_lock()
+        role = Role.objects.select_related("organization").get(pk=role.pk)
+        found = {other.pk: other for other in Role.objects.select_related("organization")
+                 .filter(pk__in=wanted)}
+        if missing := wanted - set(found):
+            raise InvalidReferenceError(f"Role {sorted(missing)[0]} was not found.")
+        before = role_state(role)
+        current = set(before["memberOf"])
+        if current == wanted:
+            return role
+        for other in found.values():
+            if other.pk not in current and would_cycle(role, other):
+                raise CycleRefusedError(
+                    f"Role {role} cannot be a member of {other}: that makes a cycle.")
+        RoleLink.objects.filter(role=role).exclude(member_of_id__in=wanted).delete()
+        RoleLink.objects.bulk_create([RoleLink(role=role, member_of_id=pk)
+                                      for pk in sorted(wanted - current)])
+        record(action=Action.UPDATE, instance=role, before=before,
+               after=role_state(role, member_of=sorted(wanted)))
     return role
 
 
