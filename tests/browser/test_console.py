@@ -89,9 +89,17 @@ def test_build_an_organization_tree(console, journey):
     console.expect_success()
 
     console.goto(f"/admin/orgs/organization/?q={TOP}")
-    body = console.text()
-    assert f"{TOP}/{SUB}" in body, body  # the sub-organization's path, under its parent
+    rows = console.page.locator("#result_list tbody tr")
+    expect(rows.filter(has_text=SUB)).to_have_count(1)
     console.shot("the tree, filtered")
+    console.goto(f"/admin/orgs/organization/{journey.made['sub']}/change/")
+    expect(console.page.locator("body")).to_contain_text(f"{TOP}/{SUB}")  # its path
+    tree = console.page.get_by_role("link", name=re.compile("^tree view$", re.I))
+    console.goto("/admin/orgs/organization/")
+    if tree.count():  # issue 15 item 4: the tree page
+        console.goto(tree.first.get_attribute("href"))
+        expect(console.page.locator("#content-main")).to_contain_text(SUB)
+        console.shot("the tree page")
 
 
 def test_add_a_user(console, journey):

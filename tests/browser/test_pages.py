@@ -18,8 +18,13 @@ def test_landing_page_and_api_docs(browser_page):
     for path, name in (("/", "landing page"), ("/apidoc/", "Swagger UI"),
                        ("/apidoc/redoc/", "Redoc")):
         console.goto(path)
-        if name == "Swagger UI":  # it renders the schema it fetched (else: a blank page)
+        # each docs page renders the schema it fetched (else: a blank page), and only then
+        # asks for its images
+        if name == "Swagger UI":
             expect(console.page.locator(".opblock").first).to_be_visible()
+        if name == "Redoc":
+            expect(console.page.get_by_role("heading", name=re.compile("Tessera API"))
+                   ).to_be_visible()
         console.check()
         console.shot(name, full_page=path == "/")  # the docs' full pages are metres long
 
