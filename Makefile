@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test lint schema venv venv-dev clean
+.PHONY: run test lint schema screenshots venv venv-dev clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,5 +34,10 @@ schema: venv-dev
 test: lint schema
 	scripts/test.sh
 
+# the browser suite alone, with a full-page screenshot of each step in screenshots/
+screenshots: venv-dev
+	TESSERA_SCREENSHOTS=$(CURDIR)/screenshots $(PY) -m pytest tests/browser -rs
+	@echo "Screenshots of each step: $(CURDIR)/screenshots/"
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles screenshots

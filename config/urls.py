@@ -15,6 +15,7 @@ admin.site.login_form = admin_login.ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", views.landing, name="landing"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/login/", admin_login.login),  # before the admin's own: throttled
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

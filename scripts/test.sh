@@ -15,6 +15,7 @@ run_suite() {  # name, database url, extra pytest args...
   return "$rc"
 }
 
+"$PY" -m tests.browser.chromium  # whether the browser suite runs, skips or fails here
 rc=0
 run_suite SQLite "sqlite:///$PWD/.test-db.sqlite3" "$@" || rc=1
 
@@ -32,4 +33,5 @@ echo "== summary"
 for name in SQLite PostgreSQL; do
   [ -f "$out/$name.log" ] && echo "$name: $(grep -E '[0-9]+ (passed|failed|error)' "$out/$name.log" | tail -n 1 | tr -d '=')"
 done
+"$PY" -m tests.browser.chromium
 exit "$rc"
