@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.text import capfirst
@@ -65,12 +66,21 @@ def diff_of(change: ChangeRecord) -> list[FieldChange]:
     return diffs([change])[change.pk]
 
 
+def _label(model, key: str, field: models.Field | None) -> str:
+    """The words the model's admin labels the field with (`labels` of core.admin_names'
+    WordLabelsMixin, where the verbose name is a wire name), else its verbose name."""
+    labels = getattr(admin.site._registry.get(model), "labels", None) or {}
+    if key in labels:
+        return labels[key]
+    return capfirst(str(field.verbose_name)) if field is not None else key
+
+
 def _field_change(model, key: str, change: ChangeRecord, names) -> FieldChange:
     field = _field(model, key)
     resolved = names.get(_related_model(model, key), {})
     return FieldChange(
         field=key,
-        label=capfirst(str(field.verbose_name)) if field is not None else key,
+        label=_label(model, key, field),
         before=_shown((change.before or {}).get(key), field, resolved),
         after=_shown((change.after or {}).get(key), field, resolved))
 

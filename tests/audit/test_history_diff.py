@@ -164,3 +164,13 @@ def test_nothing_here_writes_to_the_audit_trail(operator, member):
     operator.get(reverse("admin:audit_changerecord_export"))
     assert (ChangeRecord.objects.count(), AuditContext.objects.count(),
             Member.objects.count()) == before
+
+
+def test_fields_are_labelled_as_their_admin_labels_them():
+    from orgs.services import organization_create, organization_update
+    org = organization_create(parent=None, organization_id="acme", friendly_name="Acme")
+    organization_update(organization=org, friendly_name="Acme Ltd", organization_type=None,
+                        attributes={})
+    update = ChangeRecord.objects.get(object_type="orgs.organization", action="update")
+    labels = {item.field: item.label for item in diffs([update])[update.pk]}
+    assert labels["friendly_name"] == "Friendly name"  # not the wire name friendlyName
