@@ -163,6 +163,24 @@ def test_applications_are_created_by_the_command_only_and_deleted_with_their_tok
     assert Identity.objects.filter(username="crm").exists()  # the service account stays
 
 
+def test_deleting_an_api_client_records_its_applications_and_tokens_too(
+        operator, make_caller):
+    caller = make_caller(name="crm")
+    caller.token()
+    token = AccessToken.objects.get()
+    application = caller.credentials.application
+    identity = caller.credentials.identity
+    response = operator.post(reverse("admin:identities_identity_delete", args=[identity.pk]),
+                             {"post": "yes"})
+    assert response.status_code == 302
+    assert not Identity.objects.filter(pk=identity.pk).exists()
+    assert not Application.objects.exists() and not AccessToken.objects.exists()
+    # nothing goes by the database's cascade alone: each has its own record
+    assert records(token, "revoke").get().actor_repr == "root"
+    assert records(application, "delete").get().before["client_secret"] == "***"
+    assert records(identity, "delete").exists()
+
+
 @pytest.mark.parametrize("model", [Grant, IDToken, RefreshToken])
 def test_what_tessera_never_issues_is_read_only(operator, model):
     opts = model._meta
