@@ -23,18 +23,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, ms, pct, request, wait_up  # noqa: E402
+from bench.common import bearer_headers, gunicorn, ms, pct, request  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 ACCOUNTS, BINDINGS_PER_ACCOUNT = 100_000, 5
@@ -133,22 +131,8 @@ def query_counts(creds) -> None:
 
 
 def http_bench(creds, requests: int) -> None:
-    port = free_port()
-    env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning", "--timeout", "120",
-         "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env)
-    try:
-        wait_up(port)
-        status, body = request(port, "POST", "/oauth/token/", urllib.parse.urlencode({
-            "grant_type": "client_credentials", "client_id": creds.client_id,
-            "client_secret": creds.client_secret}),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 200, body
-        headers = {"Authorization": f"Bearer {json.loads(body)['access_token']}",
-                   "Content-Type": "application/json"}
+    with gunicorn() as port:
+        headers = bearer_headers(port, creds, **{"Content-Type": "application/json"})
         maps = Maps("h")
         base = "/api/integrations/v1/"
         for _ in range(4):  # warm both workers
@@ -171,9 +155,6 @@ def http_bench(creds, requests: int) -> None:
                   "workers, DEBUG=0): " + "; ".join(
                       f"{name} p50 {ms(pct(t, .5), 1)} p95 {ms(pct(t, .95), 1)}"
                       for name, t in times.items()))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 # --- import -----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, ms, pct, request, token_for, wait_up  # noqa: E402
+from bench.common import bearer_headers, gunicorn, ms, pct, request, token_for  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 HEADER = ["nsCode", "authType", "authSource", "subject.type", "subject.value", "object.type",
@@ -286,21 +285,8 @@ def query_counts(identity, tmp: Path) -> None:
 
 
 def http_bench(rows: int, requests: int, cache: str = "") -> None:
-    port = free_port()
-    env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
-        cwd=ROOT, env=env)
-    try:
-        wait_up(port)
-        creds = client_identity.credentials
-        status, body = request(port, "POST", "/oauth/token/", urllib.parse.urlencode({
-            "grant_type": "client_credentials", "client_id": creds.client_id,
-            "client_secret": creds.client_secret}),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 200, body
-        headers = {"Authorization": f"Bearer {json.loads(body)['access_token']}"}
+    with gunicorn() as port:
+        headers = bearer_headers(port, client_identity.credentials)
         status, body = request(port, "GET", "/no-such-page", None, {})
         assert status == 404 and b"URLconf" not in body, "gunicorn must run with DEBUG=0"
         for n in range(20):  # warm both workers (first requests load code, open connections)
@@ -331,9 +317,6 @@ def http_bench(rows: int, requests: int, cache: str = "") -> None:
         print(f"HTTP filtered list{cache}, page of {page['itemsPerPage']} of "
               f"{page['totalResults']:,} ({requests} requests): p50 {ms(pct(listing, .5))}, "
               f"p95 {ms(pct(listing, .95))} (target p95 <= 50 ms)")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 

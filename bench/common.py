@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import http.client
+import json
+import os
 import socket
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def pct(values: list[float], q: float) -> float:
@@ -54,3 +65,43 @@ def token_for(client, creds) -> str:
         "grant_type": "client_credentials", "client_id": creds.client_id,
         "client_secret": creds.client_secret})
     return response.json()["access_token"]
+
+
+@contextmanager
+def gunicorn(*, timeout: int = 120) -> Iterator[int]:
+    """A gunicorn of this checkout (2 sync workers, DEBUG=0) on a free loopback port, up, for
+    the block (yields the port). Its log is printed when the block fails; it is stopped after
+    (killed when it will not stop)."""
+    port = free_port()
+    env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING"}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning",
+         "--timeout", str(timeout)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_up(port)
+        yield port
+    except BaseException:
+        log.seek(0)
+        sys.stderr.write(log.read().decode(errors="replace")[-5000:])
+        raise
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def bearer_headers(port: int, creds, **extra: str) -> dict[str, str]:
+    """Headers with a client-credentials token for `creds`, asked of the server on `port`."""
+    status, body = request(port, "POST", "/oauth/token/", urllib.parse.urlencode({
+        "grant_type": "client_credentials", "client_id": creds.client_id,
+        "client_secret": creds.client_secret}),
+        {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200, body
+    return {"Authorization": f"Bearer {json.loads(body)['access_token']}", **extra}

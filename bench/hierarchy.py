@@ -21,11 +21,8 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from importlib import import_module
@@ -34,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, ms, pct, request, token_for, wait_up  # noqa: E402
+from bench.common import bearer_headers, gunicorn, ms, pct, request, token_for  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 RANKS = 20
@@ -210,24 +207,10 @@ def plan(members: list[tuple]) -> None:
 
 
 def http_bench(creds, members: list[tuple], requests: int) -> None:
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's log; closed below)
-    port = free_port()
-    env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning",
-         # a member hierarchy answers the whole tenant (the specs page nothing): on a busy
-         # machine 100,000 members take longer than gunicorn's default 30 s
-         "--timeout", "300"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_up(port)
-        status, body = request(port, "POST", "/oauth/token/", urllib.parse.urlencode({
-            "grant_type": "client_credentials", "client_id": creds.client_id,
-            "client_secret": creds.client_secret}),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 200, body
-        headers = {"Authorization": f"Bearer {json.loads(body)['access_token']}",
-                   "Content-Type": "application/json"}
+    # a member hierarchy answers the whole tenant (the specs page nothing): on a busy machine
+    # 100,000 members take longer than gunicorn's default 30 s
+    with gunicorn(timeout=300) as port:
+        headers = bearer_headers(port, creds, **{"Content-Type": "application/json"})
         for _ in range(20):  # warm both workers
             base, person = random.choice(members), random.choice(members)
             request(port, "GET", f"/v1.0/identities/{base[1]}/hierarchy/{person[0]}/exists",
@@ -266,14 +249,6 @@ def http_bench(creds, members: list[tuple], requests: int) -> None:
         print(f"HTTP GET member hierarchy (10 requests, one base per rank, "
               f"~{len(json.loads(body)['Superiors']) + len(json.loads(body)['HierarchyItems']):,}"
               f" items in the last): p50 {ms(pct(times, .5))}, p95 {ms(pct(times, .95))}")
-    except BaseException:
-        log.seek(0)
-        sys.stderr.write(log.read().decode(errors="replace")[-5000:])
-        raise
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 if __name__ == "__main__":

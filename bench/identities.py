@@ -23,11 +23,9 @@ import csv
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from importlib import import_module
@@ -36,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, ms, pct, request, token_for, wait_up  # noqa: E402
+from bench.common import bearer_headers, gunicorn, ms, pct, request, token_for  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 FIRST = ["Anna", "Bertil", "Cecilia", "David", "Emma", "Fredrik", "Greta", "Hugo", "Ida",
@@ -283,27 +281,13 @@ def search_parts(rows: int) -> None:
 def http_bench(rows: int, requests: int) -> None:
     from identities.models import Identity
 
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's log; closed below)
-    port = free_port()
-    env = {**os.environ, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--timeout", "600", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-        stdout=log, stderr=subprocess.STDOUT)  # the access log; printed if the bench fails
     picks = random.sample(range(rows), min(rows, 50))
     ids = dict(Identity.objects.filter(username__in=[f"u{i}" for i in picks])
                .values_list("username", "pk"))
-    try:
-        wait_up(port)
-        creds = client.credentials
-        status, body = request(port, "POST", "/oauth/token/", urllib.parse.urlencode({
-            "grant_type": "client_credentials", "client_id": creds.client_id,
-            "client_secret": creds.client_secret}),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 200, body
-        headers = {"Authorization": f"Bearer {json.loads(body)['access_token']}",
-                   "Content-Type": "application/json"}
+    # a full-scan search on a loaded SQLite outlives gunicorn's default 30 s
+    with gunicorn(timeout=600) as port:
+        headers = bearer_headers(port, client.credentials,
+                                 **{"Content-Type": "application/json"})
         search = "/v1.0/identities/search"
         for n in range(10):  # warm both workers
             request(port, "POST", search, json.dumps({"SearchTerm": f"u{n}1"}), headers)
@@ -340,18 +324,6 @@ def http_bench(rows: int, requests: int) -> None:
             print(f"HTTP {label} ({requests} requests, gunicorn 2 sync workers, DEBUG=0, a "
                   f"new connection a request): p50 {ms(pct(values, .5))}, "
                   f"p95 {ms(pct(values, .95))}")
-    except BaseException:
-        log.seek(0)
-        sys.stderr.write(log.read().decode(errors="replace")[-5000:])
-        raise
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a worker still busy with a slow search
-            server.kill()
-            server.wait()
-        log.close()
 
 
 if __name__ == "__main__":
