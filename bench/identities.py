@@ -43,6 +43,8 @@ FIRST = ["Anna", "Bertil", "Cecilia", "David", "Emma", "Fredrik", "Greta", "Hugo
 LAST = ["Andersson", "Berg", "Carlsson", "Dahl", "Ek", "Forsberg", "Gustafsson", "Holm",
         "Isaksson", "Jansson", "Karlsson", "Lund", "Magnusson", "Nilsson", "Olsson",
         "Persson", "Qvist", "Robertsson", "Svensson", "Tegner"]
+# the last names whose fragment [1:5] is a trigram at least ("Ek" would give "k": a scan)
+BROAD = [name for name in LAST if len(name) >= 4]
 HEADER = ["UserName", "ExternalId", "FirstName", "LastName", "Email", "IdentityRoleId",
           "Memberships"]
 
@@ -235,7 +237,7 @@ def terms(rows: int) -> dict[str, str]:
     last name in 20: ~1/20 of the rows), "sson" (12 last names in 20: ~3/5 of the rows)."""
     digits = max(1, len(str(rows)) - 2)
     return {"narrow": f"u{random.randrange(10 ** (digits - 1), 10 ** digits)}",
-            "broad": random.choice(LAST)[1:5].lower(), "very broad": "sson"}
+            "broad": random.choice(BROAD)[1:5].lower(), "very broad": "sson"}
 
 
 def search_parts(rows: int) -> None:
@@ -245,16 +247,18 @@ def search_parts(rows: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from identities import directory
-    from identities.search import IdentitySearch, identities_query
+    from identities.search import IdentitySearch, count_and_order, identities_query
 
     identity = client.credentials.identity
     tenant = directory.default_tenant_for(identity)
     for label, term in terms(rows).items():
-        rows_of = identities_query(identity, criteria=IdentitySearch(term=term, sort="LastName"),
-                                   default_tenant=tenant)
+        criteria = IdentitySearch(term=term, sort="LastName")
+        rows_of = identities_query(identity, criteria=criteria, default_tenant=tenant)
+        _, paged = count_and_order(rows_of, criteria)  # the order the page is read in
         timed: dict[str, float] = {}
         sql: dict[str, str] = {}
-        for part, run in (("count", rows_of.count), ("page", lambda q=rows_of: list(q[:10]))):
+        for part, run in (("count", lambda q=rows_of, c=criteria: count_and_order(q, c)[0]),
+                          ("page", lambda q=paged: list(q[:10]))):
             best = None
             for _ in range(3):
                 with CaptureQueriesContext(connection) as captured:

@@ -92,6 +92,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The few hot statements written once a process (core.compiled) are prepared on PostgreSQL:
+# parsed and planned once a connection. Turn off behind a pooler that cannot keep prepared
+# statements (PgBouncer before 1.21 in transaction mode). Django's own queries are never
+# prepared (they bind parameters on the client), whatever this says.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- identities and passwords -------------------------------------------------------------------

@@ -3,12 +3,15 @@ its default tenant, the role catalog, and the one member query behind both membe
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from audit.models import AuditContext
+from core.compiled import Compiled
 from identities import reach
 from identities.errors import UnprocessableError
 from identities.models import (
@@ -25,17 +28,28 @@ from identities.models import (
 def default_tenant_for(client: Any) -> Tenant | None:
     """The client's default tenant: TESSERA_DEFAULT_TENANT_KEY with global tenant reach,
     otherwise its first granted tenant (its own grants before its groups')."""
-    tenants = reach.of(client, TENANTS)
-    if tenants.everything:
-        return Tenant.objects.filter(key=settings.TESSERA_DEFAULT_TENANT_KEY).first()
+    if reach.of(client, TENANTS).everything:
+        found = _TENANT_BY_KEY.objects(key=settings.TESSERA_DEFAULT_TENANT_KEY)
+    else:
+        found = _FIRST_GRANTED.objects(client_id=client.pk)
+    return next(iter(found), None)
+
+
+def _first_granted(*, client_id: Any) -> QuerySet[Tenant]:
+    """The tenant of the client's first grant (by grant id), its own before its groups'."""
     perm = TENANTS._permission_q()
-    for grants, who in ((TenantUserObjectPermission, Q(user=client)),
-                        (TenantGroupObjectPermission, Q(group__user=client))):
-        grant = (grants.objects.filter(perm, who).select_related("content_object")
-                 .order_by("id").first())
-        if grant is not None:
-            return grant.content_object
-    return None
+    own = (TenantUserObjectPermission.objects.filter(perm, user_id=client_id)
+           .order_by("id").values("content_object_id")[:1])
+    groups = (TenantGroupObjectPermission.objects.filter(perm, group__user=client_id)
+              .order_by("id").values("content_object_id")[:1])
+    return Tenant.objects.filter(pk=Coalesce(Subquery(own), Subquery(groups)))
+
+
+# every request of the additiv surfaces asks for its default tenant: compiled once a process
+_FIRST_GRANTED = Compiled(Tenant, _first_granted,
+                          client_id=uuid.UUID("00000000-defa-417e-7e4a-000000000001"))
+_TENANT_BY_KEY = Compiled(Tenant, lambda *, key: Tenant.objects.filter(key=key)[:1],
+                          key="(marker: the default tenant key)")
 
 
 def reachable_members(client: Any) -> QuerySet:

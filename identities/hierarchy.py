@@ -12,11 +12,13 @@ access check (with references to the base row inside one query)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from core.compiled import Compiled
 from identities.directory import PEOPLE
 from identities.models import IdentityRole, Member, MemberRestriction, RoleRestriction, Tenant
 
@@ -73,12 +75,12 @@ def member_base(tenant: Tenant | None, identity_id: Any) -> Member | None:
     operator), with its role; None when there is none."""
     if tenant is None:
         return None
-    return (_bases(tenant, identity_id).select_related("identity", "identity_role").first())
+    return (_bases(tenant.pk, identity_id).select_related("identity", "identity_role").first())
 
 
-def _bases(tenant: Tenant, identity_id: Any) -> QuerySet[Member]:
+def _bases(tenant_id: int, identity_id: Any) -> QuerySet[Member]:
     people = Q(**{f"identity__{key}": value for key, value in PEOPLE.children})
-    return Member.objects.filter(people, tenant=tenant, identity_id=identity_id)
+    return Member.objects.filter(people, tenant_id=tenant_id, identity_id=identity_id)
 
 
 def member_hierarchy(base: Member) -> tuple[list[dict], list[dict]]:
@@ -119,9 +121,20 @@ def has_access(tenant: Tenant | None, identity_id: Any, person_id: int) -> bool 
     there (the caller answers 404); an unknown person is simply not in it (False)."""
     if tenant is None:
         return None
+    rows = _ACCESS.rows(tenant_id=tenant.pk, identity_id=identity_id, person_id=person_id)
+    return bool(rows[0][0]) if rows else None
+
+
+def _access_query(*, tenant_id: int, identity_id: Any, person_id: int) -> QuerySet:
     person = Member.objects.filter(_items_q(_outer), pk=person_id)
-    return (_bases(tenant, identity_id).annotate(access=Exists(person))
-            .values_list("access", flat=True).first())
+    return (_bases(tenant_id, identity_id).annotate(access=Exists(person))
+            .values_list("access", flat=True)[:1])
+
+
+# compiled once per process: compiling its subqueries cost more than running it
+_ACCESS = Compiled(Member, _access_query, tenant_id=-2_000_000_001,
+                   identity_id=uuid.UUID("00000000-acce-55c4-ec4d-000000000001"),
+                   person_id=-2_000_000_002)
 
 
 def tenant_members(tenant: Tenant | None) -> QuerySet:

@@ -97,19 +97,24 @@ def page_size(requested: int | None) -> int:
     return min(requested or settings.API_DEFAULT_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
 
 
-def rows_at(rows: QuerySet, offset: int, limit: int | None) -> tuple[list, int, int]:
+# counts the rows (one query) and answers the count and the rows to read a page of
+Counter = Callable[[QuerySet], tuple[int, QuerySet]]
+
+
+def rows_at(rows: QuerySet, offset: int, limit: int | None, *,
+            counter: Counter | None = None) -> tuple[list, int, int]:
     """The rows from `offset` (0-based) of a page of `limit` (capped), the size used and the
     total: the count, then the page only when the offset is inside it (two queries)."""
     size = page_size(limit)
-    total = rows.count()
+    total, rows = counter(rows) if counter else (rows.count(), rows)
     return (list(rows[offset:offset + size]) if offset < total else []), size, total
 
 
 def page_of(rows: QuerySet, page: int, limit: int | None,
-            render: Callable[[Sequence], list]) -> dict:
+            render: Callable[[Sequence], list], *, counter: Counter | None = None) -> dict:
     """The `{Results, Page, PageSize, PageCount, TotalCount}` answer of 003's searches for the
     1-based `page`; `render` turns the page's rows into its results."""
-    found, size, total = rows_at(rows, (page - 1) * page_size(limit), limit)
+    found, size, total = rows_at(rows, (page - 1) * page_size(limit), limit, counter=counter)
     return {"Results": render(found), "Page": page, "PageSize": size,
             "PageCount": -(-total // size), "TotalCount": total}
 

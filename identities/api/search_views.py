@@ -3,6 +3,8 @@ identities.search. Decisions: docs/identities.md ("Identity search")."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -15,7 +17,12 @@ from identities.api.dfs_common import (
     validated,
 )
 from identities.api.views import AdditivView
-from identities.search import IdentitySearch, default_members, identities_query
+from identities.search import (
+    IdentitySearch,
+    count_and_order,
+    default_members,
+    identities_query,
+)
 
 
 class IdentitySearchView(AdditivView):
@@ -45,4 +52,5 @@ class IdentitySearchView(AdditivView):
             members = default_members(tenant, found)
             return [identity_item(identity, members.get(identity.pk)) for identity in found]
 
-        return Response(page_of(rows, data.get("Page", 1), data.get("PageSize"), render))
+        return Response(page_of(rows, data.get("Page", 1), data.get("PageSize"), render,
+                                counter=partial(count_and_order, criteria=criteria)))
