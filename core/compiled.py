@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, models, router
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -75,8 +76,17 @@ def prepared_cursor(connection: Any) -> Any:
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = ServerBindingCursor(connection.connection)
-    return (connection.make_debug_cursor(raw) if connection.queries_logged
+    return (_LoggedPreparedCursor(raw, connection) if connection.queries_logged
             else connection.make_cursor(raw))
+
+
+class _LoggedPreparedCursor(CursorDebugWrapper):
+    """Logs a prepared statement as text: Django reads the text back from psycopg, which
+    keeps none for a prepared execution (the log would say `None`)."""
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
 
 
 class Compiled:

@@ -129,9 +129,9 @@ class Identity(AbstractUser):
         indexes = [
             # the Ainua Users API merges people by email, case-insensitively
             models.Index(Lower("email"), name="identity_email_lower_idx"),
-            # the identity search's sorted page (identities.search): ORDER BY <field>, id
-            # LIMIT n walks one of these and stops after a page, however broad the term
-            # (username has its unique index)
+            # the identity search's sorted page: when a search matches most of the table,
+            # ORDER BY <field>, id LIMIT n walks one of these and stops after the page
+            # (identities.search.count_and_order; username has its unique index)
             models.Index(fields=["last_name", "id"], name="identity_last_name_sort_idx"),
             models.Index(fields=["first_name", "id"], name="identity_first_name_sort_idx"),
             models.Index(fields=["email", "id"], name="identity_email_sort_idx"),

@@ -65,6 +65,7 @@ def test_one_query_a_run_and_it_is_captured(people):
     with CaptureQueriesContext(connection) as queries:
         MEMBERS.rows(tenant_id=tenants[1].pk, identity_id=identities[2].pk, level=1)
     assert len(queries) == 1
+    assert "identities_member" in queries.captured_queries[0]["sql"]  # logged as text
 
 
 def test_objects_are_the_models_rows(people):
