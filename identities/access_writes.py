@@ -12,6 +12,7 @@ from django.db import transaction
 from oauth2_provider.models import AccessToken, Application
 
 from audit.services import audited, delete_recorded, save_recorded
+from identities import reach
 from identities.services import access_token_revoke
 
 # a group's tombstone names its permissions and the identities that were in it
@@ -27,9 +28,12 @@ def group_save(*, group: Group, created: bool,
 
 
 def group_delete(*, group: Group) -> None:
-    """Delete a group: its members lose what it gave them; the tombstone keeps who they were
+    """Delete a group: its members lose what it gave them; its grants (tenants, namespaces,
+    subtrees) are withdrawn first, each recorded; the tombstone keeps who its members were
     and its permissions."""
-    delete_recorded(group, related=GROUP_GONE)
+    with transaction.atomic(), audited():
+        reach.grants_withdraw(group)
+        delete_recorded(group, related=GROUP_GONE)
 
 
 def application_update(*, application: Application) -> Application:

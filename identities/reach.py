@@ -38,6 +38,8 @@ from audit.models import ChangeRecord
 from audit.services import audited, record
 from core.tree import subtree_q, top_roots, within
 
+_realms: list[Realm] = []
+
 
 @dataclass(frozen=True, eq=False)
 class Realm:
@@ -52,6 +54,9 @@ class Realm:
     group_grants: type[models.Model]
     key: str = "pk"
     tree: str | None = None
+
+    def __post_init__(self) -> None:
+        _realms.append(self)  # declared beside its model: every realm is known once apps load
 
     @property
     def permission(self) -> str:
@@ -207,6 +212,20 @@ def ungrant(grantee: Any, realm: Realm, obj: models.Model) -> bool:
         row.delete()
         _forget(grantee)
     return True
+
+
+def grants_withdraw(grantee: Any) -> int:
+    """Withdraw every grant the grantee (an identity or a group) holds, in every realm, each
+    recorded as `ungrant` records it: what deleting the grantee would otherwise take away
+    unrecorded, by the database's cascade. Answers how many were withdrawn."""
+    withdrawn = 0
+    for realm in _realms:
+        rows = (_grant_model(realm, grantee).objects
+                .filter(realm._permission_q(), **{_grantee_field(grantee): grantee})
+                .select_related("content_object").order_by("pk"))
+        for row in rows:
+            withdrawn += ungrant(grantee, realm, row.content_object)
+    return withdrawn
 
 
 def _forget(grantee: Any) -> None:

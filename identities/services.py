@@ -255,12 +255,14 @@ def identity_set_password(*, identity: Identity, password: str | None) -> Identi
 def identity_delete(*, identity: Identity) -> None:
     """Delete an identity for good; the change log keeps its last state as a tombstone. An API
     client's OAuth2 applications go first, each through `application_delete` (its tokens
-    revoked and recorded, its tombstone written), not by the database's cascade."""
+    revoked and recorded, its tombstone written), and its grants are withdrawn, each
+    recorded: neither by the database's cascade."""
     from identities.access_writes import application_delete  # it builds on this module
 
     with transaction.atomic(), audited():
         for application in Application.objects.filter(user=identity).order_by("pk"):
             application_delete(application=application)
+        reach.grants_withdraw(identity)
         identities_deleting(Identity.objects.filter(pk=identity.pk).values("pk"))
         record_delete(identity)
         identity.delete()
