@@ -23,6 +23,7 @@ from audit.states import (
     masked,
     raw_state,
     related_state,
+    secrets_changed,
     snapshot,
     to_json,
 )
@@ -205,8 +206,11 @@ def save_recorded(instance: models.Model, *, created: bool,
             instance.save()
         for name, rows in related.items():
             getattr(instance, name).set(rows)
+        after = state_of(instance, names)
+        if not created:
+            after.update(secrets_changed(raw_state(current), instance))
         record(action=ChangeRecord.Action.CREATE if created else ChangeRecord.Action.UPDATE,
-               instance=instance, before=before, after=state_of(instance, names))
+               instance=instance, before=before, after=after)
     return True
 
 

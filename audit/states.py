@@ -21,6 +21,9 @@ from django.db import models
 SECRET_FIELDS = frozenset({"password", "client_secret", "hetu", "pwd", "token",
                            "token_checksum"})
 MASK = "***"
+# the after-state of a secret a write replaced: masked too, but a reader of the change log
+# sees that it changed (before and after would otherwise both read MASK)
+SECRET_CHANGED = "*** (changed)"
 
 
 def to_json(value: Any) -> Any:
@@ -32,8 +35,22 @@ def masked(state: dict | None) -> dict | None:
     """A state with its secret fields (top level) replaced by the mask."""
     if not state:
         return state
-    return {k: (MASK if k in SECRET_FIELDS and v not in (None, "") else v)
+    return {k: (MASK if k in SECRET_FIELDS and v not in (None, "", SECRET_CHANGED) else v)
             for k, v in state.items()}
+
+
+def secrets_changed(before_raw: dict[str, Any], after: Any) -> dict[str, str]:
+    """`{field: SECRET_CHANGED}` for the secret fields of `after` that hold a value, as they
+    did in `before_raw` (the row's `raw_state` before the write), but not the same one: to
+    lay over the after-state, where both would read as the mask. A secret set or cleared
+    shows without it ("" against the mask). Compared in clear; nothing of them is kept."""
+    changed = {}
+    for field in after._meta.concrete_fields:
+        if field.name in SECRET_FIELDS:
+            old, new = before_raw.get(field.attname), getattr(after, field.attname)
+            if old not in (None, "") and new not in (None, "") and old != new:
+                changed[field.name] = SECRET_CHANGED
+    return changed
 
 
 @lru_cache(maxsize=4096)
@@ -172,7 +189,7 @@ def raw_state(instance: models.Model) -> dict[str, Any]:
 
 def contains_mask(state: dict | None) -> bool:
     """Whether a state (top level) holds a masked secret."""
-    return bool(state) and any(value == MASK for value in state.values())
+    return bool(state) and any(value in (MASK, SECRET_CHANGED) for value in state.values())
 
 
 # the JSON text of the commonest values, as the change log's encoder writes them

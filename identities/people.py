@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 
 from audit.models import AuditContext, ChangeRecord
 from audit.services import audited, record
-from audit.states import raw_state, snapshot
+from audit.states import raw_state, secrets_changed, snapshot
 from identities.errors import UnprocessableError
 from identities.memberships import UNSET, member_upsert
 from identities.models import (
@@ -144,7 +144,8 @@ def _update(*, identity: Identity, changes: Mapping[str, Any], tenant: Tenant | 
             _password_apply(current, password)
         if raw_state(current) != before_raw:
             current.save()
-            record(action=Action.UPDATE, instance=current, before=before)
+            record(action=Action.UPDATE, instance=current, before=before,
+                   after={**snapshot(current), **secrets_changed(before_raw, current)})
         member_changes = {}
         if "identity_role_id" in changes:
             member_changes["role_id"] = changes["identity_role_id"]

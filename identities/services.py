@@ -15,7 +15,7 @@ from oauth2_provider.models import AccessToken, Application
 
 from audit.models import ChangeRecord
 from audit.services import audited, record, record_delete, save_recorded
-from audit.states import MASK, snapshot
+from audit.states import MASK, SECRET_CHANGED, snapshot
 from identities import reach
 from identities.hooks import identities_deleting
 from identities.models import TENANTS, Identity, Member, Tenant
@@ -248,7 +248,8 @@ def identity_set_password(*, identity: Identity, password: str | None) -> Identi
         identity.set_password(password)
         identity.save(update_fields=["password"])
         record(action=Action.UPDATE, instance=identity,
-               before={"password": MASK}, after={"password": MASK if password else None})
+               before={"password": MASK},
+               after={"password": SECRET_CHANGED if password else None})
     return identity
 
 

@@ -134,16 +134,23 @@ def test_an_application_edited_in_the_console_is_recorded_with_its_secret_masked
         update.after["redirect_uris"] == "https://crm.example/cb")
     assert update.before["authorization_grant_type"] == "client-credentials"
     assert update.after["authorization_grant_type"] == "authorization-code"
-    assert update.before["client_secret"] == update.after["client_secret"] == "***"
+    # masked both sides, but the record says that the secret changed
+    assert (update.before["client_secret"], update.after["client_secret"]) == (
+        "***", "*** (changed)")
     every_record = json.dumps(list(ChangeRecord.objects.values("before", "after")))
     for secret in ("a-new-secret-of-the-operator", application.client_secret,
                    caller.credentials.client_secret):
         assert secret not in every_record
 
-    # the service leaves the same record
+    # the service leaves the same record; a secret left as it was reads as unchanged
     application.name = "crm-2"
     application_update(application=application)
     assert records(application, "update").last().after["name"] == "crm-2"
+    assert records(application, "update").last().after["client_secret"] == "***"
+    submit(operator, url, {"redirect_uris": "https://crm.example/cb2"})  # secret as shown
+    again = records(application, "update").last()
+    assert again.after["redirect_uris"] == "https://crm.example/cb2"
+    assert again.before["client_secret"] == again.after["client_secret"] == "***"
 
 
 def test_applications_are_created_by_the_command_only_and_deleted_with_their_tokens(

@@ -38,7 +38,7 @@ def test_identity_add_change_password_and_delete_are_audited(operator):
     carol.refresh_from_db()
     assert carol.check_password("Zz81-new-Pass")
     password_change = changes_of(carol, "update").get()
-    assert password_change.after == {"password": "***"}
+    assert password_change.after == {"password": "*** (changed)"}
 
     operator.post(reverse("admin:identities_identity_delete", args=[carol.pk]), {"post": "yes"})
     assert not Identity.objects.filter(pk=carol.pk).exists()

@@ -254,7 +254,8 @@ def test_set_new_password_and_change_password(api):
     assert api.patch(url(identity_id), change, format="json").status_code == 200
     assert check_password("Newer.Secret.43", Identity.objects.get(pk=identity_id).password)
     record = ChangeRecord.objects.filter(object_id=identity_id).order_by("-id").first()
-    assert "Newer" not in str(record.after) and record.after["password"] == "***"
+    assert "Newer" not in str(record.after) and record.before["password"] == "***"
+    assert record.after["password"] == "*** (changed)"  # masked, and said to have changed
 
 
 # --- the caller's audit context -----------------------------------------------------------------
