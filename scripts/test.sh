@@ -60,7 +60,12 @@ fi
 
 echo "== summary"
 for name in SQLite PostgreSQL; do
-  [ -f "$out/$name.rc" ] || continue
+  [ "$name" = PostgreSQL ] && [ -z "$pg_url" ] && continue
+  if [ ! -f "$out/$name.rc" ]; then  # the run ended without saying how: a failure
+    echo "$name: did not finish"
+    rc=1
+    continue
+  fi
   [ "$(cat "$out/$name.rc")" -eq 0 ] || rc=1
   echo "$name: $(grep -E '[0-9]+ (passed|failed|error)' "$out/$name.log" | tail -n 1 | tr -d '=')"
 done
