@@ -178,6 +178,11 @@ CACHES = {
     ),
 }
 
+# --- bulk imports ---------------------------------------------------------------------------------
+# An import that creates or updates at least this many rows analyses the tables it wrote into
+# (PostgreSQL's planner statistics) right after it commits (core.bulk.run.analyze).
+BULK_ANALYZE_ROWS = env.int("BULK_ANALYZE_ROWS", default=10_000)
+
 # --- the console's log of refused API requests (console/refusals) ------------------------------
 TESSERA_REFUSAL_LOG = env.bool("TESSERA_REFUSAL_LOG", default=True)
 TESSERA_REFUSALS_KEPT = env.int("TESSERA_REFUSALS_KEPT", default=10_000)

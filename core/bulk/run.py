@@ -24,7 +24,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from tqdm import tqdm
 
 from audit import context as scope
@@ -32,6 +33,7 @@ from audit.services import audited
 from core.bulk.files import detect_format, open_input
 from core.bulk.report import Report, RowError, RowErrors
 from core.bulk.worker import validated_batches
+from core.bulk.write import tables_written
 
 
 class ImportFailed(Exception):  # noqa: N818 (the command's message)
@@ -90,7 +92,8 @@ def run_import(importer: Importer, path: str, *, fmt: str | None = None,
     bar = tqdm(unit=" rows", file=shown, disable=not shown.isatty(),
                desc=f"import_{importer.name}")
     try:
-        with scope.for_command(f"import_{importer.name}"), transaction.atomic(), audited():
+        with (scope.for_command(f"import_{importer.name}"), tables_written() as tables,
+              transaction.atomic(), audited()):
             try:
                 for batch in checked:
                     report.rows += batch.count
@@ -109,7 +112,21 @@ def run_import(importer: Importer, path: str, *, fmt: str | None = None,
         checked.close()
         bar.close()
         source.close()
+    if report.written and report.created + report.updated >= settings.BULK_ANALYZE_ROWS:
+        analyze(tables)
     return report
+
+
+def analyze(tables: set[str]) -> None:
+    """Fresh planner statistics for tables a large import wrote into (PostgreSQL). Until
+    autovacuum takes them, maybe minutes later, the planner plans for the tables as they were
+    before (empty, after a first import), and the identity search's page order reads the
+    table's size from them (identities.search.count_and_order)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _apply(importer: Importer, valid: list, prepared: Any) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.db import connection
@@ -20,12 +22,34 @@ from django.utils import timezone
 
 from audit.copytext import copy_values
 
+# the tables the bulk writes below wrote into, while `tables_written` gathers them
+_written: ContextVar[set[str] | None] = ContextVar("bulk_tables_written", default=None)
+
+
+@contextmanager
+def tables_written() -> Iterator[set[str]]:
+    """The names of the tables the bulk writes of the block write into (run_import analyses
+    them after a large import)."""
+    tables: set[str] = set()
+    token = _written.set(tables)
+    try:
+        yield tables
+    finally:
+        _written.reset(token)
+
+
+def _wrote(table: str) -> None:
+    tables = _written.get()
+    if tables is not None:
+        tables.add(table)
+
 
 def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
     """Rows of values (UUIDs, aware datetimes, JSON as text) into `table`: on PostgreSQL one
     COPY, each row formatted by psycopg's (compiled) COPY writer."""
     if not rows:
         return
+    _wrote(table)
     if connection.vendor == "postgresql":
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         with connection.cursor() as cursor, cursor.cursor.copy(
@@ -47,6 +71,7 @@ def update_rows(table: str, key: str, columns: Sequence[str], rows: list[tuple])
     Django's bulk_update splits a batch by the number of parameters a statement may hold."""
     if not rows:
         return
+    _wrote(table)
     ops = connection.ops
     sets = ", ".join(f"{ops.quote_name(c)} = %s" for c in columns)
     sql = f"UPDATE {ops.quote_name(table)} SET {sets} WHERE {ops.quote_name(key)} = %s"
@@ -103,6 +128,7 @@ def copy_text(table: str, columns: Sequence[str], data: str) -> None:
     `db_time` gives them)."""
     if not data:
         return
+    _wrote(table)
     if connection.vendor != "postgresql":
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         marks = ", ".join(["%s"] * len(columns))
