@@ -120,23 +120,26 @@ class Compiled:
             compiled = self._statements[alias] = self._compile(alias)
         return compiled
 
-    def statement(self, **values: Any) -> tuple[str, list[Any]]:
-        """The SQL and its parameters for `values` (one per marker)."""
+    def _bound(self, alias: str, values: dict[str, Any]) -> tuple[_Statement, list[Any]]:
         if set(values) != set(self.markers):
             raise TypeError(f"values for exactly {sorted(self.markers)} expected")
-        compiled = self._statement(router.db_for_read(self.model))
+        compiled = self._statement(alias)
         params = [constant if slot is None else slot[1](values[slot[0]])
                   for slot, constant in zip(compiled.slots, compiled.constants, strict=True)]
+        return compiled, params
+
+    def statement(self, **values: Any) -> tuple[str, list[Any]]:
+        """The SQL and its parameters for `values` (one per marker)."""
+        compiled, params = self._bound(router.db_for_read(self.model), values)
         return compiled.sql, params
 
     def rows(self, **values: Any) -> list[tuple]:
         """The statement's rows for `values`, converted as the queryset converts them."""
         alias = router.db_for_read(self.model)
-        sql, params = self.statement(**values)
+        compiled, params = self._bound(alias, values)
         with prepared_cursor(connections[alias]) as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        compiled = self._statement(alias)
         if compiled.converters:
             rows = [tuple(row) for row in compiled.compiler.apply_converters(
                 rows, compiled.converters)]

@@ -32,7 +32,7 @@ def default_tenant_for(client: Any) -> Tenant | None:
         found = _TENANT_BY_KEY.objects(key=settings.TESSERA_DEFAULT_TENANT_KEY)
     else:
         found = _FIRST_GRANTED.objects(client_id=client.pk)
-    return next(iter(found), None)
+    return found[0] if found else None
 
 
 def _first_granted(*, client_id: Any) -> QuerySet[Tenant]:

@@ -12,20 +12,21 @@ PY=.venv/bin/python
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-run_suite() {  # name, database url, extra pytest args...
-  local name=$1 url=$2; shift 2
-  DATABASE_URL="$url" "$PY" -m pytest "$@" >"$out/$name.log" 2>&1
-  local rc=$?
-  [ "$rc" -eq 5 ] && { echo "no tests ran on $name" >>"$out/$name.log"; rc=1; }
-  echo "$rc" >"$out/$name.rc"
-}
-
-show_live() {  # name, database url, extra pytest args...: the run, printed as it goes
-  local name=$1 url=$2; shift 2
-  echo "== pytest on $name"
-  DATABASE_URL="$url" "$PY" -m pytest "$@" 2>&1 | tee "$out/$name.log"
-  local rc=${PIPESTATUS[0]}
-  [ "$rc" -eq 5 ] && { echo "no tests ran on $name"; rc=1; }
+run_suite() {  # live|quiet, name, database url, extra pytest args...
+  local mode=$1 name=$2 url=$3 rc; shift 3
+  if [ "$mode" = live ]; then  # printed as it goes
+    echo "== pytest on $name"
+    DATABASE_URL="$url" "$PY" -m pytest "$@" 2>&1 | tee "$out/$name.log"
+    rc=${PIPESTATUS[0]}
+  else  # to its log only (shown when it is done)
+    DATABASE_URL="$url" "$PY" -m pytest "$@" >"$out/$name.log" 2>&1
+    rc=$?
+  fi
+  if [ "$rc" -eq 5 ]; then
+    echo "no tests ran on $name" >>"$out/$name.log"
+    [ "$mode" = live ] && echo "no tests ran on $name"
+    rc=1
+  fi
   echo "$rc" >"$out/$name.rc"
 }
 
@@ -35,17 +36,17 @@ sqlite_url="sqlite:///$PWD/.test-db.sqlite3"
 pg_url=$("$PY" scripts/find_postgres.py)
 
 if [ -n "$pg_url" ] && [ -z "${TEST_SERIAL:-}" ]; then
-  run_suite SQLite "$sqlite_url" "$@" &
+  run_suite quiet SQLite "$sqlite_url" "$@" &
   sqlite_pid=$!
   trap 'kill "$sqlite_pid" 2>/dev/null; rm -rf "$out"' EXIT  # interrupted: stop it too
-  show_live PostgreSQL "$pg_url" "$@"
+  run_suite live PostgreSQL "$pg_url" "$@"
   wait "$sqlite_pid"
   echo "== pytest on SQLite (ran beside PostgreSQL)"
   cat "$out/SQLite.log"
 else
-  show_live SQLite "$sqlite_url" "$@"
+  run_suite live SQLite "$sqlite_url" "$@"
   if [ -n "$pg_url" ]; then
-    show_live PostgreSQL "$pg_url" "$@"
+    run_suite live PostgreSQL "$pg_url" "$@"
   fi
 fi
 

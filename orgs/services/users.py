@@ -23,7 +23,7 @@ from django.db import transaction
 
 from audit.models import ChangeRecord
 from audit.services import audited, record
-from audit.states import MASK, SECRET_CHANGED, json_time, raw_state
+from audit.states import MASK, json_time, raw_state, secrets_changed
 from authorisations.services import authorisations_revoke_for_subject
 from core.errors import ForbiddenError
 from core.patterns import SPACE, matches
@@ -316,11 +316,9 @@ def user_update(
         if (raw_state(user), raw_state(user.identity)) != rows:  # else nothing to write
             person_save(identity=user.identity)
             user.save()
-            after = user_state(user)
-            if rows[0]["hetu"] and user.hetu and rows[0]["hetu"] != user.hetu:
-                after["hetu"] = SECRET_CHANGED  # masked both sides: say that it changed
-            if rows[1]["password"] != user.identity.password:
-                after["password"] = SECRET_CHANGED
+            # a replaced hetu or password reads "changed" (both sides would read the mask)
+            after = {**user_state(user), **secrets_changed(rows[0], user),
+                     **secrets_changed(rows[1], user.identity)}
             record(action=Action.UPDATE, instance=user, before=before, after=after)
         if roles_remove:
             assignments_remove(Assignment.objects.filter(user=user))
