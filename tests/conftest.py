@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -12,6 +15,48 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from identities.services import ApiClientCredentials, api_client_create
+
+# --- nothing beside the checkout -------------------------------------------------------------
+# A clone must pass on its own: a test that opens a file beside the repository (a sibling folder
+# such as the specs the developers keep next to their checkout) is refused at the `open` and
+# fails, whatever it does with the error. Paths are compared as written, not resolved, so a
+# virtual environment linked from elsewhere still counts as inside.
+REPOSITORY = Path(__file__).resolve().parents[1]
+_INSIDE = tuple(os.path.join(str(p), "") for p in {REPOSITORY, Path(sys.prefix)})
+_BESIDE = os.path.join(str(REPOSITORY.parent), "")
+outside_reads: list[str] = []
+
+
+class OutsideRepositoryError(PermissionError):
+    pass
+
+
+def _beside_the_checkout(path: str) -> bool:
+    full = os.path.join(os.path.abspath(path), "")
+    return full.startswith(_BESIDE) and not full.startswith(_INSIDE)
+
+
+def _guard_reads(event: str, args: tuple) -> None:
+    if event != "open" or not isinstance(args[0], str | bytes | os.PathLike):
+        return
+    path = os.fsdecode(args[0])
+    if _beside_the_checkout(path):
+        outside_reads.append(path)
+        raise OutsideRepositoryError(f"a test may not read outside the repository: {path}")
+
+
+sys.addaudithook(_guard_reads)
+
+
+@pytest.fixture(autouse=True)
+def nothing_read_outside_the_repository():
+    """Fails the test if it opened a file beside the checkout (even one whose error it caught)."""
+    start = len(outside_reads)
+    yield
+    read = outside_reads[start:]
+    del outside_reads[start:]
+    if read:
+        pytest.fail(f"the test read outside the repository: {read}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

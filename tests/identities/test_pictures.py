@@ -4,8 +4,6 @@ service level."""
 import base64
 import hashlib
 import io
-import re
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,10 +12,10 @@ from audit.models import ChangeRecord
 from core.errors import InvalidInputError
 from identities.models import Identity, Member, ProfilePicture, Tenant
 from identities.pictures import DEFAULT_IMAGE_BASE64, picture_check, picture_delete, picture_set
+from tests.fixtures import spec_path
 from tests.identities.dfs import ALL, assert_additiv_error
 
 pytestmark = pytest.mark.django_db
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "003_d1092621174c4740.txt"
 
 
 def image(kind: str, size=(8, 6)) -> str:
@@ -27,10 +25,8 @@ def image(kind: str, size=(8, 6)) -> str:
 
 
 def spec_sample() -> str:
-    """The spec's own upload sample (a 60x70 JPEG), or a JPEG when the spec is not here."""
-    if not SPEC.exists():
-        return image("JPEG", (60, 70))
-    return re.search(r'"ImageContentBase64": "([^"]+)"', SPEC.read_text()).group(1)
+    """The spec's own upload sample (a 60x70 JPEG), kept in tests/fixtures/spec/."""
+    return base64.b64encode(spec_path("profile_picture_sample.jpg").read_bytes()).decode()
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
-"""Helpers for the CustomerID surface: a full-rights `restuser`, XML parsing, curl replay."""
+"""Helpers for the CustomerID surface: a full-rights `restuser`, XML parsing, curl replay
+(the spec's examples are data in tests/fixtures/spec/)."""
 
 from __future__ import annotations
 
-import re
 import shlex
-from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
@@ -13,8 +12,6 @@ import pytest
 from audit.models import ChangeRecord
 from orgs.models import Assignment, Organization, OrgUser, Role, RoleLink
 
-# The specs live in ../shared next to the checkout.
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "001_ad5f40fa21406601.txt"
 BASE = "/eidm2/services/"
 ALL = [
     f"orgs.{action}_{model}"
@@ -79,20 +76,6 @@ def state() -> tuple:
         sorted(Assignment.objects.values_list("user_id", "role_id")),
         ChangeRecord.objects.count(),
     )
-
-
-def spec_curls() -> dict[str, str]:
-    """The spec's curl example of each operation, keyed by its MOD id."""
-    text = SPEC.read_text()
-    found: dict[str, str] = {}
-    current = None
-    for line in text.splitlines():
-        match = re.match(r"^(MOD\d+b?) ", line)
-        if match:
-            current = match.group(1)
-        if line.startswith("curl ") and current:
-            found[current] = line
-    return found
 
 
 def curl(api, command: str, **replace: str):
