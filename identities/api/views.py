@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -12,7 +11,7 @@ from rest_framework.views import APIView
 
 from audit.services import audit_context_create
 from config.api.permissions import RequiredPermission
-from identities import reach
+from identities import directory, reach
 from identities.api.serializers import (
     AuditContextResponse,
     InternalIdContextRequest,
@@ -36,7 +35,12 @@ class _GenerateView(AdditivView):
     request_serializer: type[serializers.Serializer] = PersonContextRequest
 
     def tenant(self, request, **kwargs) -> Tenant:
-        return self._reachable(request, settings.TESSERA_DEFAULT_TENANT_KEY)
+        """The 1.x calls name no tenant: the client's default tenant, as its other tenant-less
+        calls use (TESSERA_DEFAULT_TENANT_KEY with global reach, else its first tenant)."""
+        tenant = directory.default_tenant_for(request.user)
+        if tenant is None:
+            raise NotFound("The client reaches no tenant.")
+        return tenant
 
     def _reachable(self, request, key: str) -> Tenant:
         tenant = reach.of(request.user, TENANTS).find(key=key)

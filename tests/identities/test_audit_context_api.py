@@ -167,3 +167,22 @@ def test_query_count_is_flat_in_body_size(make_caller, count_queries, size):
 
 
 EXPECTED_QUERIES = 9
+
+
+@pytest.mark.parametrize("url", [V10, V11])
+def test_1x_calls_use_the_default_tenant_of_a_tenant_confined_client(make_caller, url):
+    """A client made with `--tenant acme --tenant beta` generates its 1.x contexts in acme (its
+    default tenant, as its other tenant-less calls), not in TESSERA_DEFAULT_TENANT_KEY's tenant,
+    which it does not reach."""
+    tenant_create(key="beta", name="Beta")
+    api = make_caller([PERM], tenants=["acme", "beta"]).bearer()
+    in_default = AuditContext.objects.filter(tenant__key="default").count()
+    response = api.post(url, {"PersonIds": [3]}, format="json")
+    assert response.status_code == 200, response.content
+    context_id = response.json() if url == V10 else response.json()["AuditContextId"]
+    context = AuditContext.objects.get(pk=context_id)
+    assert context.tenant.key == "acme" and context.created_by == context.tenant.name
+    if url == V11:
+        assert (response.json()["TenantKey"], response.json()["TenantId"]) == (
+            "acme", context.tenant_id)
+    assert AuditContext.objects.filter(tenant__key="default").count() == in_default
