@@ -31,7 +31,7 @@ from identities.models import (
     Salutation,
     Tenant,
 )
-from identities.queries import usernames_taken
+from identities.queries import identity_role_default, usernames_taken
 
 Action = ChangeRecord.Action
 
@@ -70,13 +70,17 @@ def identity_create(
     *,
     tenant: Tenant,
     username: str | None,
-    identity_role_id: int,
+    identity_role_id: int | None,
     attributes: Mapping[str, Any],
     password: str | None = None,
     context: AuditContext | None = None,
 ) -> Identity:
-    """A person (`POST /v1.0/identities`) and its member of `tenant` with `identity_role_id`;
-    `attributes` are model fields of ATTRIBUTES (text None = empty). Sign-in enabled."""
+    """A person (`POST /v1.0/identities`) and its member of `tenant` with `identity_role_id`
+    (None or 0: the default role, `queries.identity_role_default`); `attributes` are model
+    fields of ATTRIBUTES (text None = empty). Sign-in enabled."""
+    if not identity_role_id:
+        default = identity_role_default()
+        identity_role_id = default.pk if default else None
     values = {name: _cleared(name, value) for name, value in attributes.items()}
     identity = Identity(kind=Identity.Kind.PERSON, is_active=True, **values)
     identity.username = _username(username, identity=None)

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from audit.tombstones import uuid_text
 from core.bulk.write import one_of
-from identities.models import Identity
+from identities.models import Identity, IdentityRole
 
 
 def usernames_taken(owners: Mapping[str, Any]) -> set[str]:
@@ -27,3 +27,10 @@ def username_is_own_id(prefix: str = "") -> Q:
     """The identity's username is its own id: a person created without a login name of its
     own (a CustomerID user without uid). `prefix` leads to the identity ("identity__")."""
     return Q(**{f"{prefix}username": uuid_text(f"{prefix}id")})
+
+
+def identity_role_default() -> IdentityRole | None:
+    """The role a new member takes when its create names none (`IdentityRoleId` missing or 0,
+    what a .NET client sends unset): the bottom of the catalog's ranking, the least-privileged
+    role, the same in every tenant since the catalog is one; None with an empty catalog."""
+    return IdentityRole.objects.order_by("-hierarchy_level").first()

@@ -88,8 +88,9 @@ class _Attributes(_Body):
 class IdentityCreate(_Attributes):
     """`POST /v1.0/identities` (`Username` and `UserName` both match)."""
 
-    IdentityRoleId = StrictIntegerField(**INT32, help_text="The role of the new member of the "
-                                                          "client's default tenant.")
+    IdentityRoleId = ref(help_text="The role of the new member of the client's default "
+                                   "tenant; missing, null or 0: the default role, the "
+                                   "lowest-ranked of the catalog.")
     Username = StrictCharField(max_length=150, validators=[WholeMatch(USERNAME)],
                                help_text="Unique.")
     Password = text(128, help_text="Checked by the password rules; none: no password.")

@@ -48,7 +48,8 @@ class IdentitiesView(AdditivView):
     @extend_schema(tags=[TAG_IDENTITIES], operation_id="identities_create_v1_0",
                    summary="Create a new identity",
                    description="Also makes its member of the client's default tenant with "
-                               "`IdentityRoleId`. Answers 200.",
+                               "`IdentityRoleId` (missing, null or 0: the lowest-ranked "
+                               "role). Answers 200.",
                    request=s.IdentityCreate, responses={200: s.IdentityCreated})
     def post(self, request):
         data = validated(s.IdentityCreate, request)
@@ -60,7 +61,8 @@ class IdentitiesView(AdditivView):
                       if wire in data and field not in ("username", "identity_role_id",
                                                         "is_active")}
         identity = identity_create(
-            tenant=tenant, username=data["Username"], identity_role_id=data["IdentityRoleId"],
+            tenant=tenant, username=data["Username"],
+            identity_role_id=data.get("IdentityRoleId"),
             attributes=attributes, password=data.get("Password"), context=context)
         return Response({"IdentityId": identity.id})
 

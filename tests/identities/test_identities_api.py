@@ -115,7 +115,6 @@ def test_create_writes_its_records_under_the_callers_context(api):
     ({"FirstName": 12}, "FirstName"),
     ({"Username": "has space"}, "Username"),
     ({"Username": None}, "Username"),
-    ({"IdentityRoleId": None}, "IdentityRoleId"),
     ({"AuditContextId": 2**63}, "AuditContextId"),
     ({"Description": "x" * 100_000}, "Description"),
     ({"Phone": "1\u0000"}, "Phone"),
@@ -129,9 +128,40 @@ def test_a_refused_create_is_422_naming_the_field_and_writes_nothing(api, change
 
 
 def test_an_empty_or_non_object_body_is_422(api):
-    assert_additiv_error(api.post(URL, {}, format="json"), 422, "IdentityRoleId")
+    assert_additiv_error(api.post(URL, {}, format="json"), 422, "Username")
     assert_additiv_error(api.post(URL, [1], format="json"), 422, "Expected a JSON object")
     assert_additiv_error(api.post(URL, "{bad", content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize("role", ["missing", 0])
+def test_without_an_identity_role_the_member_takes_the_lowest_ranked_role(api, role):
+    """002/003 type IdentityRoleId as a plain int32, not required; a .NET client sends 0 when
+    unset. The new member (and home role) is the catalog's bottom role, wherever it moved."""
+    from identities.roles import identity_role_create
+
+    bottom = identity_role_create(key="guest", name="Guest")
+    assert bottom.hierarchy_level == IdentityRole.objects.count()
+    identity_id = create(api, IdentityRoleId=None if role == "missing" else role)
+    member = Member.objects.get(identity_id=identity_id)
+    assert member.identity_role_id == bottom.id
+    assert Identity.objects.get(pk=identity_id).identity_role_id == bottom.id
+    assert api.get(url(identity_id)).json()["IdentityRole"]["Key"] == "guest"
+
+
+def test_a_null_identity_role_is_the_default_too(api):
+    body = sample(CREATE_SAMPLE, AuditContextId=None)
+    body["IdentityRoleId"] = None
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 200, response.content
+    member = Member.objects.get(identity_id=response.json()["IdentityId"])
+    assert member.identity_role == IdentityRole.objects.order_by("hierarchy_level").last()
+
+
+def test_an_unknown_identity_role_is_still_422(api):
+    body = sample(CREATE_SAMPLE, AuditContextId=None, IdentityRoleId=999)
+    before = state()
+    assert_additiv_error(api.post(URL, body, format="json"), 422, "IdentityRoleId")
+    assert state() == before
 
 
 @pytest.mark.parametrize("field, value", [("Username", "jconnor"),
