@@ -1,19 +1,19 @@
 """Wire shapes of spec 003's BackOfficeManagement calls, named as the spec spells them; the
 nested items the spec collapses are defined here and in docs/backoffice.md. Request bodies
-match field names in any case and refuse unknown fields (as every DFS body)."""
+match field names in any case and ignore unknown fields (as every DFS body)."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.api.fields import RejectUnknownFieldsMixin, StrictIntegerField
+from config.api.fields import IgnoreUnknownFieldsMixin, StrictIntegerField
 
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 ID64 = {"min_value": 1, "max_value": 2**63 - 1}
 MAX_IDS = 1000
 
 
-class _Body(RejectUnknownFieldsMixin, serializers.Serializer):
+class _Body(IgnoreUnknownFieldsMixin, serializers.Serializer):
     case_insensitive_fields = True
 
 

@@ -116,15 +116,16 @@ def ignored_fields_check(serializer: serializers.Serializer, data) -> None:
         raise serializers.ValidationError(errors)
 
 
-class RejectUnknownFieldsMixin:
-    """Unknown fields are an error, named in the message, rather than silently dropped; the
-    schema says so (`additionalProperties: false`, `ClosedObjectExtension`).
-
-    With `case_insensitive_fields = True` a key matches its field whatever its case, as the
-    .NET services behind the additiv surfaces accept (`personIds` for `PersonIds`).
-    """
+class _KnownFieldsMixin:
+    """A JSON object body whose keys are matched to the fields, exactly or (with
+    `case_insensitive_fields = True`) whatever their case, as the .NET services behind the
+    additiv surfaces accept (`personIds` for `PersonIds`); what is done with a key that
+    matches no field is the subclass's."""
 
     case_insensitive_fields = False
+
+    def unknown_fields(self, unknown: list[str]) -> None:
+        raise NotImplementedError
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -137,8 +138,27 @@ class RejectUnknownFieldsMixin:
             data = {by_lower.get(key.lower(), key): value for key, value in data.items()}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+            self.unknown_fields(unknown)
+            data = {key: value for key, value in data.items() if key in known}
         return super().to_internal_value(data)
+
+
+class RejectUnknownFieldsMixin(_KnownFieldsMixin):
+    """Unknown fields are an error, named in the message, rather than silently dropped; the
+    schema says so (`additionalProperties: false`, `ClosedObjectExtension`). Where the vendor
+    or its SDK refuses them too (onePortal), or no vendor client sends more than it names."""
+
+    def unknown_fields(self, unknown: list[str]) -> None:
+        raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+
+
+class IgnoreUnknownFieldsMixin(_KnownFieldsMixin):
+    """Unknown fields are ignored, as the vendor's own services do (the additiv surfaces,
+    specs 002/003: a client whose models carry more properties than a call names must work);
+    the schema leaves the object open."""
+
+    def unknown_fields(self, unknown: list[str]) -> None:
+        return None
 
 
 class ClosedObjectExtension(OpenApiSerializerExtension):

@@ -1,6 +1,7 @@
 """Wire shapes of the DFS identity, role and member calls (specs 002/003), named as the specs
 spell them. Every nested object the specs leave collapsed is defined here and in
-docs/identities.md. Request bodies match field names in any case and refuse unknown fields."""
+docs/identities.md. Request bodies match field names in any case and ignore unknown fields
+(as the vendor does)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import (
-    RejectUnknownFieldsMixin,
+    IgnoreUnknownFieldsMixin,
     StrictCharField,
     StrictIntegerField,
     StrictUUIDField,
@@ -59,8 +60,8 @@ class EmailText(StrictCharField):
     """An email address (checked by the service with Django's EmailValidator)."""
 
 
-class _Body(RejectUnknownFieldsMixin, serializers.Serializer):
-    """Field names match in any case; unknown fields are refused (422 naming them)."""
+class _Body(IgnoreUnknownFieldsMixin, serializers.Serializer):
+    """Field names match in any case; unknown fields are ignored, as the vendor does."""
 
     case_insensitive_fields = True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.api.fields import RejectUnknownFieldsMixin, StrictIntegerField
+from config.api.fields import IgnoreUnknownFieldsMixin, StrictIntegerField
 from identities.api.dfs_serializers import INT32, IdentityRoleItem
 
 MAX_RESTRICTIONS = 10_000
@@ -43,7 +43,7 @@ class MemberHierarchy(serializers.Serializer):
                              "members and the members of its role's restricted roles.")
 
 
-class AccessCheck(RejectUnknownFieldsMixin, serializers.Serializer):
+class AccessCheck(IgnoreUnknownFieldsMixin, serializers.Serializer):
     """`POST /v2.0/members/{internalId}/hierarchy/access`."""
 
     case_insensitive_fields = True

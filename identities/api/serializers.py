@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from config.api.fields import (
-    RejectUnknownFieldsMixin,
+    IgnoreUnknownFieldsMixin,
     StrictCharField,
     StrictIntegerField,
     StrictUUIDField,
@@ -13,8 +13,8 @@ INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 MAX_IDS = 10_000
 
 
-class _ContextRequest(RejectUnknownFieldsMixin, serializers.Serializer):
-    """Field names match in any case (`personIds`); unknown fields are refused."""
+class _ContextRequest(IgnoreUnknownFieldsMixin, serializers.Serializer):
+    """Field names match in any case (`personIds`); unknown fields are ignored."""
 
     case_insensitive_fields = True
 
@@ -28,7 +28,7 @@ class _ContextRequest(RejectUnknownFieldsMixin, serializers.Serializer):
 
 
 class PersonContextRequest(_ContextRequest):
-    """Field names match in any case (`personIds`); unknown fields are refused."""
+    """Field names match in any case (`personIds`); unknown fields are ignored."""
 
     PersonIds = serializers.ListField(
         child=StrictIntegerField(**INT32), required=False, allow_null=True, max_length=MAX_IDS,
@@ -37,7 +37,7 @@ class PersonContextRequest(_ContextRequest):
 
 
 class InternalIdContextRequest(_ContextRequest):
-    """Field names match in any case (`internalIds`); unknown fields are refused."""
+    """Field names match in any case (`internalIds`); unknown fields are ignored."""
 
     InternalIds = serializers.ListField(
         child=StrictUUIDField(), required=False, allow_null=True, max_length=MAX_IDS,

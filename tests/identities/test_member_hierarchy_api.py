@@ -127,7 +127,7 @@ def test_unknown_and_malformed_bases(api, team, acme, roles):
     base = team[0].identity_id
     assert_additiv_error(api.get(f"/v1.0/identities/{base}/hierarchy/x/exists"), 400,
                          "personId")
-    for body in ({}, {"PersonId": "1"}, {"PersonId": 1, "Other": 2}, {"PersonId": 2**31}):
+    for body in ({}, {"PersonId": "1"}, {"PersonId": 2**31}):
         assert_additiv_error(api.post(f"/v2.0/members/{base}/hierarchy/access", body,
                                       format="json"), 422)
 

@@ -62,7 +62,6 @@ def test_access_of_the_default_tenant_reads_back_on_the_identity(api):
     ({"TenantId": 99999, "IsEnabled": True}, 422, "TenantId"),
     ({"IdentityRoleId": 999, "IsEnabled": True}, 422, "IdentityRoleId"),
     ({"IsEnabled": "yes"}, 422, "IsEnabled"),
-    ({"Extra": 1}, 422, "Extra"),
     ([], 422, "Expected a JSON object"),
 ])
 def test_refused_access_changes_nothing(api, acme, body, status, field):
@@ -152,7 +151,7 @@ def test_a_page_size_over_the_maximum_is_capped(api, settings):
 
 @pytest.mark.parametrize("body, field", [
     ({"SortBy": "Password"}, "SortBy"), ({"Page": 0}, "Page"), ({"PageSize": -1}, "PageSize"),
-    ({"MemberIds": ["1"]}, "MemberIds"), ({"Unknown": 1}, "Unknown"),
+    ({"MemberIds": ["1"]}, "MemberIds"),
     ({"SortOrder": "Up"}, "SortOrder"), ({"PageSize": 2**31}, "PageSize"),
     ({"SearchTerm": 5}, "SearchTerm"),
 ])
@@ -190,7 +189,7 @@ def test_the_active_sample_as_written_is_accepted(api):
 
 @pytest.mark.parametrize("body, field", [
     ({"Offset": -1}, "Offset"), ({"Limit": 2**31}, "Limit"), ({"RoleId": "1"}, "RoleId"),
-    ({"SortColumn": 3}, "SortColumn"), ({"Other": None}, "Other"),
+    ({"SortColumn": 3}, "SortColumn"),
 ])
 def test_active_members_refuses_bad_criteria(api, body, field):
     assert_additiv_error(api.post("/v1.0/members/active", body, format="json"), 422, field)
@@ -292,7 +291,6 @@ def test_both_sync_routes_share_one_member_and_take_the_callers_context(api, acm
 @pytest.mark.parametrize("body, field", [
     ({"Member": {"IdentityRoleId": 999}}, "IdentityRoleId"),
     ({"Context": {"AuditContextId": 10**12}}, "AuditContextId"),
-    ({"Member": {"Bogus": 1}}, "Bogus"),
     ({"Member": "x"}, "Member"),
 ])
 def test_refused_sync_changes_nothing(api, acme, body, field):
