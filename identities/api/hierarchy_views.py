@@ -73,6 +73,15 @@ def role_or_404(role_id: str) -> IdentityRole:
     return role
 
 
+def role_or_422(role_id: str) -> IdentityRole:
+    """002's restriction route lists no 404: an unknown role is "The Role ID is invalid"."""
+    try:
+        return role_or_404(role_id)
+    except NotFound:
+        raise UnprocessableError("roleId", "The Role ID is invalid: no identity role has "
+                                           "this id.") from None
+
+
 def parse_internal_id(value: str):
     """002's `internalId`: not a UUID answers 422 (002 documents it)."""
     try:
@@ -133,6 +142,15 @@ def base_member(request, identity_id) -> Member:
     if member is None:
         raise NotFound(NOT_FOUND_MEMBER)
     return member
+
+
+def base_member_or_422(request, identity_id) -> Member:
+    """002's member restriction route lists no 404: "The Member ID is invalid"."""
+    try:
+        return base_member(request, identity_id)
+    except NotFound:
+        raise UnprocessableError("internalId", f"The Member ID is invalid: "
+                                               f"{NOT_FOUND_MEMBER}") from None
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -247,11 +265,12 @@ class RoleRestrictionsView(AdditivView):
     @extend_schema(tags=[TAG_ROLES], operation_id="roles_restrictions_v2_0",
                    summary="Set the role hierarchy restrictions (002)",
                    description="Replaces the role's restricted roles; `[]` clears; an "
-                               "unknown id or a missing body: 422. Answers an empty 200.",
+                               "unknown role (path or body) or a missing body: 422 (002 "
+                               "lists no 404 here). Answers an empty 200.",
                    parameters=[ROLE_ID, AUDIT_CONTEXT],
                    request={"application/json": s.ROLE_IDS_BODY}, responses=EMPTY)
     def post(self, request, roleId: str):  # noqa: N803
-        role = role_or_404(roleId)
+        role = role_or_422(roleId)
         role_restrictions_set(role=role, restricted_role_ids=role_ids(request),
                               context=audit_context(request))
         return empty()
@@ -309,12 +328,12 @@ class MemberRestrictionsView(AdditivView):
                    summary="Set the member-role hierarchy restrictions (002)",
                    description="Replaces the member's restricted members (sub-users named by "
                                "identity id, members of the same tenant); `[]` clears; an id "
-                               "that is no member of the tenant or a missing body: 422. "
-                               "Answers an empty 200.",
+                               "(path or body) that is no member of the tenant or a missing "
+                               "body: 422 (002 lists no 404 here). Answers an empty 200.",
                    parameters=[INTERNAL_ID, AUDIT_CONTEXT],
                    request={"application/json": s.IDENTITY_IDS_BODY}, responses=EMPTY)
     def post(self, request, internalId: str):  # noqa: N803
-        member = base_member(request, parse_internal_id(internalId))
+        member = base_member_or_422(request, parse_internal_id(internalId))
         member_restrictions_set(member=member, restricted_identity_ids=identity_ids(request),
                                 context=audit_context(request))
         return empty()
@@ -380,10 +399,14 @@ class TenantMembersView(AdditivView):
                    summary="Get all the tenant policy members (002)",
                    description="Every member of the client's default tenant with its role "
                                "and HierarchyLevel, ranked first (top first), then those "
-                               "without a role; `[]` when there is none.",
+                               "without a role; none: 404, as 002 documents (the 003 route "
+                               "answers `[]`).",
                    responses={200: s.HierarchyMemberItem(many=True)})
     def get(self, request):
-        return Response(member_items(hierarchy.tenant_members(default_tenant(request))))
+        members = member_items(hierarchy.tenant_members(default_tenant(request)))
+        if not members:
+            raise NotFound("Couldn't find the list of tenant member policy items.")
+        return Response(members)
 
 
 class IdentityRolesLevelView(AdditivView):

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.patterns import UUID, matches
 from identities import directory
 from identities.api import dfs_serializers as s
 from identities.api.dfs_common import (
@@ -103,7 +104,8 @@ class ActiveMembersView(AdditivView):
     @extend_schema(tags=[TAG_MEMBERS], operation_id="members_active_v1_0",
                    summary="Get all active members",
                    description="Members of the client's default tenant whose sign-in and "
-                               "tenant access are enabled; `Offset` is 0-based.",
+                               "tenant access are enabled; `Offset` is 0-based. No member "
+                               "matches: 404 (002), as an empty tenant.",
                    request=s.ActiveMembers, responses={200: s.ActiveMemberPage})
     def post(self, request):
         data = validated(s.ActiveMembers, request)
@@ -114,6 +116,8 @@ class ActiveMembersView(AdditivView):
             role_id=data.get("RoleId"), active_only=True, sort=_sort_column(data),
             descending=(data.get("SortOrder") or "").lower() in ("descending", "desc"))
         found, _, total = rows_at(rows, data.get("Offset", 0), data.get("Limit"))
+        if not total:  # 002 documents 404 for a list it cannot find (an offset past the
+            raise NotFound("Couldn't find the list of active members.")  # end is no miss)
         return Response({"Filtered": [member_item(m) for m in found], "TotalCount": total})
 
 
@@ -144,6 +148,8 @@ class SyncMemberV2View(_SyncView):
                    parameters=[TENANT_KEY, INTERNAL_USER_ID], request=s.SyncMember,
                    responses={200: s.SyncedMemberV2})
     def post(self, request, tenantKey: str, internalUserId: str):  # noqa: N803
+        if not matches(UUID, internalUserId):  # 002 documents 422 for it (003's route: 400)
+            raise UnprocessableError("internalUserId", "Not a UUID.")
         identity, member, context = self.sync(request, tenantKey, internalUserId,
                                               "internalUserId")
         return Response({"InternalUserId": identity.id, "MemberId": member.id,

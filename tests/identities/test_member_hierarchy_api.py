@@ -116,8 +116,9 @@ def test_unknown_and_malformed_bases(api, team, acme, roles):
         assert_additiv_error(api.post(f"/v2.0/members/{identity_id}/hierarchy/access",
                                       {"PersonId": team[5].pk}, format="json"), 404)
         assert_additiv_error(api.get(f"/v1.0/identities/{identity_id}/hierarchy/1/exists"), 404)
+        # 002's restriction route lists 422, no 404: "The Member ID is invalid"
         assert_additiv_error(api.post(f"/v2.0/members/{identity_id}/hierarchy/restrictions",
-                                      [], format="json"), 404)
+                                      [], format="json"), 422, "The Member ID is invalid")
         assert_additiv_error(api.put(f"/v1.0/identities/{identity_id}/hierarchy/exclude",
                                      [], format="json"), 404)
     assert_additiv_error(api.get("/v2.0/members/nope/hierarchy"), 422, "internalId")
@@ -198,6 +199,17 @@ def test_tenant_member_listings_are_twins(api, team, roles):
     assert one.json() == two.json()
     assert ids(one.json()) == [m.pk for m in team]  # ranked, the role-less last
     assert one.json()[-1]["IdentityRole"] is None
+
+
+def test_an_empty_tenant_lists_404_on_the_002_route_and_empty_on_the_003_route(make_caller,
+                                                                             team, acme):
+    """002 documents 404 "Couldn't find the list of tenant member policy items"; 003's twin
+    lists no 404 and answers `[]`. acme has no member; the default tenant has the team."""
+    empty = make_caller(HIERARCHY_PERMS, tenants=["acme"]).basic()
+    assert_additiv_error(empty.get("/v2.0/members"), 404,
+                         "Couldn't find the list of tenant member policy items")
+    response = empty.get("/v1.0/identities/roles/hierarchy-level")
+    assert response.status_code == 200 and response.json() == []
 
 
 def test_twin_routes_answer_alike_for_the_same_state(api, team, roles):

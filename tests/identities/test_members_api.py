@@ -170,8 +170,9 @@ def test_active_members_are_sign_in_and_tenant_access_enabled(api):
     assert response.status_code == 200, response.content
     got = response.json()
     assert got["TotalCount"] == 1 and [m["IdentityId"] for m in got["Filtered"]] == [a]
-    got = api.post("/v1.0/members/active", {"RoleId": 2}, format="json").json()
-    assert got == {"Filtered": [], "TotalCount": 0}
+    # no match: 002 documents 404 "Couldn't find the list of active members"
+    assert_additiv_error(api.post("/v1.0/members/active", {"RoleId": 2}, format="json"), 404,
+                         "Couldn't find the list of active members")
 
 
 def test_the_active_sample_as_written_is_accepted(api):
@@ -179,9 +180,9 @@ def test_the_active_sample_as_written_is_accepted(api):
     body = {"SortColumn": "string", "SortOrder": "string", "Offset": 0, "Limit": 0,
             "Search": "string", "FirstName": "string", "LastName": "string", "BranchId": 0,
             "CountryId": 0, "RoleId": 0}
-    response = api.post("/v1.0/members/active", body, format="json")
-    assert response.status_code == 200, response.content
-    assert response.json() == {"Filtered": [], "TotalCount": 0}
+    # accepted, and nobody matches "string" in every name: 404, as 002 documents
+    assert_additiv_error(api.post("/v1.0/members/active", body, format="json"), 404,
+                         "Couldn't find the list")
     body = {"SortColumn": "firstname", "SortOrder": "DESC"}
     got = api.post("/v1.0/members/active", body, format="json").json()
     assert [m["FirstName"] for m in got["Filtered"]] == ["First0001", "First0000"]
@@ -208,8 +209,8 @@ def test_members_of_other_tenants_are_not_listed(make_caller, api, acme):
     outsider = make_caller(ALL, tenants=["acme"]).basic()
     got = outsider.post("/v1.0/members/search", {"SearchTerm": "user"}, format="json").json()
     assert got["TotalCount"] == 0
-    got = outsider.post("/v1.0/members/active", {"Search": "user"}, format="json").json()
-    assert got == {"Filtered": [], "TotalCount": 0}
+    assert_additiv_error(outsider.post("/v1.0/members/active", {"Search": "user"},
+                                       format="json"), 404, "Couldn't find the list")
     ids = list(Member.objects.values_list("id", flat=True))
     got = outsider.post("/v1.0/members/search", {"MemberIds": ids}, format="json").json()
     assert got["TotalCount"] == 0
@@ -309,5 +310,7 @@ def test_sync_of_unknown_tenant_or_unreachable_identity_is_404(make_caller, api,
     identity_id = create(api, "jconnor")
     for path, _ in sync_urls(identity_id, "nope"):
         assert_additiv_error(api.post(path, {}, format="json"), 404)
-    for path, _ in sync_urls("not-a-uuid", "acme"):
-        assert_additiv_error(api.post(path, {}, format="json"), 400)
+    # a malformed id: 002 documents 422 ("The IdentityUser ID is invalid"), 003 lists 400
+    v2, v3 = (path for path, _ in sync_urls("not-a-uuid", "acme"))
+    assert_additiv_error(api.post(v2, {}, format="json"), 422, "internalUserId")
+    assert_additiv_error(api.post(v3, {}, format="json"), 400, "identityId")
