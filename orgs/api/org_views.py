@@ -63,7 +63,7 @@ class OrgCollectionView(CustomerIdView):
             organization_id=params.text("organizationId", required=True),
             friendly_name=params.text("friendlyName", required=True),
             organization_type=_org_type(params),
-            virtual=params.flag("virtual", default=None),
+            virtual=params.flag("virtual"),  # 001's default: false
             attributes=params.attributes(),
         )
         return self.answer("org", [org.path])

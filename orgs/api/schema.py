@@ -83,8 +83,10 @@ def organization_params(*, create: bool) -> list[OpenApiParameter]:
         params[:0] = [
             query("organizationId", {"type": "string", "pattern": NAME},
                   f"The new organization's name: {NAME_RULE}.", required=True),
-            flag("virtual", "Whether the organization is virtual (default: as its parent; "
-                            "false at the top level)."),
+            flag("virtual", "Whether the organization is virtual (default: false, as the "
+                            "spec's table says; a normal organization under a virtual parent "
+                            "is refused with code 9, a virtual one under a normal parent "
+                            "with code 8)."),
         ]
     return params
 

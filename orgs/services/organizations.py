@@ -55,8 +55,9 @@ def friendly_name_clean(friendly_name: str) -> str:
 
 def child_virtual(parent: Organization | None, virtual: bool | None) -> bool:
     """Whether a new organization under `parent` is virtual: a virtual organization's
-    children are virtual and a normal one's normal (`virtual` omitted follows the parent);
-    organizations nest at most MAX_DEPTH levels deep."""
+    children are virtual and a normal one's normal; organizations nest at most MAX_DEPTH
+    levels deep. None (an import row's empty cell) follows the parent; the API and the
+    services pass 001's default, false."""
     if parent is None:
         return bool(virtual)
     if virtual is None:
@@ -106,10 +107,11 @@ def organization_create(
     organization_id: str,
     friendly_name: str,
     organization_type: str | None = None,
-    virtual: bool | None = None,
+    virtual: bool = False,
     attributes: AttributeChanges | None = None,
 ) -> Organization:
-    """MOD001b: a top-level organization, a sub-organization or a virtual organization."""
+    """MOD001b: a top-level organization, a sub-organization or a virtual organization
+    (`virtual` defaults to false, as 001 says; under a virtual parent it must be given)."""
     name = segment_clean(organization_id, "organizationId")
     friendly_name = friendly_name_clean(friendly_name)
     org_type = type_clean(organization_type)

@@ -195,6 +195,11 @@ REFUSALS = (
             r"^/v[12]\.0/(roles|members|identities)/\{[a-zA-Z]+\}/hierarchy/",
             r'"Message": "(RestrictedRoleIds: No identity role|RestrictedIdentityIds: No '
             r'member of tenant) '),
+    Refusal("the path of a 002 restriction route names no role, or an identity that is no "
+            "member of the client's default tenant (002 documents 422 there, no 404)",
+            r"^/v2\.0/(roles/\{roleId\}|members/\{internalId\})/hierarchy/restrictions$",
+            r'"Message": "(roleId: The Role ID is invalid|internalId: The Member ID is '
+            r'invalid)'),
     Refusal("the 002 rank operation `Unknown` (in the spec's enum; documented as 422)",
             r"^/v2\.0/roles/\{roleId\}/hierarchy/rank/", r'"Message": "operation: '),
     Refusal("the body's TenantId differs from the path's",

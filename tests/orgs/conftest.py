@@ -105,7 +105,8 @@ def tree(db):
     services.organization_create(parent=sales, organization_id="north", friendly_name="North")
     virt = services.organization_create(parent=None, organization_id="virt",
                                         friendly_name="Virtual", virtual=True)
-    services.organization_create(parent=virt, organization_id="v1", friendly_name="V1")
+    services.organization_create(parent=virt, organization_id="v1", friendly_name="V1",
+                                 virtual=True)
     admin = services.role_put(organization=acme, name="Admin")
     alice = services.user_create(organization=acme, name="alice",
                                  data=UserFields(uid="alice", email="alice@example.com"))

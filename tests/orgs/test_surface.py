@@ -6,7 +6,7 @@ from django.core.management import call_command
 from audit.models import ChangeRecord
 from identities.models import Identity
 from orgs.models import Assignment, Organization, OrgUser, Role, RoleLink
-from tests.orgs.conftest import ALL, entity, error, ids, short
+from tests.orgs.conftest import ALL, entity, error, ids, short, state
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,24 @@ def test_update_replaces_given_removes_empty_keeps_missing(api, tree):
     assert attrs["friendlyName"] == ["Acme"]
 
 
-def test_virtual_children_follow_their_parent(api, tree):
-    assert api.post(S + "orgs/virt/?organizationId=v2&friendlyName=V2").status_code == 200
+def test_virtual_defaults_to_false_as_the_spec_says(api, tree):
+    """001's table: `virtual`, default false. Omitted under a virtual parent it asks for a
+    normal organization there, which the vendor refuses with code 9 (nothing written);
+    a virtual child is asked for with virtual=true."""
+    before = state()
+    assert error(api.post(S + "orgs/virt/?organizationId=v2&friendlyName=V2"), 409, 9)
+    assert state() == before
+    assert api.post(S + "orgs/virt/?organizationId=v2&friendlyName=V2&virtual=true"
+                    ).status_code == 200
     assert Organization.objects.get(path="virt/v2").virtual
+    assert api.post(S + "orgs/acme/?organizationId=n&friendlyName=N").status_code == 200
+    assert not Organization.objects.get(path="acme/n").virtual
+    assert api.post(S + "orgs/?organizationId=top&friendlyName=T").status_code == 200
+    assert not Organization.objects.get(path="top").virtual
     assert api.post(S + "orgs/?organizationId=vx&friendlyName=VX&virtual=true").status_code == 200
     assert Organization.objects.get(path="vx").virtual
+    assert error(api.post(S + "orgs/acme/?organizationId=v&friendlyName=V&virtual=true"),
+                 409, 8)
 
 
 def test_lists_children_or_whole_subtrees(api, tree):
