@@ -14,12 +14,14 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from config.api.fields import StrictIntegerField, StrictUUIDField
+from config.api.permissions import RequiredPermission
 from core.errors import InvalidInputError
 from core.patterns import matches
-from identities import directory, hierarchy
+from identities import directory, hierarchy, reach
 from identities.api import hierarchy_serializers as s
 from identities.api.dfs_common import (
     IDENTITY_ID,
@@ -37,7 +39,7 @@ from identities.api.dfs_common import (
 )
 from identities.api.views import AdditivView
 from identities.errors import UnprocessableError
-from identities.models import IdentityRole, Member
+from identities.models import TENANTS, IdentityRole, Member
 from identities.restrictions import member_restrictions_set, role_restrictions_set
 from identities.roles import identity_role_move
 
@@ -58,6 +60,25 @@ EMPTY = {(200, "text/plain"): OpenApiResponse(
     response={"type": "string", "maxLength": 0}, description="Done: an empty body (002).")}
 BOOL = OpenApiResponse(response=OpenApiTypes.BOOL, description="`true` or `false`.")
 NOT_FOUND_MEMBER = "No member of the tenant has this identity id."
+
+
+# --- who may change the catalog ------------------------------------------------------------------
+
+class ReachesEveryTenant(BasePermission):
+    """The identity-role catalog (its ranks and role restrictions) is one for every tenant: a
+    change reorders every tenant's member hierarchies and access checks, so it needs reach over
+    every tenant (the global `identities.access_tenant`), not only the change permission. A
+    tenant-confined client may read the catalog; changing it answers 403 (issue 22, 9)."""
+
+    message = ("The identity-role catalog is shared by every tenant: changing its ranks or "
+               "role restrictions needs reach over every tenant (the permission "
+               "identities.access_tenant; a client made with --tenant reaches only its own).")
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or reach.of(request.user, TENANTS).everything
+
+
+CATALOG_WRITE = [RequiredPermission, ReachesEveryTenant]
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -209,6 +230,7 @@ class RoleHierarchyView(AdditivView):
 
 
 class _RankView(AdditivView):
+    permission_classes = CATALOG_WRITE
     required_permissions = {"PUT": "identities.change_identityrole",
                             "PATCH": "identities.change_identityrole"}
 
@@ -228,7 +250,8 @@ class RoleRankView(_RankView):
                    summary="Change the hierarchy rank of specified role (002)",
                    description="Swaps the role with its neighbour above (Up) or below (Down); "
                                "at the top or the bottom nothing changes. `Unknown` or "
-                               "another value: 422. Answers `true`.",
+                               "another value: 422. The catalog is every tenant's: a client "
+                               "without reach over every tenant gets 403. Answers `true`.",
                    parameters=[ROLE_ID, OpenApiParameter(
                        "operation", OpenApiTypes.STR, OpenApiParameter.PATH,
                        enum=["Unknown", "Up", "Down"],
@@ -260,6 +283,7 @@ class RoleLevelView(_RankView):
 
 
 class RoleRestrictionsView(AdditivView):
+    permission_classes = CATALOG_WRITE
     required_permissions = {"POST": "identities.change_identityrole"}
 
     @extend_schema(tags=[TAG_ROLES], operation_id="roles_restrictions_v2_0",
@@ -277,6 +301,7 @@ class RoleRestrictionsView(AdditivView):
 
 
 class RoleExcludeView(AdditivView):
+    permission_classes = CATALOG_WRITE
     validation_status = 400
     required_permissions = {"PUT": "identities.change_identityrole"}
 

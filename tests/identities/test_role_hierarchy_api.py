@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api(make_caller):
-    return make_caller(HIERARCHY_PERMS, tenants=["default"]).basic()
+    """A client of every tenant: the catalog it changes is every tenant's."""
+    return make_caller([*HIERARCHY_PERMS, "identities.access_tenant"]).basic()
 
 
 @pytest.fixture
@@ -95,8 +96,7 @@ def test_a_rank_change_runs_under_the_callers_audit_context(api, roles):
     assert response.status_code == 200
     assert set(ChangeRecord.objects.filter(object_type="identities.identityrole", action="update")
                .values_list("context_id", flat=True)) == {context.pk}
-    foreign = audit_context_create(tenant=Tenant.objects.create(key="other", name="Other"))
-    url = f"/v2.0/roles/{roles[2].pk}/hierarchy/rank/Up?AuditContextId={foreign.pk}"
+    url = f"/v2.0/roles/{roles[2].pk}/hierarchy/rank/Up?AuditContextId={context.pk + 1000}"
     assert_additiv_error(api.put(url), 422, "AuditContextId")
 
 
@@ -152,8 +152,7 @@ def test_deleting_a_restricted_role_records_the_restriction_it_takes(roles):
     assert record.after == {"restricted_roles": [roles[3].pk]}
 
 
-def test_twin_routes_answer_alike(make_caller, roles):
-    api = make_caller(HIERARCHY_PERMS, tenants=["default"]).basic()
+def test_twin_routes_answer_alike(api, roles):
     assert (api.put(f"/v2.0/roles/{roles[3].pk}/hierarchy/rank/Up").json()
             == api.patch(f"/v2.0/roles/{roles[3].pk}/hierarchy-level/Down").json() is True)
     url = f"/v2.0/roles/{roles[0].pk}/hierarchy"
@@ -182,3 +181,48 @@ def test_role_hierarchy_query_count(api, roles, count_queries):
     with count_queries() as queries:
         assert api.get(f"/v2.0/roles/{roles[0].pk}/hierarchy").status_code == 200
     assert len(queries) == first
+
+
+# --- the catalog is every tenant's (issue 22, hardening 9) ----------------------------------------
+
+CATALOG_WRITES = [("put", "hierarchy/rank/Up", None), ("patch", "hierarchy-level/Down", None),
+                  ("post", "hierarchy/restrictions", "ids"), ("put", "hierarchy/exclude", "ids")]
+
+
+def catalog_state() -> tuple:
+    return (levels(), sorted(RoleRestriction.objects.values_list("role_id",
+                                                                "restricted_role_id")),
+            ChangeRecord.objects.count())
+
+
+@pytest.mark.parametrize("method, suffix, body", CATALOG_WRITES)
+def test_a_tenant_confined_client_may_not_change_the_shared_catalog(make_caller, roles, method,
+                                                                    suffix, body):
+    """Ranks and role restrictions are one catalog for every tenant: a client confined to
+    tenant A changing them would reorder tenant B's hierarchies and access checks. 403 in
+    the additiv style, nothing changed; the same client still reads the catalog."""
+    Tenant.objects.create(key="beta", name="Beta")
+    confined = make_caller(HIERARCHY_PERMS, tenants=["default"]).basic()
+    before = catalog_state()
+    kwargs = {"data": [roles[4].pk], "format": "json"} if body else {}
+    url = f"/v2.0/roles/{roles[2].pk}/{suffix}"
+    assert_additiv_error(getattr(confined, method)(url, **kwargs), 403,
+                         "shared by every tenant", "identities.access_tenant")
+    assert catalog_state() == before
+    assert confined.get(f"/v2.0/roles/{roles[2].pk}/hierarchy").status_code == 200
+    assert confined.get("/v2.0/roles").status_code == 200
+
+
+@pytest.mark.parametrize("method, suffix, body", CATALOG_WRITES)
+def test_a_client_of_every_tenant_changes_the_catalog(make_caller, roles, method, suffix, body):
+    """Global tenant reach: the permission itself, or --all-perms with no --tenant."""
+    for caller in (make_caller([*HIERARCHY_PERMS, "identities.access_tenant"]),
+                   make_caller(all_perms=True)):
+        before = catalog_state()
+        kwargs = {"data": [roles[4].pk], "format": "json"} if body else {}
+        response = getattr(caller.basic(), method)(f"/v2.0/roles/{roles[2].pk}/{suffix}",
+                                                   **kwargs)
+        assert response.status_code == 200, response.content
+        # a move (rank 3 → 2 → 1, or 3 → 4 → 5) or a restriction set, and its record
+        assert catalog_state() != before
+        role_restrictions_set(role=roles[2], restricted_role_ids=[])  # for the next caller
