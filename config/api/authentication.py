@@ -165,6 +165,16 @@ class ServiceBasicAuthentication(BasicAuthentication):
         return match.identity, None
 
 
+class ChallengeEveryScheme:
+    """A view mixin: a 401 challenges every scheme the view takes, in its authenticators' order
+    (one `WWW-Authenticate` listing them, RFC 9110 §11.6.1), where DRF names only the first.
+    For a surface whose clients use either, e.g. onePortal (the vendor SDK sends Basic)."""
+
+    def get_authenticate_header(self, request):
+        challenges = [a.authenticate_header(request) for a in self.get_authenticators()]
+        return ", ".join(c for c in challenges if c) or None
+
+
 class BearerScheme(OpenApiAuthenticationExtension):
     target_class = "config.api.authentication.BearerAuthentication"
     name = "bearerAuth"
