@@ -38,8 +38,12 @@ def refuse_if_locked(attempt: lockout.Attempt) -> None:
     """429 with Retry-After while the attempt's identifier or address is locked out."""
     wait = lockout.locked_for(attempt)
     if wait:
-        raise Throttled(wait=wait, detail=(
-            f"Too many failed authentication attempts; try again in {wait} seconds."))
+        raise_throttled(wait)
+
+
+def raise_throttled(wait: int) -> None:
+    raise Throttled(wait=wait, detail=(
+        f"Too many failed authentication attempts; try again in {wait} seconds."))
 
 
 class BearerAuthentication(BaseAuthentication):
@@ -156,10 +160,18 @@ class ServiceBasicAuthentication(BasicAuthentication):
         remembered = cache.get(key)
         match = api_client_recall(remembered) if remembered is not None else None
         if match is None:
-            match = api_client_verify(userid, password)
+            admission = lockout.admit(attempt)
+            if admission.wait:
+                raise_throttled(admission.wait)
+            try:
+                match = api_client_verify(userid, password)
+            except BaseException:
+                admission.release()
+                raise
             if match is None:
-                lockout.failed(attempt)
+                admission.failed()
                 raise CredentialsRefused("Invalid username/password.")
+            admission.release()
             cache.set(key, match.memo, settings.BASIC_AUTH_CACHE_SECONDS)
         scope.set_actor(match.identity, client_id=match.client_id)
         return match.identity, None
