@@ -157,14 +157,14 @@ class ServiceBasicAuthentication(BasicAuthentication):
         key = "basic:" + hmac.new(
             settings.SECRET_KEY.encode(), f"{userid}\0{password}".encode(), hashlib.sha256
         ).hexdigest()
-        remembered = cache.get(key)
-        match = api_client_recall(remembered) if remembered is not None else None
+        match = _recall(cache, key)
         if match is None:
             admission = lockout.admit(attempt)
             if admission.wait:
                 raise_throttled(admission.wait)
-            try:
-                match = api_client_verify(userid, password)
+            try:  # after waiting for other checks, the credentials may be remembered now
+                match = ((admission.waited and _recall(cache, key))
+                         or api_client_verify(userid, password))
             except BaseException:
                 admission.release()
                 raise
@@ -175,6 +175,11 @@ class ServiceBasicAuthentication(BasicAuthentication):
             cache.set(key, match.memo, settings.BASIC_AUTH_CACHE_SECONDS)
         scope.set_actor(match.identity, client_id=match.client_id)
         return match.identity, None
+
+
+def _recall(cache, key: str):
+    remembered = cache.get(key)
+    return api_client_recall(remembered) if remembered is not None else None
 
 
 class ChallengeEveryScheme:

@@ -134,10 +134,12 @@ def locked_for(attempt: Attempt) -> int:
 @dataclass
 class Admission:
     """An attempt's places in its counts, held while its secret is checked. `wait` > 0: the
-    attempt is refused (nothing held); else call `failed()` or `release()` once."""
+    attempt is refused (nothing held); else call `failed()` or `release()` once. `waited`: it
+    waited for other checks of its identifier (whose success a caller may have remembered)."""
 
     attempt: Attempt
     wait: int = 0
+    waited: bool = False
     held: list[tuple[Subject, int]] = field(default_factory=list)
 
     def failed(self) -> None:
@@ -145,6 +147,19 @@ class Admission:
         for subject, number in self.held:
             _reached(subject, number, self.attempt)
         self.held = []
+
+    def hold(self) -> list[Subject]:
+        """Take a place in each count; answers the counts this place is over the bound of (a
+        lockout resets its count: over a locking bound without one, the bound's last places
+        are held by checks under way)."""
+        window = settings.AUTH_FAILURE_WINDOW_SECONDS
+        over = []
+        for subject in self.attempt.subjects():
+            number = _bump(subject.key("authfail"), window)
+            self.held.append((subject, number))
+            if number > subject.bound:
+                over.append(subject)
+        return over
 
     def release(self) -> None:
         """The secret was right (or never checked): give the places back."""
@@ -156,31 +171,47 @@ class Admission:
         self.held = []
 
 
+# While the checks under way could still reach a bound, an attempt waits for their outcome
+# (polling every PAUSE_SECONDS, at most WAIT_SECONDS, then 429 with Retry-After: 1): a burst of
+# right secrets (an integration's workers starting at once) is delayed, not refused.
+PAUSE_SECONDS = 0.05
+WAIT_SECONDS = 5.0
+
+
+def _pause() -> None:
+    time.sleep(PAUSE_SECONDS)
+
+
 def admit(attempt: Attempt) -> Admission:
     """Before a secret is checked (after `locked_for`): hold the attempt's place in each of its
-    counts. Refused (`wait` > 0) once a locking count is over its bound — the failures within the
-    window and the checks under way together — or, over the any-address bound, while another
-    check of the identifier had its turn less than `AUTH_SLOWDOWN_SECONDS` ago."""
-    admission = Admission(attempt)
-    window = settings.AUTH_FAILURE_WINDOW_SECONDS
-    try:
-        for subject in attempt.subjects():
-            number = _bump(subject.key("authfail"), window)
-            admission.held.append((subject, number))
-            if number <= subject.bound:
-                continue
-            if subject.locks:  # the bound's last attempts are being checked, or failed
-                admission.wait = locked_for(attempt) or 1
-            else:
-                admission.wait = _turn(subject)
-            if admission.wait:
-                admission.release()
-                return admission
-    except Exception:  # see locked_for
-        log.error("authentication throttle: cache unavailable, not counted", exc_info=True)
+    counts. Refused (`wait` > 0) while the attempt is locked out; after waiting, while the
+    failures and the checks under way together are over a locking bound; or, over the
+    any-address bound, while another check of the identifier had its turn less than
+    `AUTH_SLOWDOWN_SECONDS` ago."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    waited = False
+    while True:
+        admission = Admission(attempt, waited=waited)
+        try:
+            over = admission.hold()
+            # read after the counts: a lockout that started meanwhile (and reset its count,
+            # so that this attempt's place may be a fresh count's first) is seen
+            wait = locked_for(attempt)
+            busy = any(subject.locks for subject in over)
+            if not wait and not busy:
+                wait = max((_turn(subject) for subject in over), default=0)
+        except Exception:  # see locked_for
+            log.error("authentication throttle: cache unavailable, not counted", exc_info=True)
+            admission.release()
+            return admission
+        if not wait and not busy:
+            return admission
         admission.release()
-        admission.wait = 0
-    return admission
+        if wait or time.monotonic() >= deadline:
+            admission.wait = wait or 1
+            return admission
+        _pause()
+        waited = True
 
 
 def failed(attempt: Attempt) -> None:
@@ -216,6 +247,8 @@ def _reached(subject: Subject, number: int, attempt: Attempt) -> None:
             until = time.time() + settings.AUTH_LOCKOUT_SECONDS
             started = _cache().add(subject.key("authlock"), until,
                                    settings.AUTH_LOCKOUT_SECONDS)
+            if started:  # counting starts anew when the lockout ends
+                _cache().delete(subject.key("authfail"))
         else:
             until = None
             started = _cache().add(subject.key("authslow"), 1,

@@ -386,16 +386,18 @@ def test_an_operator_lifts_a_clients_lockouts_at_every_address_and_its_slowdown(
 # --- 50 attempts at once -------------------------------------------------------------------------
 
 class Gate:
-    """Holds every secret check until each of `n` requests has either reached a check or been
-    answered, then lets the checks go on: the count of checks is then exactly the number of
-    requests the throttle let through, whatever the threads' timing."""
+    """Holds every secret check until each of `n` requests has reached a check, been answered
+    or begun to wait for the checks under way, then lets the checks go on: the count of checks
+    is then exactly the number of requests the throttle let through, whatever the threads'
+    timing."""
 
     def __init__(self, n: int):
         self.n, self.checks, self.answered = n, 0, 0
+        self.waiting: set[int] = set()
         self.lock, self.open = threading.Lock(), threading.Event()
 
     def _moved(self) -> None:
-        if self.checks + self.answered >= self.n:
+        if self.checks + self.answered + len(self.waiting) >= self.n:
             self.open.set()
 
     def check(self) -> None:
@@ -404,11 +406,18 @@ class Gate:
             self._moved()
         self.open.wait(30)
 
+    def pause(self, real) -> None:
+        with self.lock:
+            self.waiting.add(threading.get_ident())
+            self._moved()
+        real()
+
     def answer(self, call):
         try:
             return call()
         finally:
             with self.lock:
+                self.waiting.discard(threading.get_ident())
                 self.answered += 1
                 self._moved()
 
@@ -435,13 +444,16 @@ def test_50_wrong_secrets_at_once_reach_the_check_exactly_as_often_as_the_bound_
     """50 concurrent wrong secrets of one client id: from one address, exactly
     AUTH_FAILURES_PER_CLIENT (10) reach the secret check and are answered 401, the others 429;
     from 50 addresses, AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS (10) and one slowed turn (11)."""
-    settings.AUTH_FAILURES_PER_CLIENT = settings.AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS = 10
+    settings.AUTH_FAILURES_PER_CLIENT = 10
+    settings.AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS = 10 if spread == "every address" else 100
     settings.AUTH_FAILURES_PER_ADDRESS = 100
     settings.AUTH_SLOWDOWN_SECONDS = 60  # one turn within the test, however slow the machine
     gate = Gate(PARALLEL)
     real = hashers.MD5PasswordHasher.verify
     monkeypatch.setattr(hashers.MD5PasswordHasher, "verify",
                         lambda *a, **k: gate.check() or real(*a, **k))
+    pause = getattr(lockout, "_pause", None)
+    monkeypatch.setattr(lockout, "_pause", lambda: gate.pause(pause), raising=False)
 
     def attempt(n: int):
         address = "10.9.0.1" if spread == "one address" else f"10.9.{n // 200}.{n % 200 + 1}"
@@ -515,6 +527,22 @@ def test_the_lockout_holds_across_workers_through_redis(data, settings):
         lockout.lift("client", data["username"])
         lockout.lift("address", "127.0.0.1")
     assert customerid(basic(data["username"], data["password"])).status_code == 200
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("surface", ["token", "basic"])
+def test_a_burst_of_right_secrets_is_delayed_not_refused(data, throttle_cache, surface):
+    """An integration's workers starting at once, more of them than the bound: each waits
+    for the checks under way instead of being refused."""
+    def attempt():
+        if surface == "token":
+            return token_request(data["client_id"], data["client_secret"])
+        return oneportal(basic(data["client_id"], data["client_secret"]))
+
+    responses = together([attempt for _ in range(3 * THRESHOLD + 1)])
+    assert [getattr(r, "status_code", r) for r in responses] == [200] * (3 * THRESHOLD + 1)
+    assert not ChangeRecord.objects.filter(object_type="auth.lockout").exists()
 
 
 # --- the contract --------------------------------------------------------------------------------
