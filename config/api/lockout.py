@@ -22,11 +22,12 @@ While locked out, every attempt, with the right credentials too, is refused (429
 a counter (it expires with its window): else a busy integration's requests would wipe an
 attacker's count between guesses.
 
-An attempt that will check a secret is admitted first (`admit`): it reserves its place in each
-count (an atomic increment), so that of N attempts at once exactly the bound reach the secret
-check; the others are refused before it. A success gives its own place back, a failure keeps
-it. Bearer tokens and malformed headers check no secret and are counted after they fail
-(`failed`).
+An attempt that will check a secret is admitted first (`admit`): it takes its place in each
+count (an atomic increment), so that of N wrong attempts at once exactly the bound reach the
+secret check; the others wait for those checks' outcome, then are refused (a lockout started)
+or checked (they succeeded). A success gives its own place back, a failure keeps it; a lockout
+resets its count. Bearer tokens and malformed headers check no secret and are counted after
+they fail (`failed`).
 
 Each lockout and each start of a slowdown leaves a change record (`auth.lockout`); credentials
 are never stored. `manage.py auth_unlock` lifts them early (`lift`).
