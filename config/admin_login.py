@@ -1,8 +1,9 @@
 """The admin's sign-in, throttled like the APIs (`config.api.lockout`).
 
 Failed sign-ins count against the caller's address and the username tried, in the same
-counters as API authentication; while either is locked out the form refuses every attempt,
-the right password too, without checking it, and the page answers 429 with `Retry-After`.
+counters as API authentication; while the address, or the username from that address, is
+locked out (or the username is slowed) the form refuses every attempt, the right password too,
+without checking it, and the page answers 429 with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -24,15 +25,22 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
     def clean(self):
         attempt = lockout.Attempt.of(self.request, self.cleaned_data.get("username") or None)
         wait = lockout.locked_for(attempt)
+        admission = lockout.admit(attempt) if not wait else None
+        wait = wait or admission.wait
         if wait:
             self.wait = wait
             raise ValidationError(self.error_messages["throttled"], code="throttled",
                                   params={"wait": wait})
         try:
-            return super().clean()
+            cleaned = super().clean()
         except ValidationError:  # a wrong password, or no staff account of that name
-            lockout.failed(attempt)
+            admission.failed()
             raise
+        except BaseException:
+            admission.release()
+            raise
+        admission.release()
+        return cleaned
 
 
 def login(request: HttpRequest) -> HttpResponse:

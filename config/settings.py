@@ -188,10 +188,16 @@ TESSERA_REFUSAL_LOG = env.bool("TESSERA_REFUSAL_LOG", default=True)
 TESSERA_REFUSALS_KEPT = env.int("TESSERA_REFUSALS_KEPT", default=10_000)
 
 # --- throttling of failed authentication (config/api/lockout) -----------------------------------
-# N failures within the window lock the client identifier (username or client id) or the address
-# out for AUTH_LOCKOUT_SECONDS (429 with Retry-After); 0 turns a threshold off.
+# Failures within the window: AUTH_FAILURES_PER_CLIENT of one client identifier (username or
+# client id) from one address lock that identifier out from that address, AUTH_FAILURES_PER_ADDRESS
+# from one address lock the address out, for AUTH_LOCKOUT_SECONDS (429 with Retry-After);
+# AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS of one identifier from every address together slow it to
+# one secret check per AUTH_SLOWDOWN_SECONDS for the rest of the window. 0 turns a bound off.
 AUTH_FAILURES_PER_CLIENT = env.int("AUTH_FAILURES_PER_CLIENT", default=10)
 AUTH_FAILURES_PER_ADDRESS = env.int("AUTH_FAILURES_PER_ADDRESS", default=50)
+AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS = env.int("AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS",
+                                               default=100)
+AUTH_SLOWDOWN_SECONDS = env.int("AUTH_SLOWDOWN_SECONDS", default=2)
 AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=300)
 AUTH_LOCKOUT_SECONDS = env.int("AUTH_LOCKOUT_SECONDS", default=AUTH_FAILURE_WINDOW_SECONDS)
 

@@ -43,7 +43,7 @@ export DEBUG=0 SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1,localhost LOG_LEVEL
 # invalid-authentication checks on every operation), and a lockout would then answer 429 to
 # everything, good credentials too, leaving the operations untested (as it did on the first
 # run). The lockout itself is tested in tests/api/test_auth_throttling.py.
-export AUTH_FAILURES_PER_CLIENT=0 AUTH_FAILURES_PER_ADDRESS=0
+export AUTH_FAILURES_PER_CLIENT=0 AUTH_FAILURES_PER_ADDRESS=0 AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS=0
 
 case "$DATABASE_URL" in
   sqlite:*)  # SQLite has one writer: concurrent requests would answer "database is locked"

@@ -34,6 +34,7 @@ from authorisations.models import (
     SubjectType,
 )
 from authorisations.validation import INSTANT, instant
+from config.api.authentication import ChallengeEveryScheme
 from config.api.permissions import RequiredPermission
 from config.api.reach import ReachFilterBackend, ReachPermission
 from config.api.schema import EMPTY_IS_DEFAULT
@@ -58,8 +59,9 @@ def perms(prefix: str) -> dict[str, str]:
             "update": modify, "partial_update": modify, "revoke": modify, "destroy": remove}
 
 
-class OnePortalViewSet(viewsets.GenericViewSet):
-    """The surface's common parts: error style, permissions, isolation, SCIM paging."""
+class OnePortalViewSet(ChallengeEveryScheme, viewsets.GenericViewSet):
+    """The surface's common parts: error style, permissions, isolation, SCIM paging; a 401
+    challenges Bearer and Basic (the vendor SDK sends Basic)."""
 
     error_style = "oneportal"
     permission_classes = [RequiredPermission, ReachPermission]

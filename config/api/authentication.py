@@ -38,8 +38,12 @@ def refuse_if_locked(attempt: lockout.Attempt) -> None:
     """429 with Retry-After while the attempt's identifier or address is locked out."""
     wait = lockout.locked_for(attempt)
     if wait:
-        raise Throttled(wait=wait, detail=(
-            f"Too many failed authentication attempts; try again in {wait} seconds."))
+        raise_throttled(wait)
+
+
+def raise_throttled(wait: int) -> None:
+    raise Throttled(wait=wait, detail=(
+        f"Too many failed authentication attempts; try again in {wait} seconds."))
 
 
 class BearerAuthentication(BaseAuthentication):
@@ -153,16 +157,39 @@ class ServiceBasicAuthentication(BasicAuthentication):
         key = "basic:" + hmac.new(
             settings.SECRET_KEY.encode(), f"{userid}\0{password}".encode(), hashlib.sha256
         ).hexdigest()
-        remembered = cache.get(key)
-        match = api_client_recall(remembered) if remembered is not None else None
+        match = _recall(cache, key)
         if match is None:
-            match = api_client_verify(userid, password)
+            admission = lockout.admit(attempt)
+            if admission.wait:
+                raise_throttled(admission.wait)
+            try:  # after waiting for other checks, the credentials may be remembered now
+                match = ((admission.waited and _recall(cache, key))
+                         or api_client_verify(userid, password))
+            except BaseException:
+                admission.release()
+                raise
             if match is None:
-                lockout.failed(attempt)
+                admission.failed()
                 raise CredentialsRefused("Invalid username/password.")
+            admission.release()
             cache.set(key, match.memo, settings.BASIC_AUTH_CACHE_SECONDS)
         scope.set_actor(match.identity, client_id=match.client_id)
         return match.identity, None
+
+
+def _recall(cache, key: str):
+    remembered = cache.get(key)
+    return api_client_recall(remembered) if remembered is not None else None
+
+
+class ChallengeEveryScheme:
+    """A view mixin: a 401 challenges every scheme the view takes, in its authenticators' order
+    (one `WWW-Authenticate` listing them, RFC 9110 §11.6.1), where DRF names only the first.
+    For a surface whose clients use either, e.g. onePortal (the vendor SDK sends Basic)."""
+
+    def get_authenticate_header(self, request):
+        challenges = [a.authenticate_header(request) for a in self.get_authenticators()]
+        return ", ".join(c for c in challenges if c) or None
 
 
 class BearerScheme(OpenApiAuthenticationExtension):

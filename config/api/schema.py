@@ -79,12 +79,13 @@ DEFAULT_STATUSES = (400, 401, 403, 404, 500)
 # failed authentication (config.api.lockout), with the seconds to wait in Retry-After.
 RETRY_AFTER = {
     "Retry-After": {
-        "description": "Seconds until the lockout ends.",
+        "description": "Seconds to wait: until the lockout ends, or the slowed client's next turn.",
         "schema": {"type": "integer", "minimum": 1},
     }
 }
 BODY_TOO_LARGE = "The request body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (5 MiB by default)."
-TOO_MANY_ATTEMPTS = "Too many failed authentication attempts: locked out (see Retry-After)."
+TOO_MANY_ATTEMPTS = ("Too many failed authentication attempts: locked out, or slowed (see "
+                     "Retry-After).")
 
 
 def authenticates(operation: dict) -> bool:

@@ -2,9 +2,9 @@
 
 django-oauth-toolkit's token and revocation views, wrapped: a locked-out client id or address
 is answered 429 with `Retry-After` in the endpoint's own RFC 6749 error style before the
-secret is checked, and a failed client authentication (`invalid_client`, 401) counts towards
-a lockout (`config.api.lockout`). Which clients may get a token at all is
-`identities.oauth.ServiceAccountValidator`'s rule.
+secret is checked (so is an attempt over a count's bound: `lockout.admit`), and a failed client
+authentication (`invalid_client`, 401) counts towards a lockout (`config.api.lockout`). Which
+clients may get a token at all is `identities.oauth.ServiceAccountValidator`'s rule.
 """
 
 from __future__ import annotations
@@ -56,9 +56,18 @@ class ThrottledClientAuthentication:
         wait = lockout.locked_for(attempt)
         if wait:
             return throttled_response(wait)
-        response = super().post(request, *args, **kwargs)
+        admission = lockout.admit(attempt)
+        if admission.wait:
+            return throttled_response(admission.wait)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except BaseException:
+            admission.release()
+            raise
         if response.status_code == 401:  # invalid_client: unknown, wrong secret, disabled
-            lockout.failed(attempt)
+            admission.failed()
+        else:
+            admission.release()
         return response
 
 

@@ -65,10 +65,12 @@ def add_token_endpoint(result: dict, generator, request, public) -> dict:
                 "content": {"application/problem+json": {
                     "schema": {"$ref": "#/components/schemas/Problem"}}}},
         "429": {"description": (
-                    "Too many failed client authentications: the client id or "
-                    "address is locked out (`temporarily_unavailable`)."),
+                    "Too many failed client authentications: the client id (from this "
+                    "address) or the address is locked out, or the client id is slowed "
+                    "(`temporarily_unavailable`)."),
                 "headers": {"Retry-After": {
-                    "description": "Seconds until the lockout ends.",
+                    "description": ("Seconds to wait: until the lockout ends, or the "
+                                    "slowed client's next turn."),
                     "schema": {"type": "integer", "minimum": 1}}},
                 "content": {"application/json": ref("OAuthError")}},
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 import time
 import uuid
 from io import StringIO
@@ -24,6 +25,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditContext, ChangeRecord
 from config.api import lockout
 from identities.models import Identity
+from tests.races import postgresql_only, together
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +38,22 @@ def small_thresholds(settings):
     settings.AUTH_FAILURES_PER_ADDRESS = 20
     settings.AUTH_FAILURE_WINDOW_SECONDS = 300
     settings.AUTH_LOCKOUT_SECONDS = 300
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """`time.time` under the test's control (`clock.advance(seconds)`): the lockout's and the
+    local-memory cache's expiries follow it, so no test waits on the real clock."""
+
+    class Clock:
+        now = time.time()
+
+        def advance(self, seconds: float) -> None:
+            self.now += seconds
+
+    controlled = Clock()
+    monkeypatch.setattr(time, "time", lambda: controlled.now)
+    return controlled
 
 
 def create(name: str, *args: str) -> dict:
@@ -156,14 +174,14 @@ def test_a_success_does_not_reset_the_count(data):
     assert oneportal(api).status_code == 429
 
 
-def test_the_lockout_ends_with_its_window(data, settings):
-    settings.AUTH_FAILURE_WINDOW_SECONDS = settings.AUTH_LOCKOUT_SECONDS = 1
+def test_the_lockout_ends_with_its_window(data, settings, clock):
     for _ in range(THRESHOLD):
         oneportal(basic(data["username"], "wrong"))
     right = basic(data["username"], data["password"])
+    clock.advance(299.5)
     response = oneportal(right)
     assert response.status_code == 429 and response["Retry-After"] == "1"
-    time.sleep(1.1)
+    clock.advance(0.5)
     assert oneportal(right).status_code == 200
 
 
@@ -219,13 +237,15 @@ def test_the_address_is_remote_addr_unless_proxies_are_trusted(data, settings):
 
 # --- the token endpoints -------------------------------------------------------------------------
 
-def token_request(client_id: str, secret: str, *, header: bool = False, path="/oauth/token/"):
+def token_request(client_id: str, secret: str, *, header: bool = False, path="/oauth/token/",
+                  address: str = "127.0.0.1"):
+    api = APIClient(REMOTE_ADDR=address)
     if header:
         raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-        return APIClient().post(path, {"grant_type": "client_credentials"},
-                                HTTP_AUTHORIZATION=f"Basic {raw}")
-    return APIClient().post(path, {"grant_type": "client_credentials", "client_id": client_id,
-                                   "client_secret": secret})
+        return api.post(path, {"grant_type": "client_credentials"},
+                        HTTP_AUTHORIZATION=f"Basic {raw}")
+    return api.post(path, {"grant_type": "client_credentials", "client_id": client_id,
+                           "client_secret": secret})
 
 
 @pytest.mark.parametrize("header", [False, True], ids=["body", "basic"])
@@ -264,6 +284,196 @@ def test_the_revocation_endpoint_is_throttled_too(data):
     response = APIClient().post("/oauth/revoke_token/", {
         "token": "x", "client_id": data["client_id"], "client_secret": data["client_secret"]})
     assert response.status_code == 429 and response["Retry-After"]
+
+
+# --- a peer that knows a client id ---------------------------------------------------------------
+
+@pytest.mark.parametrize("header", [False, True], ids=["body", "basic"])
+def test_wrong_secrets_from_one_address_do_not_lock_the_client_out_from_another(data, header):
+    """Client ids are visible to other clients (`createdByOauthClientId`): a peer's guesses
+    lock the peer's own address out, not the client."""
+    peer = "10.6.6.6"
+    for _ in range(THRESHOLD):
+        response = token_request(data["client_id"], "wrong", header=header, address=peer)
+        assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    refused = token_request(data["client_id"], data["client_secret"], header=header,
+                            address=peer)
+    assert refused.status_code == 429 and 299 <= int(refused["Retry-After"]) <= 300
+
+    # the client, from its own address: a token, and Basic on the APIs
+    response = token_request(data["client_id"], data["client_secret"], header=header)
+    assert response.status_code == 200, response.content
+    assert oneportal(basic(data["client_id"], data["client_secret"])).status_code == 200
+    assert oneportal(bearer(response.json()["access_token"])).status_code == 200
+    # the peer's Basic guesses on an API lock only the peer out too
+    for _ in range(THRESHOLD):
+        assert oneportal(basic(data["client_id"], "wrong", "10.6.6.7")).status_code == 401
+    assert oneportal(basic(data["client_id"], data["client_secret"], "10.6.6.7")
+                     ).status_code == 429
+    assert customerid(basic(data["client_id"], data["client_secret"])).status_code == 200
+    (first, second) = ChangeRecord.objects.filter(
+        object_type="auth.lockout", object_id=f"client:{data['client_id']}").order_by("id")
+    assert (first.after["address"], second.after["address"]) == (peer, "10.6.6.7")
+
+
+def test_failures_from_many_addresses_slow_the_client_rather_than_lock_it(data, settings, clock):
+    settings.AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS = 6
+    settings.AUTH_SLOWDOWN_SECONDS = 2
+    token = APIClient().post("/oauth/token/", {
+        "grant_type": "client_credentials", "client_id": data["client_id"],
+        "client_secret": data["client_secret"]}).json()["access_token"]
+    assert oneportal(basic(data["client_id"], data["client_secret"])).status_code == 200
+    for n in range(6):  # 2 from each of 3 addresses: below the per-address bound of 3
+        response = token_request(data["client_id"], "wrong", address=f"10.7.0.{n // 2}")
+        assert response.status_code == 401
+    (slowdown,) = ChangeRecord.objects.filter(object_type="auth.lockout",
+                                              object_id=f"client:{data['client_id']}")
+    assert slowdown.after["kind"] == "slowdown" and slowdown.after["failures"] == 6
+    assert slowdown.after["slowdown_seconds"] == 2
+
+    # one check of the secret per 2 seconds, from anywhere: the right secret's turn comes
+    assert token_request(data["client_id"], data["client_secret"]).status_code == 200
+    refused = token_request(data["client_id"], data["client_secret"])
+    assert refused.status_code == 429 and refused["Retry-After"] == "2"
+    assert refused.json()["error"] == "temporarily_unavailable"
+    clock.advance(1)
+    assert token_request(data["client_id"], "wrong", address="10.7.1.1").status_code == 429
+    clock.advance(1)
+    assert token_request(data["client_id"], "wrong", address="10.7.1.1").status_code == 401
+    refused = token_request(data["client_id"], data["client_secret"])
+    assert refused.status_code == 429 and refused["Retry-After"] == "2"
+    # no secret checked: a token and remembered Basic credentials are not slowed
+    assert oneportal(bearer(token)).status_code == 200
+    assert oneportal(basic(data["client_id"], data["client_secret"], "10.7.9.9")
+                     ).status_code == 200
+    # the service account's username is another identifier
+    assert oneportal(basic(data["username"], data["password"], "10.7.9.9")).status_code == 200
+    caches["auth"].clear()  # Basic credentials not remembered: their check waits its turn
+    response = oneportal(basic(data["client_id"], data["client_secret"], "10.7.9.9"))
+    assert response.status_code == 429 and response["Retry-After"] == "2"
+    assert "try again in 2 seconds" in message_of("oneportal", response)
+    clock.advance(2)
+    assert oneportal(basic(data["client_id"], data["client_secret"], "10.7.9.9")
+                     ).status_code == 200
+
+    # the slowdown ends with its window; nothing was locked
+    clock.advance(300)
+    for _ in range(3):
+        assert token_request(data["client_id"], data["client_secret"]).status_code == 200
+    assert ChangeRecord.objects.filter(object_type="auth.lockout").count() == 1
+
+
+def test_an_operator_lifts_a_clients_lockouts_at_every_address_and_its_slowdown(data, settings):
+    settings.AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS = 7
+    for address in ("10.8.0.1", "10.8.0.2"):
+        for _ in range(THRESHOLD):
+            token_request(data["client_id"], "wrong", address=address)
+    token_request(data["client_id"], "wrong", address="10.8.0.3")  # the 7th: slowed
+    assert token_request(data["client_id"], data["client_secret"]).status_code == 200
+    for address in ("10.8.0.1", "10.8.0.2", "127.0.0.1"):
+        assert token_request(data["client_id"], data["client_secret"],
+                             address=address).status_code == 429
+    out = StringIO()
+    call_command("auth_unlock", "--client", data["client_id"], stdout=out)
+    assert out.getvalue() == f"client {data['client_id']}: unlocked\n"
+    for address in ("10.8.0.1", "10.8.0.2", "127.0.0.1"):
+        assert token_request(data["client_id"], data["client_secret"],
+                             address=address).status_code == 200
+    assert ChangeRecord.objects.filter(object_type="auth.lockout", action="delete",
+                                       object_id=f"client:{data['client_id']}").count() == 1
+
+
+# --- 50 attempts at once -------------------------------------------------------------------------
+
+class Gate:
+    """Holds every secret check until each of `n` requests has reached a check, been answered
+    or begun to wait for the checks under way, then lets the checks go on: the count of checks
+    is then exactly the number of requests the throttle let through, whatever the threads'
+    timing."""
+
+    def __init__(self, n: int):
+        self.n, self.checks, self.answered = n, 0, 0
+        self.waiting: set[int] = set()
+        self.lock, self.open = threading.Lock(), threading.Event()
+
+    def _moved(self) -> None:
+        if self.checks + self.answered + len(self.waiting) >= self.n:
+            self.open.set()
+
+    def check(self) -> None:
+        with self.lock:
+            self.checks += 1
+            self._moved()
+        self.open.wait(30)
+
+    def pause(self, real) -> None:
+        with self.lock:
+            self.waiting.add(threading.get_ident())
+            self._moved()
+        real()
+
+    def answer(self, call):
+        try:
+            return call()
+        finally:
+            with self.lock:
+                self.waiting.discard(threading.get_ident())
+                self.answered += 1
+                self._moved()
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def throttle_cache(request, settings):
+    if request.param == "redis":
+        redis_or_skip()
+        settings.CACHES = {**settings.CACHES, "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"tessera-test-{uuid.uuid4().hex}"}}
+    return request.param
+
+
+PARALLEL = 50
+
+
+@postgresql_only  # concurrent requests write (refusal log, audit): SQLite's test database
+@pytest.mark.django_db(transaction=True)  # refuses concurrent writers ("table is locked")
+@pytest.mark.parametrize("spread", ["one address", "every address"])
+@pytest.mark.parametrize("surface", ["token", "basic"])
+def test_50_wrong_secrets_at_once_reach_the_check_exactly_as_often_as_the_bound_allows(
+        data, settings, monkeypatch, throttle_cache, spread, surface):
+    """50 concurrent wrong secrets of one client id: from one address, exactly
+    AUTH_FAILURES_PER_CLIENT (10) reach the secret check and are answered 401, the others 429;
+    from 50 addresses, AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS (10) and one slowed turn (11)."""
+    settings.AUTH_FAILURES_PER_CLIENT = 10
+    settings.AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS = 10 if spread == "every address" else 100
+    settings.AUTH_FAILURES_PER_ADDRESS = 100
+    settings.AUTH_SLOWDOWN_SECONDS = 60  # one turn within the test, however slow the machine
+    gate = Gate(PARALLEL)
+    real = hashers.MD5PasswordHasher.verify
+    monkeypatch.setattr(hashers.MD5PasswordHasher, "verify",
+                        lambda *a, **k: gate.check() or real(*a, **k))
+    pause = getattr(lockout, "_pause", None)
+    monkeypatch.setattr(lockout, "_pause", lambda: gate.pause(pause), raising=False)
+
+    def attempt(n: int):
+        address = "10.9.0.1" if spread == "one address" else f"10.9.{n // 200}.{n % 200 + 1}"
+        if surface == "token":
+            return token_request(data["client_id"], f"wrong-{n}", address=address)
+        return oneportal(basic(data["client_id"], f"wrong-{n}", address))
+
+    responses = together([lambda n=n: gate.answer(lambda: attempt(n)) for n in range(PARALLEL)])
+    expected = 10 if spread == "one address" else 11
+    statuses = [getattr(r, "status_code", r) for r in responses]
+    assert gate.checks == expected
+    assert sorted(statuses) == [401] * expected + [429] * (PARALLEL - expected), statuses
+    for response in responses:
+        assert int(response.get("Retry-After", 1)) >= 1
+    try:
+        if spread == "one address":  # the client from its own address is not locked out
+            assert token_request(data["client_id"], data["client_secret"]).status_code == 200
+    finally:
+        if throttle_cache == "redis":
+            lockout.lift("client", data["client_id"])
 
 
 def test_a_broken_cache_fails_open_and_says_so(data, monkeypatch, caplog):
@@ -311,12 +521,28 @@ def test_the_lockout_holds_across_workers_through_redis(data, settings):
         import redis
 
         stored = redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:*")
-        assert any(b":authlock:client:" in key for key in stored), stored
+        assert any(b":authlock:client-address:" in key for key in stored), stored
         assert Identity.objects.get(username="erp").is_active  # the account itself untouched
     finally:
         lockout.lift("client", data["username"])
         lockout.lift("address", "127.0.0.1")
     assert customerid(basic(data["username"], data["password"])).status_code == 200
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("surface", ["token", "basic"])
+def test_a_burst_of_right_secrets_is_delayed_not_refused(data, throttle_cache, surface):
+    """An integration's workers starting at once, more of them than the bound: each waits
+    for the checks under way instead of being refused."""
+    def attempt():
+        if surface == "token":
+            return token_request(data["client_id"], data["client_secret"])
+        return oneportal(basic(data["client_id"], data["client_secret"]))
+
+    responses = together([attempt for _ in range(3 * THRESHOLD + 1)])
+    assert [getattr(r, "status_code", r) for r in responses] == [200] * (3 * THRESHOLD + 1)
+    assert not ChangeRecord.objects.filter(object_type="auth.lockout").exists()
 
 
 # --- the contract --------------------------------------------------------------------------------
@@ -363,10 +589,11 @@ def test_admin_sign_in_is_throttled_like_the_apis(client):
     assert "_auth_user_id" not in client.session
     assert ChangeRecord.objects.filter(object_type=lockout.OBJECT_TYPE,
                                        object_id="client:operator").count() == 1
-    # another address signs in with another name; the operator's lift frees the name
+    # the name is locked out from that address only: the operator signs in from another
     other = Client(REMOTE_ADDR="10.0.0.9")
-    assert other.post("/admin/login/", {**form, "password": "right horse battery"}
-                      ).status_code == 429
-    call_command("auth_unlock", "--client", "operator", stdout=StringIO())
     signed_in = other.post("/admin/login/", {**form, "password": "right horse battery"})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
+    # and the operator's lift frees the name at the first address
+    call_command("auth_unlock", "--client", "operator", stdout=StringIO())
+    signed_in = client.post("/admin/login/", {**form, "password": "right horse battery"})
     assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"

@@ -174,6 +174,18 @@ def test_without_credentials_is_401_and_wrong_method_405(client, api_a):
     assert_error(api_a.delete(URL), 405)
 
 
+@pytest.mark.parametrize("authorization", [None, "Basic " + "bm9ib2R5Ondyb25n",  # nobody:wrong
+                                           "Bearer not-a-token"])
+def test_a_401_challenges_both_schemes_the_surface_takes(client, ns_a, authorization):
+    """The vendor's SDK sends Basic, OAuth2 clients Bearer: a 401 names both (RFC 9110 §11.6.1,
+    one header listing two challenges)."""
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    for path in (URL, f"{BASE}/namespace", f"{BASE}/authorisation_grant_right"):
+        response = client.get(path, **headers)
+        assert_error(response, 401)
+        assert response["WWW-Authenticate"] == 'Bearer realm="tessera", Basic realm="tessera"'
+
+
 def test_the_vendor_fields_author_creator_and_meta(make_ns_caller, ns_a):
     caller = make_ns_caller(name="payroll")
     api = caller.bearer()

@@ -8,8 +8,10 @@ from config.api import lockout
 
 class Command(BaseCommand):
     help = (
-        "End the lockout of an API client's username or client id (--client) or of an address "
-        "(--address) and forget its failed attempts. Each lift is a change record."
+        "End the lockouts of an API client's username or client id (--client: at every address "
+        "its lockouts were recorded from in the last AUTH_LOCKOUT_SECONDS, and its slowdown) or "
+        "of an address (--address) and forget their failed attempts. Each lift is a change "
+        "record."
     )
 
     def add_arguments(self, parser):
