@@ -202,6 +202,9 @@ API_DEFAULT_PAGE_SIZE = env.int("API_DEFAULT_PAGE_SIZE", default=100)
 # bytes (decoded), and in pixels (width x height, so a small file cannot decode to gigabytes).
 PROFILE_PICTURE_MAX_BYTES = env.int("PROFILE_PICTURE_MAX_BYTES", default=1024 * 1024)
 PROFILE_PICTURE_MAX_PIXELS = env.int("PROFILE_PICTURE_MAX_PIXELS", default=4096 * 4096)
+# import_backoffice: the largest catalog file, in bytes, refused before it is parsed (the
+# largest valid catalog, 10,000 entries of the longest keys and names, takes under 5 MB).
+BACKOFFICE_IMPORT_MAX_BYTES = env.int("BACKOFFICE_IMPORT_MAX_BYTES", default=8 * 1024 * 1024)
 # Largest request body accepted, in bytes, whatever its type or transfer encoding (bulk imports
 # go through management commands); config.api.body_limit enforces it before any view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
