@@ -33,6 +33,7 @@ from authorisations.models import (
     SubjectType,
 )
 from authorisations.scim import Attr
+from authorisations.services import reserved_check
 from core import locks
 from core.errors import ConflictError, InvalidInputError
 from identities import reach
@@ -63,7 +64,9 @@ def grant_right_create(
 ) -> AuthorisationGrantRight:
     """A grant right of these types (live codes of `namespace`) to the principal; `valid_from`
     defaults to now, `valid_to` to a year after creation. The types are held (`FOR KEY SHARE`,
-    `core.locks`) so that none is deleted before the grant right naming it commits."""
+    `core.locks`) so that none is deleted before the grant right naming it commits. Refused
+    in a reserved namespace (`services.reserved_check`), as every other write there."""
+    reserved_check(namespace)
     codes = sorted(set(type_codes))
     if not codes:
         raise InvalidInputError("authorisationTypes: name at least one authorisation type.")
@@ -97,7 +100,9 @@ def grant_right_create(
 
 def grant_right_revoke(*, grant_right: AuthorisationGrantRight,
                        client_id: str = "") -> AuthorisationGrantRight:
-    """Revocation is final: a second one is a conflict."""
+    """Revocation is final: a second one is a conflict. Allowed in a reserved namespace too:
+    a grant right there (made before creates were refused) admits nothing, and revoking it
+    only tidies."""
     with transaction.atomic(), audited():
         current = AuthorisationGrantRight.objects.select_for_update().get(pk=grant_right.pk)
         if current.revoked:

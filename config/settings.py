@@ -205,9 +205,16 @@ AUTH_LOCKOUT_SECONDS = env.int("AUTH_LOCKOUT_SECONDS", default=AUTH_FAILURE_WIND
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
 API_DEFAULT_PAGE_SIZE = env.int("API_DEFAULT_PAGE_SIZE", default=100)
 # Profile pictures (`/v1.0/identities/{id}/profilepicture`): the largest image accepted, in
-# bytes (decoded), and in pixels (width x height, so a small file cannot decode to gigabytes).
+# bytes (decoded), and in pixels (width x height, so a small file cannot decode to gigabytes);
+# the most pixels a check may decode (4 bytes each): a baseline JPEG is decoded reduced (up to
+# 1/8 a side), a PNG, GIF, WebP or progressive JPEG whole, so those are refused above it.
 PROFILE_PICTURE_MAX_BYTES = env.int("PROFILE_PICTURE_MAX_BYTES", default=1024 * 1024)
 PROFILE_PICTURE_MAX_PIXELS = env.int("PROFILE_PICTURE_MAX_PIXELS", default=4096 * 4096)
+PROFILE_PICTURE_MAX_DECODED_PIXELS = env.int("PROFILE_PICTURE_MAX_DECODED_PIXELS",
+                                             default=1024 * 1024)
+# import_backoffice: the largest catalog file, in bytes, refused before it is parsed (the
+# largest valid catalog, 10,000 entries of the longest keys and names, takes under 5 MB).
+BACKOFFICE_IMPORT_MAX_BYTES = env.int("BACKOFFICE_IMPORT_MAX_BYTES", default=8 * 1024 * 1024)
 # Largest request body accepted, in bytes, whatever its type or transfer encoding (bulk imports
 # go through management commands); config.api.body_limit enforces it before any view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)

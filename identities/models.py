@@ -210,8 +210,9 @@ class MemberRestriction(models.Model):
 class ProfilePicture(models.Model):
     """An identity's profile picture (`…/profilepicture`), apart from the identity row so
     that reading an identity never loads it. `content` holds the bytes as uploaded (checked
-    by decoding them with Pillow, identities.pictures); the change log holds only
-    `format`, `size`, `width`, `height` and `sha256`."""
+    by decoding them with Pillow, identities.pictures); `thumbnail` a PNG of at most 160 px a
+    side made by that same decode (the admin shows it); the change log holds only `format`,
+    `size`, `width`, `height` and `sha256`."""
 
     identity = models.OneToOneField(Identity, on_delete=models.CASCADE, primary_key=True,
                                     related_name="profile_picture")
@@ -221,6 +222,7 @@ class ProfilePicture(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    thumbnail = models.BinaryField(default=b"", help_text="PNG, at most 160 px a side.")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -4,9 +4,10 @@ changelist and a field of the change page, served by an admin-only view.
 The page carries `<img>` tags whose URL names the picture's digest (so a replaced picture is
 not served stale from the browser's cache); the changelist learns which identities have a
 picture from a subquery of its own query, so it runs no query per row and never loads the
-bytes. The view answers a PNG thumbnail (identities.pictures.picture_thumbnail), never the
-uploaded bytes: a changelist of 100 identities stays small whatever was uploaded.
-Decisions: docs/identities.md ("Profile pictures")."""
+bytes. The view answers the picture's PNG thumbnail, made once when the picture was set and
+stored with it (identities.pictures.picture_thumbnail): never the uploaded bytes, so a
+changelist of 100 identities stays small whatever was uploaded, and nothing is decoded on a
+view. Decisions: docs/identities.md ("Profile pictures")."""
 
 from __future__ import annotations
 

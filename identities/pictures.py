@@ -1,9 +1,15 @@
 """Profile pictures of identities (`/v1.0/identities/{id}/profilepicture`, spec 003): set,
 remove, read. A picture is checked for what it is by decoding it with Pillow (JPEG, PNG, GIF,
 WebP), never by its first bytes; refused (`InvalidInputError`, 400) when it is not base64, not
-such an image, or over PROFILE_PICTURE_MAX_BYTES / PROFILE_PICTURE_MAX_PIXELS, and then the
-stored picture stays as it was. Change records hold the picture's digest, size and format,
-never its bytes."""
+such an image, or over PROFILE_PICTURE_MAX_BYTES / PROFILE_PICTURE_MAX_PIXELS /
+PROFILE_PICTURE_MAX_DECODED_PIXELS, and then the stored picture stays as it was. Change
+records hold the picture's digest, size and format, never its bytes.
+
+The decoding is bounded (issue 22 item 13): a baseline JPEG is decoded reduced (Pillow's
+`draft`, up to 1/8 a side, no smaller than the thumbnail), any other image whole, and the
+pixels to decode are checked from the header, before `load()`, against
+PROFILE_PICTURE_MAX_DECODED_PIXELS. The one decode also makes the admin's thumbnail, stored
+with the picture, so that showing it never decodes anything."""
 
 from __future__ import annotations
 
@@ -39,14 +45,20 @@ DEFAULT_IMAGE_BASE64 = (
 )
 
 
+THUMBNAIL_PIXELS = 160  # the longer side of an admin thumbnail (shown at 40 and 160 px)
+REFUSED_KIND = "Not a JPEG, PNG, GIF or WebP image."
+
+
 @dataclass(frozen=True)
 class Checked:
-    """An image that passed the checks, with what the change log records of it."""
+    """An image that passed the checks, with what the change log records of it and its
+    thumbnail."""
 
     content: bytes
     format: str
     width: int
     height: int
+    thumbnail: bytes
 
     @property
     def sha256(self) -> str:
@@ -57,8 +69,30 @@ def _refused(message: str) -> InvalidInputError:
     return InvalidInputError(f"{FIELD}: {message}")
 
 
+def _pixels_to_decode(image: Image.Image) -> int:
+    """Ask the decoder to reduce while decoding (a baseline JPEG: 1/2, 1/4 or 1/8 a side, no
+    smaller than a thumbnail; other formats cannot, and `draft` leaves them) and answer the
+    pixels the decode will hold. A progressive JPEG's decoder holds every coefficient of the
+    whole image, whatever the scale, so it counts whole."""
+    whole = image.width * image.height
+    image.draft(image.mode, (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+    if image.format == "JPEG" and image.info.get("progressive"):
+        return whole
+    return image.width * image.height
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    """The loaded image scaled down to at most THUMBNAIL_PIXELS a side (a GIF: its first
+    frame), as PNG."""
+    image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+    alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    out = io.BytesIO()
+    image.convert("RGBA" if alpha else "RGB").save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
 def picture_check(content_base64: str | None) -> Checked:
-    """Decode and check a picture (400 when refused)."""
+    """Decode and check a picture, and make its thumbnail (400 when refused)."""
     if not content_base64:
         raise _refused("A picture is required (DELETE removes one).")
     limit = settings.PROFILE_PICTURE_MAX_BYTES
@@ -76,17 +110,24 @@ def picture_check(content_base64: str | None) -> Checked:
             with Image.open(io.BytesIO(content)) as image:
                 kind, (width, height) = image.format, image.size
                 if kind not in FORMATS:
-                    raise _refused("Not a JPEG, PNG, GIF or WebP image.")
+                    raise _refused(REFUSED_KIND)
                 if width * height > settings.PROFILE_PICTURE_MAX_PIXELS:
                     raise _refused(f"The picture has more than "
                                    f"{settings.PROFILE_PICTURE_MAX_PIXELS} pixels.")
-                image.load()  # decodes it whole: a truncated or corrupt file fails here
+                decoded = settings.PROFILE_PICTURE_MAX_DECODED_PIXELS
+                if _pixels_to_decode(image) > decoded:
+                    raise _refused(
+                        f"The picture has more than {decoded} pixels to decode (a PNG, GIF, "
+                        "WebP or progressive JPEG is decoded whole; a baseline JPEG reduced).")
+                image.load()  # decodes it: a truncated or corrupt file fails here
+                thumbnail = _thumbnail(image)
     except InvalidInputError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
             Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refused("Not a JPEG, PNG, GIF or WebP image.") from None
-    return Checked(content=content, format=kind, width=width, height=height)
+        raise _refused(REFUSED_KIND) from None
+    return Checked(content=content, format=kind, width=width, height=height,
+                   thumbnail=thumbnail)
 
 
 def _state(picture: ProfilePicture) -> dict:
@@ -110,6 +151,7 @@ def picture_set(*, identity: Identity, content_base64: str | None,
         picture.content, picture.format = checked.content, checked.format
         picture.size, picture.sha256 = len(checked.content), checked.sha256
         picture.width, picture.height = checked.width, checked.height
+        picture.thumbnail = checked.thumbnail
         picture.save()
         record(action=Action.CREATE if before is None else Action.UPDATE, instance=picture,
                before=before, after=_state(picture))
@@ -119,7 +161,7 @@ def picture_set(*, identity: Identity, content_base64: str | None,
 def picture_delete(*, identity: Identity, context: AuditContext | None = None) -> bool:
     """Remove the identity's picture (back to the default); False when it had none."""
     with transaction.atomic(), audited(context):
-        picture = (ProfilePicture.objects.select_for_update().defer("content")
+        picture = (ProfilePicture.objects.select_for_update().defer("content", "thumbnail")
                    .filter(identity=identity).first())
         if picture is None:
             return False
@@ -137,21 +179,10 @@ def picture_of(identity: Identity) -> tuple[str, bool]:
     return base64.b64encode(bytes(content)).decode("ascii"), False
 
 
-THUMBNAIL_PIXELS = 160  # the longer side of an admin thumbnail (shown at 40 and 160 px)
-
-
 def picture_thumbnail(identity_id) -> bytes | None:
-    """The identity's picture scaled down to at most THUMBNAIL_PIXELS a side, as PNG (the
-    admin's list column and change page), or None without a picture. Made from the stored
-    bytes, which passed picture_check, so their size in pixels is bounded."""
-    content = (ProfilePicture.objects.filter(identity_id=identity_id)
-               .values_list("content", flat=True).first())
-    if content is None:
-        return None
-    with Image.open(io.BytesIO(bytes(content))) as image:
-        image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))  # JPEG: decode scaled down
-        image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))  # GIF: its first frame
-        alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        out = io.BytesIO()
-        image.convert("RGBA" if alpha else "RGB").save(out, "PNG", optimize=True)
-    return out.getvalue()
+    """The identity's thumbnail, a PNG of at most THUMBNAIL_PIXELS a side made when the picture
+    was set (the admin's list column and change page), or None without a picture. Nothing is
+    decoded here."""
+    thumbnail = (ProfilePicture.objects.filter(identity_id=identity_id)
+                 .values_list("thumbnail", flat=True).first())
+    return bytes(thumbnail) if thumbnail else None

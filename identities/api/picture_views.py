@@ -38,8 +38,11 @@ class ProfilePictureView(AdditivView):
     @extend_schema(tags=[TAG_IDENTITIES], operation_id="identities_picture_put_v1_0",
                    summary="Upload identity picture", parameters=[IDENTITY_ID],
                    description="A JPEG, PNG, GIF or WebP image (checked by decoding it), at "
-                               "most PROFILE_PICTURE_MAX_BYTES; a refused one answers 400 and "
-                               "keeps the stored picture.",
+                               "most PROFILE_PICTURE_MAX_BYTES (1 MiB) and "
+                               "PROFILE_PICTURE_MAX_PIXELS (4096x4096); a PNG, GIF, WebP or "
+                               "progressive JPEG, which are decoded whole, at most "
+                               "PROFILE_PICTURE_MAX_DECODED_PIXELS (1024x1024). A refused one "
+                               "answers 400 and keeps the stored picture.",
                    request=s.ProfilePictureUpload, responses={200: TRUE})
     def put(self, request, identityId: str):  # noqa: N803
         identity = identity_or_404(request, identityId)

@@ -225,3 +225,36 @@ def test_the_admin_creates_through_the_service_revokes_and_shows_history(operato
     listing = operator.get(ADMIN, {"q": "partner-app"}).content.decode()
     assert "partner-app" in listing
     assert operator.get(f"{ADMIN}{right.pk}/delete/").status_code == 403
+
+
+def test_the_reserved_namespace_refuses_grant_rights_as_every_other_write(make_ns_caller,
+                                                                          principal):
+    """`ainua` mirrors Ainua bindings: a grant right there is refused (403) with the body an
+    authorisation create there gets, and writes nothing; service level too."""
+    from authorisations.errors import ReservedNamespaceError
+    from authorisations.grant_rights import grant_right_create
+    from authorisations.mirror import mirror_ensure
+
+    ainua = mirror_ensure(namespace_code="ainua", namespace_name="Ainua",
+                          type_code="account-user", type_name="Account user").namespace
+    api = make_ns_caller(perms=[*ALL, *GRANT], namespaces=("ainua",)).basic()
+    before = (AuthorisationGrantRight.objects.count(), ChangeRecord.objects.count())
+    refused = api.post(URL, sdk_body(str(principal.identity.pk), nsCode="ainua",
+                                     authorisationTypes=["account-user"]), format="json")
+    data = assert_error(refused, 403, "Namespace ainua is reserved")
+    other = assert_error(api.post(f"{BASE}/authorisation", body(
+        nsCode="ainua", authType="account-user"), format="json"), 403)
+    assert data["errorMessage"] == other["errorMessage"]
+    assert (AuthorisationGrantRight.objects.count(), ChangeRecord.objects.count()) == before
+    with pytest.raises(ReservedNamespaceError):
+        grant_right_create(namespace=ainua, type_codes=["account-user"], principal_type="user",
+                           principal_value=str(principal.identity.pk), object_type="user",
+                           object_value=str(principal.identity.pk))
+    assert AuthorisationGrantRight.objects.count() == before[0]
+    # one made before creates were refused admits nothing there; revoking it only tidies
+    old = AuthorisationGrantRight.objects.create(
+        namespace=ainua, principal_type="user", principal_value=str(principal.identity.pk),
+        object_type="user", object_value=str(principal.identity.pk),
+        valid_from=timezone.now(), created=timezone.now())
+    revoked = api.post(f"{URL}/{old.pk}/revoke")
+    assert revoked.status_code == 200 and revoked.json()["active"] is False

@@ -12,7 +12,7 @@ from audit.models import ChangeRecord
 from backoffice.catalog import entry_save, menus_of
 from backoffice.models import AccessPolicy, AccessPolicyGroup, Menu
 from identities.services import tenant_create
-from tests.backoffice.catalogs import document, state
+from tests.backoffice.catalogs import big_document, document, state
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +211,42 @@ def test_a_file_in_another_encoding_needs_encoding(tmp_path, acme):
         run(tmp_path / "missing.json")
     with pytest.raises(CommandError, match=r"--encoding: unknown encoding 'klingon'"):
         run(path, "--encoding", "klingon")
+
+
+@pytest.mark.parametrize("name", ["big.yaml", "big.json"])
+def test_a_file_over_the_byte_bound_is_refused_before_parsing(tmp_path, acme, settings,
+                                                              monkeypatch, name):
+    """BACKOFFICE_IMPORT_MAX_BYTES (here 64 KiB): a valid catalog of 2,000 menus and as many
+    policies is refused without parsing (its parser never runs), nothing written."""
+    from backoffice.management.commands import import_backoffice
+
+    path = write(tmp_path, big_document("acme", 0, 2000), name)
+    assert (tmp_path / name).stat().st_size > 2 * 65536
+    settings.BACKOFFICE_IMPORT_MAX_BYTES = 65536
+    parsed = []
+    monkeypatch.setattr(import_backoffice, "parse",
+                        lambda *args: parsed.append(1) or pytest.fail("parsed"))
+    message = refused(path, "the file is larger than 65536 bytes "
+                            "(BACKOFFICE_IMPORT_MAX_BYTES): refused before parsing")
+    assert not parsed and "\n" not in message
+    settings.BACKOFFICE_IMPORT_MAX_BYTES = 1024 * 1024
+    monkeypatch.undo()
+    assert "4200 created" in run(path)  # under the bound, the same file imports
+
+
+def test_yaml_stops_composing_once_it_holds_more_than_the_entry_cap(tmp_path, acme,
+                                                                    monkeypatch):
+    """A YAML file under the byte bound is composed node by node and refused as soon as it has
+    more nodes than MAX_ENTRIES entries can take (9 each), not parsed whole first."""
+    from yaml import nodes
+
+    from backoffice import catalog_import
+
+    monkeypatch.setattr(catalog_import, "MAX_ENTRIES", 50)
+    path = write(tmp_path, big_document("acme", 0, 2000), "big.yaml")  # 4,200 entries
+    made = []
+    real = nodes.Node.__init__
+    monkeypatch.setattr(nodes.Node, "__init__",
+                        lambda self, *args, **kw: made.append(1) or real(self, *args, **kw))
+    refused(path, "more than 50 entries: the document has more than 457 YAML nodes")
+    assert len(made) <= 457  # the whole document: about 39,000

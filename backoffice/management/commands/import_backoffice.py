@@ -4,17 +4,25 @@ A tenant's back-office catalog (menus, access-policy groups and policies) from o
 YAML document (backoffice.catalog_import; docs/backoffice.md). It shares the bulk imports'
 reading of files (core.bulk.files: stdin, byte-order marks, --encoding), their report line,
 --dry-run and their handling of signals; it is no row importer (core.bulk.run): the file is
-one document, a tree, written as a whole."""
+one document, a tree, written as a whole.
+
+Bounded before it is parsed (issue 22 item 11): a file over BACKOFFICE_IMPORT_MAX_BYTES is
+refused after reading that many bytes, and YAML is composed from libyaml's event stream with
+a count of its nodes, stopped as soon as the document holds more than MAX_ENTRIES entries
+can, so that no YAML document costs more than the largest catalog allowed."""
 
 from __future__ import annotations
 
 import json
 
 import yaml
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from yaml.composer import Composer
 
 from audit import context as scope
+from backoffice import catalog_import as catalog
 from backoffice.catalog_import import CatalogRefused, catalog_import, read_document
 from core.bulk.command import (
     add_encoding_argument,
@@ -22,12 +30,57 @@ from core.bulk.command import (
     not_in_encoding,
     signals_interrupt,
 )
-from core.bulk.files import open_input
+from core.bulk.files import Input, open_input
 from core.bulk.run import ImportInterrupted
 from core.json_depth import MAX_DEPTH, deeper_than
 
 FORMATS = ("json", "yaml")
 MAX_SHOWN = 100
+# the most YAML nodes an entry takes: its mapping, four keys, three values and its list
+# (children or policies); the document itself takes 7 (mapping, three keys, tenant, two lists)
+NODES_AN_ENTRY, NODES_OF_THE_DOCUMENT = 9, 7
+
+
+def read_bounded(source: Input, limit: int) -> str:
+    """The input's text, read no further than `limit` bytes (characters for a text stream
+    without bytes); CatalogRefused when it holds more, before anything is parsed."""
+    stream = source.stream
+    raw = getattr(stream, "buffer", None)
+    data = stream.read(limit + 1) if raw is None else raw.read(limit + 1)
+    if len(data) > limit:
+        raise CatalogRefused([f"the file is larger than {limit} bytes "
+                              "(BACKOFFICE_IMPORT_MAX_BYTES): refused before parsing."])
+    return data if raw is None else data.decode(stream.encoding)
+
+
+if yaml.__with_libyaml__:
+    class _SafeLoader(Composer, yaml.CSafeLoader):
+        """libyaml's scanner and parser, Python's composer (so that it can count)."""
+
+        def __init__(self, stream):
+            yaml.CSafeLoader.__init__(self, stream)
+            Composer.__init__(self)
+else:  # pragma: no cover (PyYAML's wheels carry libyaml)
+    _SafeLoader = yaml.SafeLoader
+
+
+class _CountingLoader(_SafeLoader):
+    """PyYAML's safe loader whose composer counts the nodes it makes and stops as soon as the
+    document has more than the largest catalog can, before the rest is composed or
+    constructed (the events come one at a time: what follows is never read)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.nodes = 0
+        self.budget = NODES_AN_ENTRY * catalog.MAX_ENTRIES + NODES_OF_THE_DOCUMENT
+
+    def compose_node(self, parent, index):
+        self.nodes += 1
+        if self.nodes > self.budget:
+            raise CatalogRefused([
+                f"more than {catalog.MAX_ENTRIES} entries: the document has more than "
+                f"{self.budget} YAML nodes (an entry takes at most {NODES_AN_ENTRY})."])
+        return super().compose_node(parent, index)
 
 
 def format_of(path: str, given: str | None) -> str:
@@ -47,7 +100,11 @@ def parse(text: str, fmt: str):
             raise CatalogRefused([f"not JSON: line {error.lineno} column {error.colno}: "
                                   f"{error.msg}."]) from None
     try:
-        return yaml.safe_load(text)
+        loader = _CountingLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
@@ -74,13 +131,15 @@ class Command(BaseCommand):
         try:
             source = open_input(path, encoding)
             try:
-                text = source.stream.read()
+                text = read_bounded(source, settings.BACKOFFICE_IMPORT_MAX_BYTES)
             finally:
                 source.close()
         except UnicodeDecodeError as error:
             raise not_in_encoding(error) from None
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}") from None
+        except CatalogRefused as refused:
+            raise CommandError(f"nothing imported: {refused}") from None
         try:
             with signals_interrupt(), scope.for_command("import_backoffice"), \
                     transaction.atomic():
