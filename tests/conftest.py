@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,11 @@ from identities.services import ApiClientCredentials, api_client_create
 # A clone must pass on its own: a test that opens a file beside the repository (a sibling folder
 # such as the specs the developers keep next to their checkout) is refused at the `open` and
 # fails, whatever it does with the error. Paths are compared as written, not resolved, so a
-# virtual environment linked from elsewhere still counts as inside.
+# virtual environment linked from elsewhere still counts as inside; the temporary directory is
+# allowed (a checkout cloned straight into /tmp has its tests' temporary files beside it).
 REPOSITORY = Path(__file__).resolve().parents[1]
-_INSIDE = tuple(os.path.join(str(p), "") for p in {REPOSITORY, Path(sys.prefix)})
+_INSIDE = tuple(os.path.join(str(p), "") for p in {
+    REPOSITORY, Path(sys.prefix), Path(tempfile.gettempdir())})
 _BESIDE = os.path.join(str(REPOSITORY.parent), "")
 outside_reads: list[str] = []
 
