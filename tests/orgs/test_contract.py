@@ -38,6 +38,27 @@ def test_max_results_is_decimal_digits(api, tree, value):
     assert "maxResults" in error(api.get(S + "orgs/?maxResults=" + quote(value)), 400, 1)
 
 
+LISTS = ["orgs/", "orgs/acme/", "roles/acme/", "users/acme/", "user/acme/sales/bob/roles",
+         "assignments/acme/Admin"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_every_list_refuses_a_recursive_that_is_no_boolean(api, tree, path):
+    """`assignments/…?recursive=banana` answered 200 (issue 22, item 14)."""
+    assert "recursive" in error(api.get(S + path + "?recursive=banana"), 400, 1)
+    for value in ("true", "false", "0", "1"):
+        assert api.get(S + path + "?recursive=" + value).status_code == 200
+
+
+def test_holders_are_listed_through_member_roles_with_or_without_recursive(api, tree):
+    """`recursive` is accepted on the holders list and changes nothing: docs/orgs.md."""
+    api.put(S + "role/acme/Boss?memberOf=acme/Admin")
+    api.post(S + "assignments/acme/Boss?user=acme/alice")
+    for query in ("", "?recursive=true", "?recursive=false"):
+        assert short(ids(api.get(S + "assignments/acme/Admin" + query))) == [
+            "user/acme/alice", "user/acme/sales/bob"]
+
+
 @pytest.mark.parametrize("param, value", [
     ("mobile", "++358401234567"),
     ("mobile", "+358\u0664\u0660"),  # Arabic-Indic digits passed str.isdigit()
