@@ -260,6 +260,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_error_responses",
         "config.api.schema.allow_empty_values",
+        "config.api.schema.require_marked_bodies",
         "identities.api.schema.add_token_endpoint",
     ],
 }

@@ -31,6 +31,11 @@ INSTANT_EDGES = ("0001-01-01", "9999-12-31")
 # A UUID in its canonical written form (hex digits in either case).
 UUID = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 
+# Base64 text as RFC 4648 section 4 writes it: the standard alphabet, padded to a multiple of
+# four characters, nothing else (no line breaks, no excess padding), not empty.
+_B64 = "[A-Za-z0-9+/]"
+BASE64 = rf"^(?:{_B64}{{4}})*(?:{_B64}{{4}}|{_B64}{{3}}=|{_B64}{{2}}==)$"
+
 
 @cache
 def compiled(pattern: str) -> re.Pattern[str]:

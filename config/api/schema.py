@@ -1,5 +1,6 @@
 """OpenAPI post-processing: every operation documents its surface's error responses; query
-parameters whose empty value means their default say so."""
+parameters whose empty value means their default say so; bodies given as raw JSON schemas that
+the server requires say so."""
 
 from __future__ import annotations
 
@@ -132,4 +133,24 @@ def allow_empty_values(result: dict, generator, request, public) -> dict:
             for parameter in operation.get("parameters", []):
                 if parameter.pop("x-empty-is-default", False) and parameter["in"] == "query":
                     parameter["allowEmptyValue"] = True
+    return result
+
+
+# drf-spectacular publishes a request body given as a raw JSON schema (a bare array of ids) as
+# optional; `**REQUIRED_BODY` in that schema marks a body the server requires.
+REQUIRED_BODY = {"x-required-body": True}
+
+
+def require_marked_bodies(result: dict, generator, request, public) -> dict:
+    """`requestBody.required: true` where a media type's schema carries REQUIRED_BODY (the
+    marker is left out of a copy: the schema dict may be shared between operations)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            for media in (body or {}).get("content", {}).values():
+                schema = media.get("schema")
+                if isinstance(schema, dict) and schema.get("x-required-body"):
+                    media["schema"] = {key: value for key, value in schema.items()
+                                       if key != "x-required-body"}
+                    body["required"] = True
     return result

@@ -6,6 +6,10 @@ docs/identities.md. Request bodies match field names in any case and ignore unkn
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.password_validation import (
+    MinimumLengthValidator,
+    get_default_password_validators,
+)
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,6 +20,7 @@ from config.api.fields import (
     StrictUUIDField,
     WholeMatch,
 )
+from core.patterns import BASE64
 from identities.search import SEARCH_BY, SORT_FIELDS
 
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
@@ -53,6 +58,14 @@ def ref(**kwargs) -> StrictIntegerField:
 
 def flag(help_text: str = "") -> StrictBooleanField:
     return StrictBooleanField(required=False, default=False, help_text=help_text)
+
+
+def password_min_length() -> int | None:
+    """The length Django's MinimumLengthValidator asks of a password, when it is configured
+    (AUTH_PASSWORD_VALIDATORS), for the schema to state."""
+    lengths = [validator.min_length for validator in get_default_password_validators()
+               if isinstance(validator, MinimumLengthValidator)]
+    return max(lengths, default=None)
 
 
 @extend_schema_field({"type": "string", "format": "email", "maxLength": 254})
@@ -94,7 +107,11 @@ class IdentityCreate(_Attributes):
                                    "lowest-ranked of the catalog.")
     Username = StrictCharField(max_length=150, validators=[WholeMatch(USERNAME)],
                                help_text="Unique.")
-    Password = text(128, help_text="Checked by the password rules; none: no password.")
+    Password = text(128, min_length=password_min_length(), allow_blank=False,
+                    help_text="Checked by the password rules (AUTH_PASSWORD_VALIDATORS: at "
+                              "least minLength characters, not too common, not too similar "
+                              "to the other attributes, not all digits); null or left out: "
+                              "no password.")
 
 
 class IdentityUpdate(_Attributes):
@@ -294,13 +311,24 @@ class IdentityPage(serializers.Serializer):
     TotalCount = serializers.IntegerField()
 
 
+PICTURE_REQUIRED = "A picture is required (DELETE removes one)."
+
+
+def picture_text_max() -> int:
+    """The longest base64 text of PROFILE_PICTURE_MAX_BYTES: longer text decodes to more."""
+    return 4 * -(-settings.PROFILE_PICTURE_MAX_BYTES // 3)
+
+
 class ProfilePictureUpload(_Body):
     """`PUT /v1.0/identities/{identityId}/profilepicture`."""
 
     ImageContentBase64 = StrictCharField(
-        allow_null=True, allow_blank=True,
-        help_text="A JPEG, PNG, GIF or WebP image in base64, at most PROFILE_PICTURE_MAX_BYTES "
-                  "(1 MiB) decoded; anything else answers 400 and keeps the stored picture.")
+        max_length=picture_text_max(), validators=[WholeMatch(BASE64, "Not base64.")],
+        error_messages={"null": PICTURE_REQUIRED, "blank": PICTURE_REQUIRED},
+        help_text="A JPEG, PNG, GIF or WebP image in base64 (RFC 4648: the standard "
+                  "alphabet, padded, no line breaks), at most PROFILE_PICTURE_MAX_BYTES (1 MiB) "
+                  "decoded; anything else answers 400 and keeps the stored picture (null or "
+                  "empty too: DELETE removes a picture).")
 
 
 class ProfilePictureItem(serializers.Serializer):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from config.api.fields import IgnoreUnknownFieldsMixin, StrictIntegerField
+from config.api.schema import REQUIRED_BODY
 from identities.api.dfs_serializers import INT32, IdentityRoleItem
 
 MAX_RESTRICTIONS = 10_000
@@ -57,6 +58,7 @@ ROLE_IDS_BODY = {
                    "duplicates collapse). Every id must name a role.",
     "items": {"type": "integer", "format": "int32"},
     "maxItems": MAX_RESTRICTIONS,
+    **REQUIRED_BODY,  # a missing body is refused
 }
 IDENTITY_IDS_BODY = {
     "type": "array",
@@ -65,4 +67,5 @@ IDENTITY_IDS_BODY = {
                    "same tenant.",
     "items": {"type": "string", "format": "uuid"},
     "maxItems": MAX_RESTRICTIONS,
+    **REQUIRED_BODY,  # a missing body is refused
 }

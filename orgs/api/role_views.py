@@ -79,6 +79,11 @@ class RoleEntityView(CustomerIdView):
         return self.answer("role", [f"{org_path}/{name}"])
 
 
+HOLDERS_RECURSIVE = ("A boolean, accepted as on every list: the holders are always listed "
+                     "directly and through the roles that are (transitively) members of the "
+                     "role.")
+
+
 class AssignmentView(CustomerIdView):
     """`assignments/ORGPATH/ROLE`: holders (GET), assign (POST, MOD005), deassign (DELETE,
     MOD006) with `user=ORGPATH/USER`."""
@@ -96,10 +101,11 @@ class AssignmentView(CustomerIdView):
         return role, user
 
     @extend_schema(tags=[TAG], summary="List the users holding a role",
-                   parameters=[schema.ROLE, *schema.list_params()],
+                   parameters=[schema.ROLE, *schema.list_params(HOLDERS_RECURSIVE)],
                    responses={200: IDLIST}, operation_id="customerid_assignments_list")
     def get(self, request, path: str):
         params = self.params(LIST_PARAMS)
+        params.flag("recursive")  # checked as on every list (code 1); holders are always listed
         org_path, name = entity_path_split(path, "role")
         role = queries.role_get(org_path, name, self.scope)
         qs = queries.role_holders(role, reach=self.scope).order_by("organization__path", "name")

@@ -61,9 +61,10 @@ def _reference(kind: str, path: str) -> dict:
             "pattern": rf"^(?:https?://[^/\x00]+/eidm2/services/{kind}/)?{path[1:-1]}$"}
 
 
-def list_params() -> list[OpenApiParameter]:
+def list_params(recursive: str = "Also what lies deeper in the tree (default false).",
+                ) -> list[OpenApiParameter]:
     return [
-        flag("recursive", "Also what lies deeper in the tree (default false)."),
+        flag("recursive", recursive),
         query("maxResults", {"type": "integer", "minimum": 1, "maximum": conf.max_results()},
               "Refuse (code 12) a list longer than this."),
     ]

@@ -181,15 +181,23 @@ REFUSALS = (
     Refusal("a flagged user name or sign-in switch sent as null (they cannot be cleared)",
             r"^/v1\.0/identities/", r'"Message": "(UserName: An identity needs a user name|'
                                     r"(IsSignInEnabled|IsTenantAccessEnabled): Must be true)"),
-    Refusal("the password rules (Django's validators), Password != ConfirmPassword, no new "
-            "password, or a wrong OldPassword",
-            r"^/v1\.0/identities", r'"Message": "(Password|ConfirmPassword|OldPassword): '),
+    Refusal("a new identity's password too common, too similar to its other attributes or "
+            "all digits (Django's validators: their length rule is the schema's minLength)",
+            r"^/v1\.0/identities$", r'"Message": "Password: (This|The) password is (too '
+                                    r"common|too similar|entirely numeric)"),
+    Refusal("a change of password: the flags decide whether Password, ConfirmPassword and "
+            "OldPassword are read (so no length or other rule can be stated on them), "
+            "Password != ConfirmPassword, or a wrong OldPassword",
+            r"^/v1\.0/identities/\{identityId\}$",
+            r'"Message": "(Password|ConfirmPassword|OldPassword): '),
     Refusal("an email address Django's EmailValidator refuses",
             r"^/v1\.0/identities", r'"Message": "Email: Not a valid email address'),
-    Refusal("a profile picture that is not base64, not a JPEG/PNG/GIF/WebP image (decoded by "
-            "Pillow), or over PROFILE_PICTURE_MAX_BYTES / _PIXELS (400, the spec lists no 422)",
+    Refusal("a profile picture that is no JPEG/PNG/GIF/WebP image (decoded by Pillow), or "
+            "over PROFILE_PICTURE_MAX_BYTES decoded or PROFILE_PICTURE_MAX_PIXELS (400, the spec "
+            "lists no 422; its base64 form and text length are the schema's)",
             r"^/v1\.0/identities/\{identityId\}/profilepicture$",
-            r'"Message": "ImageContentBase64: '),
+            r'"Message": "ImageContentBase64: (Not a JPEG, PNG, GIF or WebP image|The picture '
+            r"(is larger than|has more than) )"),
     Refusal("a restriction names a role that does not exist, or an identity that is no member "
             "of the base's tenant (422 on the 002 routes, 400 on the 003 ones)",
             r"^/v[12]\.0/(roles|members|identities)/\{[a-zA-Z]+\}/hierarchy/",
@@ -201,7 +209,8 @@ REFUSALS = (
             r'"Message": "(roleId: The Role ID is invalid|internalId: The Member ID is '
             r'invalid)'),
     Refusal("the 002 rank operation `Unknown` (in the spec's enum; documented as 422)",
-            r"^/v2\.0/roles/\{roleId\}/hierarchy/rank/", r'"Message": "operation: '),
+            r"^/v2\.0/roles/\{roleId\}/hierarchy/rank/",
+            r"\"Message\": \"operation: 'Unknown': must be Up or Down"),
     Refusal("the body's TenantId differs from the path's",
             r"^/v1\.0/tenants/", r'"Message": "TenantId: Differs from the path'),
     # the back office (spec 003, docs/backoffice.md): ids of the tenant's catalog only, and
@@ -224,6 +233,8 @@ def filter_failure(context, failure, case, response) -> bool:
         dropped = next((refusal.why for refusal in REFUSALS if re.search(
             refusal.path, case.operation.path) and re.search(refusal.body, body)), None)
     if dropped and os.environ.get("SCHEMATHESIS_SHOW_DROPPED"):
-        print(f"dropped {failure.code} {case.method} {case.formatted_path}: {dropped}",
+        body = " ".join((response.text if response is not None else "").split())[:300]
+        print(f"dropped {failure.code} {case.method} {case.operation.path}: {dropped} | "
+              f"{response.status_code} {body} | sent {case.query!r} {case.body!r}"[:900],
               file=sys.stderr)
     return not dropped

@@ -1,5 +1,6 @@
 """The schemathesis hooks drop only the refusals they name, and draw valid values."""
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -37,6 +38,36 @@ def response(text):
                                 'validFrom"}', True),
 ])
 def test_only_the_named_refusals_are_dropped(path, body, kept):
+    assert hooks.filter_failure(None, failure(), case(path), response(body)) is kept
+
+
+PICTURE = "/v1.0/identities/{identityId}/profilepicture"
+
+
+@pytest.mark.parametrize("path, message, kept", [
+    # what the schema states (issue 22, item 8) is no longer dropped
+    (PICTURE, "ImageContentBase64: Not base64.", True),
+    (PICTURE, "ImageContentBase64: A picture is required (DELETE removes one).", True),
+    (PICTURE, "ImageContentBase64: This field may not be null.", True),
+    (PICTURE, "ImageContentBase64: Not a JPEG, PNG, GIF or WebP image.", False),
+    (PICTURE, "ImageContentBase64: The picture is larger than 1048576 bytes.", False),
+    (PICTURE, "ImageContentBase64: The picture has more than 16777216 pixels.", False),
+    ("/v1.0/identities", "Password: This password is too short. It must contain at least 8 "
+                         "characters.", True),
+    ("/v1.0/identities", "Password: This field may not be blank (nor hold a NUL character).",
+     True),
+    ("/v1.0/identities", "Password: This password is too common.", False),
+    ("/v1.0/identities", "Password: The password is too similar to the username.", False),
+    ("/v1.0/identities", "Password: This password is entirely numeric.", False),
+    ("/v1.0/identities/{identityId}", "Password: This password is too short. It must "
+                                      "contain at least 8 characters.", False),  # flags
+    ("/v2.0/roles/{roleId}/hierarchy/rank/{operation}", "operation: 'Unknown': must be Up or "
+                                                        "Down.", False),
+    ("/v2.0/roles/{roleId}/hierarchy/rank/{operation}", "operation: 'Sideways': must be Up "
+                                                        "or Down.", True),
+])
+def test_additiv_refusals_the_schema_states_are_kept(path, message, kept):
+    body = json.dumps({"Code": "BadRequest", "Message": message, "CorrelationId": "c"})
     assert hooks.filter_failure(None, failure(), case(path), response(body)) is kept
 
 

@@ -38,6 +38,36 @@ def test_max_results_is_decimal_digits(api, tree, value):
     assert "maxResults" in error(api.get(S + "orgs/?maxResults=" + quote(value)), 400, 1)
 
 
+def test_max_results_bounds_a_list_rather_than_cutting_it(api, tree):
+    """`maxResults=1` is legal: a list of one answers it; a longer one is refused with code
+    12, the vendor's size limit (spec README, notes-wave2), as the schema's description says,
+    rather than cut short. (A refusal that depends on the data: the schemathesis hooks know
+    it, docs/foundation.md.)"""
+    assert short(ids(api.get(S + "orgs/acme/?maxResults=1"))) == ["org/acme/sales"]
+    assert "More than 1 results" in error(api.get(S + "orgs/?maxResults=1"), 400, 12)
+
+
+LISTS = ["orgs/", "orgs/acme/", "roles/acme/", "users/acme/", "user/acme/sales/bob/roles",
+         "assignments/acme/Admin"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_every_list_refuses_a_recursive_that_is_no_boolean(api, tree, path):
+    """`assignments/…?recursive=banana` answered 200 (issue 22, item 14)."""
+    assert "recursive" in error(api.get(S + path + "?recursive=banana"), 400, 1)
+    for value in ("true", "false", "0", "1"):
+        assert api.get(S + path + "?recursive=" + value).status_code == 200
+
+
+def test_holders_are_listed_through_member_roles_with_or_without_recursive(api, tree):
+    """`recursive` is accepted on the holders list and changes nothing: docs/orgs.md."""
+    api.put(S + "role/acme/Boss?memberOf=acme/Admin")
+    api.post(S + "assignments/acme/Boss?user=acme/alice")
+    for query in ("", "?recursive=true", "?recursive=false"):
+        assert short(ids(api.get(S + "assignments/acme/Admin" + query))) == [
+            "user/acme/alice", "user/acme/sales/bob"]
+
+
 @pytest.mark.parametrize("param, value", [
     ("mobile", "++358401234567"),
     ("mobile", "+358\u0664\u0660"),  # Arabic-Indic digits passed str.isdigit()
