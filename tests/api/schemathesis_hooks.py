@@ -193,8 +193,9 @@ REFUSALS = (
     Refusal("an email address Django's EmailValidator refuses",
             r"^/v1\.0/identities", r'"Message": "Email: Not a valid email address'),
     Refusal("a profile picture that is no JPEG/PNG/GIF/WebP image (decoded by Pillow), or "
-            "over PROFILE_PICTURE_MAX_BYTES decoded or PROFILE_PICTURE_MAX_PIXELS (400, the spec "
-            "lists no 422; its base64 form and text length are the schema's)",
+            "over PROFILE_PICTURE_MAX_BYTES decoded, PROFILE_PICTURE_MAX_PIXELS or (decoded "
+            "whole) PROFILE_PICTURE_MAX_DECODED_PIXELS (400, the spec lists no 422; its base64 "
+            "form and text length are the schema's)",
             r"^/v1\.0/identities/\{identityId\}/profilepicture$",
             r'"Message": "ImageContentBase64: (Not a JPEG, PNG, GIF or WebP image|The picture '
             r"(is larger than|has more than) )"),
