@@ -259,8 +259,10 @@ def authorisation_create(*, namespace: Namespace, data: dict[str, Any]) -> Autho
 
 
 def _locked_live(authorisation: Authorisation) -> Authorisation:
-    current = (Authorisation.objects.alive().select_for_update().select_related("namespace")
-               .get(pk=authorisation.pk))
+    # the authorisation's row only: the namespace is read, not locked (every change in a
+    # namespace would otherwise queue behind each other, and wait across namespace writes)
+    current = (Authorisation.objects.alive().select_for_update(of=("self",))
+               .select_related("namespace").get(pk=authorisation.pk))
     reserved_check(current.namespace)
     return current
 

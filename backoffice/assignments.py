@@ -77,9 +77,12 @@ def _ids_text(ids: Sequence[int]) -> str:
 
 
 def _locked(member: Member) -> Member:
-    """The member row locked (PostgreSQL), so that two sets of one member run one by one."""
-    return Member.objects.select_for_update().select_related("tenant", "identity").get(
-        pk=member.pk)
+    """The member row locked (PostgreSQL), so that two sets of one member run one by one.
+    Only that row (`of=("self",)`): the joined tenant and identity are read, not locked, or a
+    set would wait for an identity that an identity update holds while it waits for this
+    member (a deadlock)."""
+    return (Member.objects.select_for_update(of=("self",))
+            .select_related("tenant", "identity").get(pk=member.pk))
 
 
 def _record(member: Member, before: dict) -> bool:

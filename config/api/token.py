@@ -15,6 +15,7 @@ import json
 from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from oauth2_provider import views as oauth2_views
 
 from config.api import lockout
@@ -38,20 +39,39 @@ def client_id_of(request: HttpRequest) -> str | None:
     return request.POST.get("client_id") or None
 
 
-def throttled_response(wait: int) -> HttpResponse:
-    body = {"error": THROTTLED_ERROR,
-            "error_description": (f"Too many failed authentication attempts; "
-                                  f"try again in {wait} seconds.")}
-    response = HttpResponse(json.dumps(body), status=429, content_type="application/json")
-    response["Retry-After"] = str(wait)
+def oauth_error(status: int, error: str, description: str) -> HttpResponse:
+    """An error in the endpoints' own RFC 6749 §5.2 style."""
+    body = {"error": error, "error_description": description}
+    response = HttpResponse(json.dumps(body), status=status, content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response
+
+
+def throttled_response(wait: int) -> HttpResponse:
+    response = oauth_error(429, THROTTLED_ERROR, f"Too many failed authentication attempts; "
+                                                 f"try again in {wait} seconds.")
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def unreadable_form(request: HttpRequest) -> bool:
+    """Whether the body cannot be read as the form RFC 6749 sends (a multipart body without
+    its boundary, say): Django raises on `request.POST`, which both the client id lookup and
+    django-oauth-toolkit read."""
+    try:
+        request.POST  # noqa: B018 (parsed once, then cached on the request)
+    except MultiPartParserError:
+        return True
+    return False
 
 
 class ThrottledClientAuthentication:
     """Mixin for a django-oauth-toolkit view whose POST authenticates the client."""
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if unreadable_form(request):
+            return oauth_error(400, "invalid_request", "The body is not a readable form "
+                               "(application/x-www-form-urlencoded).")
         attempt = lockout.Attempt.of(request, client_id_of(request))
         wait = lockout.locked_for(attempt)
         if wait:

@@ -307,7 +307,8 @@ def user_update(
     of the update is written."""
     data = user_fields_clean(data)
     with transaction.atomic(), audited():
-        user = OrgUser.objects.select_for_update().select_related(
+        # the user and its identity (both written), not its organization (only read)
+        user = OrgUser.objects.select_for_update(of=("self", "identity")).select_related(
             "identity", "organization").get(pk=user.pk)
         before, rows = user_state(user), (raw_state(user), raw_state(user.identity))
         if data.uid:
