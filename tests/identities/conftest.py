@@ -3,6 +3,7 @@
 
 import pytest
 
+from identities.models import Identity, Member, Tenant
 from identities.services import tenant_create
 from tests.identities.dfs import ALL
 
@@ -10,6 +11,15 @@ from tests.identities.dfs import ALL
 @pytest.fixture
 def acme():
     return tenant_create(key="acme", name="Acme")
+
+
+@pytest.fixture
+def person():
+    """pic (Pia), a person who is a member of the default tenant (role 1)."""
+    identity = Identity.objects.create(username="pic", first_name="Pia")
+    Member.objects.create(tenant=Tenant.objects.get(key="default"), identity=identity,
+                          identity_role_id=1)
+    return identity
 
 
 @pytest.fixture

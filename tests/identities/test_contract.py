@@ -12,8 +12,8 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from core.patterns import matches
-from identities.models import Identity, Member, Tenant
-from tests.identities.dfs import ALL, CREATE_SAMPLE, assert_additiv_error, sample
+from identities.models import Identity
+from tests.identities.dfs import CREATE_SAMPLE, assert_additiv_error, sample
 
 pytestmark = pytest.mark.django_db
 
@@ -23,19 +23,6 @@ def schema():
     response = APIClient().get("/apidoc/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     return response.json()["components"]["schemas"]
-
-
-@pytest.fixture
-def api(make_caller):
-    return make_caller(ALL, tenants=["default"]).basic()
-
-
-@pytest.fixture
-def person():
-    identity = Identity.objects.create(username="pic", first_name="Pia")
-    Member.objects.create(tenant=Tenant.objects.get(key="default"), identity=identity,
-                          identity_role_id=1)
-    return identity
 
 
 def png() -> str:

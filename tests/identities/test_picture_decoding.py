@@ -16,9 +16,9 @@ from django.urls import reverse
 from PIL import Image
 
 from audit.models import ChangeRecord
-from identities.models import Identity, Member, ProfilePicture, Tenant
+from identities.models import ProfilePicture
 from identities.pictures import THUMBNAIL_PIXELS, picture_check, picture_set
-from tests.identities.dfs import ALL, assert_additiv_error
+from tests.identities.dfs import assert_additiv_error
 
 pytestmark = pytest.mark.django_db
 MIB = 1024 * 1024
@@ -70,19 +70,6 @@ def peak_growth(call) -> int | None:
         return None
     call()
     return _status("VmHWM") - start
-
-
-@pytest.fixture
-def person():
-    identity = Identity.objects.create(username="pic", first_name="Pia")
-    Member.objects.create(tenant=Tenant.objects.get(key="default"), identity=identity,
-                          identity_role_id=1)
-    return identity
-
-
-@pytest.fixture
-def api(make_caller):
-    return make_caller(ALL, tenants=["default"]).basic()
 
 
 def put(api, identity, content):

@@ -10,7 +10,7 @@ from PIL import Image
 
 from audit.models import ChangeRecord
 from core.errors import InvalidInputError
-from identities.models import Identity, Member, ProfilePicture, Tenant
+from identities.models import Identity, ProfilePicture
 from identities.pictures import DEFAULT_IMAGE_BASE64, picture_check, picture_delete, picture_set
 from tests.fixtures import spec_path
 from tests.identities.dfs import ALL, assert_additiv_error
@@ -27,19 +27,6 @@ def image(kind: str, size=(8, 6)) -> str:
 def spec_sample() -> str:
     """The spec's own upload sample (a 60x70 JPEG), kept in tests/fixtures/spec/."""
     return base64.b64encode(spec_path("profile_picture_sample.jpg").read_bytes()).decode()
-
-
-@pytest.fixture
-def person():
-    identity = Identity.objects.create(username="pic", first_name="Pia")
-    Member.objects.create(tenant=Tenant.objects.get(key="default"), identity=identity,
-                          identity_role_id=1)
-    return identity
-
-
-@pytest.fixture
-def api(make_caller):
-    return make_caller(ALL, tenants=["default"]).basic()
 
 
 def url(identity) -> str:
