@@ -26,6 +26,7 @@ run: venv
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports  # the floors (pyproject.toml, docs/architecture.md)
 	$(PY) manage.py makemigrations --check --dry-run
 
 schema: venv-dev

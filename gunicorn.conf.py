@@ -12,9 +12,9 @@ from gunicorn.http import wsgi as _wsgi
 
 wsgi_app = "config.wsgi:application"
 
-# --- access log: on stdout, secrets masked (config.access_log), with the correlation id -------
+# --- access log: on stdout, secrets masked (foundation.access_log), with the correlation id -------
 accesslog = "-"
-logger_class = "config.access_log.AccessLogger"
+logger_class = "foundation.access_log.AccessLogger"
 access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms '
     "cid=%({x-correlation-id}o)s"

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from accounts import queries, services
 from accounts.models import Account, AccountSource, AccountUser
 from audit.admin import ChangeHistoryMixin
-from core.admin import ServiceErrorsMixin
+from foundation.admin.mixins import ServiceErrorsMixin
 from orgs.admin import OrganizationAdmin
 from orgs.models import Organization
 

@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.services import identities_unbind
-        from identities.hooks import on_identities_delete
+        from identities.services.hooks import on_identities_delete
 
         # an identity deleted below (the identity admin, CustomerID's Remove) unbinds first
         on_identities_delete(identities_unbind)

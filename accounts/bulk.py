@@ -5,7 +5,7 @@ What is written is what the services write for the same lines (`sources_apply`, 
 `bindings_apply`): the same rows and the same change records (`encoded_snapshot`'s states;
 tests/accounts/test_import_export.py holds them equal), each kind in one COPY (one
 executemany on SQLite) whatever the batch's size. The rows' ids and their accounts' ids are
-left open (`core.bulk.holes`) and filled here: the ids from `reserve_block`, which the Ainua
+left open (`foundation.bulk.holes`) and filled here: the ids from `reserve_block`, which the Ainua
 lock every write of these tables takes makes safe.
 """
 
@@ -21,9 +21,9 @@ from accounts.services.common import ACCOUNT_COLUMNS, SOURCE_COLUMNS, USER_COLUM
 from audit.copytext import NULL, copy_field, copy_fields
 from audit.services import change_copy_fields, object_type_of, record_bulk
 from audit.states import json_time
-from core.bulk.holes import HOLE, filled, interleaved, repeated
-from core.bulk.run import picked
-from core.bulk.write import copy_text, db_time, reserve_block
+from foundation.bulk.holes import HOLE, filled, interleaved, repeated
+from foundation.bulk.run import picked
+from foundation.bulk.write import copy_text, db_time, reserve_block
 
 CREATE = Action.CREATE.value
 ACCOUNT, SOURCE, USER = (object_type_of(m) for m in (Account, AccountSource, AccountUser))

@@ -9,7 +9,7 @@ from oauth2_provider.models import Application
 from accounts import services
 from accounts.models import Account
 from accounts.validation import accounts_clean, users_clean
-from identities.services import api_client_create
+from identities.services.clients import api_client_create
 
 CONNECTORS = ("demo-crm", "demo-erp")
 ACCOUNTS = {

@@ -30,11 +30,11 @@ from accounts.validation import (
     unicode_check,
 )
 from core import locks
-from core.bulk.run import Importer
-from core.bulk.write import one_of
 from core.patterns import UUID, matches
-from identities.external import ExternalUser
+from foundation.bulk.run import Importer
+from foundation.bulk.write import one_of
 from identities.models import Identity
+from identities.services.external import ExternalUser
 
 LINE_KEYS = ("id", "name", "sources", "users")
 

@@ -14,8 +14,8 @@ from django.utils.html import format_html
 from audit.csv_export import csv_rows
 from audit.diff import diff_of, diffs
 from audit.models import AuditContext, ChangeRecord
+from audit.people_search import PersonSearchMixin
 from audit.queries import changes_of
-from core.admin_names import PersonSearchMixin
 
 
 class ChangeHistoryMixin:

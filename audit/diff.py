@@ -67,7 +67,7 @@ def diff_of(change: ChangeRecord) -> list[FieldChange]:
 
 
 def _label(model, key: str, field: models.Field | None) -> str:
-    """The words the model's admin labels the field with (`labels` of core.admin_names'
+    """The words the model's admin labels the field with (`labels` of foundation.admin.names'
     WordLabelsMixin, where the verbose name is a wire name), else its verbose name."""
     labels = getattr(admin.site._registry.get(model), "labels", None) or {}
     if key in labels:

@@ -2,7 +2,7 @@
 of the console's panel; docs/console.md, "Effective access").
 
 Each app registers the sections it knows of in its `AppConfig.ready()` (`section_register`),
-as `identities.holders` registers holders, so this module imports no app: identities its
+as `identities.services.holders` registers holders, so this module imports no app: identities its
 tenant memberships and an API client's permissions, applications and tenants; orgs the
 placement, direct and inherited roles and subtrees; authorisations the authorisations where
 the identity is subject or object, its grant rights and namespaces; accounts its bindings.

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from audit.effective_access import Line, Section, section_register, window_state
 from authorisations.models import NAMESPACES, Authorisation, AuthorisationGrantRight, SubjectType
-from identities.access import reach_section
+from identities.queries.access import reach_section
 
 LIMIT = 200  # lines a section shows; the rest are one search away on the list
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from audit.admin import ChangeHistoryMixin
+from audit.people_search import PersonSearchMixin
 from audit.queries import changes_of
 from authorisations import grant_rights, services
 from authorisations.models import (
@@ -26,15 +27,14 @@ from authorisations.models import (
 from authorisations.queries import active_q
 from authorisations.references import Resolver
 from authorisations.validation import names_clean, window_check
-from core.admin import ServiceErrorsMixin
-from core.admin_names import (
+from foundation.admin.mixins import ServiceErrorsMixin
+from foundation.admin.names import (
     NamespacedChoicesMixin,
     NamespacedFilter,
     NamespacedPickerMixin,
     PersonFieldsMixin,
-    PersonSearchMixin,
 )
-from identities.reach_admin import GrantedClientsMixin
+from identities.admin.reach import GrantedClientsMixin
 
 
 def change_history(obj) -> str:

@@ -19,8 +19,8 @@ from audit.services import Change, change_copy_fields, record_bulk
 from audit.states import encoded_snapshot, snapshot
 from authorisations.models import Authorisation, AuthorisationVersion
 from authorisations.services import version_of
-from core.bulk.run import picked
-from core.bulk.write import copy_text, insert_rows
+from foundation.bulk.run import picked
+from foundation.bulk.write import copy_text, insert_rows
 
 Action = ChangeRecord.Action
 OBJECT_TYPE = "authorisations.authorisation"

@@ -36,7 +36,7 @@ from authorisations.scim import Attr
 from authorisations.services import reserved_check
 from core import locks
 from core.errors import ConflictError, InvalidInputError
-from identities import reach
+from foundation import reach
 
 Action = ChangeRecord.Action
 DEFAULT_VALIDITY = timedelta(days=365)  # the vendor's default: one year after creation

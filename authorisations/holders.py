@@ -1,5 +1,5 @@
 """Authorisations hold the identities they name (a `user` subject or object, the identity's id
-as text): registered with `identities.holders` by `AuthorisationsConfig.ready()`, so that a
+as text): registered with `identities.services.holders` by `AuthorisationsConfig.ready()`, so that a
 person removed from a CustomerID organization keeps an identity that an authorisation or a
 grant right still names. Revoked and deleted ones hold nothing."""
 
@@ -10,7 +10,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 
 from audit.tombstones import uuid_text
-from identities.holders import holder_register, id_texts
+from identities.services.holders import holder_register, id_texts
 
 USER = "user"
 

@@ -37,10 +37,10 @@ from authorisations.services import (
     authorisation_values,
 )
 from authorisations.validation import clean_authorisation, instant
-from core.bulk.report import RowError, RowErrors
-from core.bulk.run import Importer
-from core.bulk.worker import row_problem
-from core.bulk.write import one_of
+from foundation.bulk.report import RowError, RowErrors
+from foundation.bulk.run import Importer
+from foundation.bulk.worker import row_problem
+from foundation.bulk.write import one_of
 
 
 class Parsed(NamedTuple):

@@ -29,7 +29,7 @@ from authorisations.models import (
     Namespace,
 )
 from authorisations.services import authorisation_values, creator_now, version_of
-from core.bulk.write import insert_rows, update_rows
+from foundation.bulk.write import insert_rows, update_rows
 
 Action = ChangeRecord.Action
 CHUNK = 10_000  # rows a statement (an Ainua map holds at most 10,000 entries)

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from identities.reach import Realm
+from foundation.reach import Realm
 
 USE_NAMESPACE = "use_namespace"
 # Namespaces whose authorisations mirror another context's data (`ainua`: the Ainua account

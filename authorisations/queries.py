@@ -21,10 +21,10 @@ from authorisations.models import (
 )
 from authorisations.scim import MAX_FILTER_LENGTH, Attr, FilterError, parse
 from core.errors import InvalidInputError
-from identities import reach
+from foundation import reach
 
 # --- namespaces ----------------------------------------------------------------------------------
-# Which namespaces a client reaches is identities.reach's answer (the realm NAMESPACES).
+# Which namespaces a client reaches is foundation.reach's answer (the realm NAMESPACES).
 
 
 def default_namespace_for(identity) -> Namespace | None:
@@ -142,7 +142,7 @@ def authorisation_check(
 
     The hot path of the API: one parameterised statement written out (the ORM's compilation
     of the same query cost three times its execution). Same rules as `active_q` and
-    identities.reach (whose written-out statement of the client's grants it embeds).
+    foundation.reach (whose written-out statement of the client's grants it embeds).
     """
     ops = connection.ops
     moment = ops.adapt_datetimefield_value(at or timezone.now())

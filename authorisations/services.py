@@ -36,7 +36,7 @@ from authorisations.models import (
 from authorisations.references import Resolver, hold
 from authorisations.validation import window_check
 from core.errors import ForbiddenError
-from identities import reach
+from foundation import reach
 
 Action = ChangeRecord.Action
 Item = TypeVar("Item", AuthorisationType, AuthorisationSource)
@@ -79,7 +79,7 @@ def namespace_update(*, namespace: Namespace, name: str,
 
 
 def namespace_grant(*, identity, namespace: Namespace, default: bool = False) -> None:
-    """Let a client use a namespace (identities.reach records the grant); with `default`,
+    """Let a client use a namespace (foundation.reach records the grant); with `default`,
     its writes naming none go there."""
     with transaction.atomic(), audited():
         reach.grant(identity, NAMESPACES, namespace)

@@ -15,7 +15,7 @@ from audit.admin import ChangeHistoryMixin
 from backoffice import assignments
 from backoffice.catalog import entry_delete, entry_save, tree_order
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
-from core.admin import ServiceErrorsMixin
+from foundation.admin.mixins import ServiceErrorsMixin
 
 
 class TreeChangeList(ChangeList):

@@ -9,8 +9,8 @@ class BackofficeConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from backoffice.assignments import member_deleting, members_deleting
-        from identities.hooks import on_identities_delete
         from identities.models import Member
+        from identities.services.hooks import on_identities_delete
 
         # what hangs on a membership goes with it, recorded: identities deleted below (the
         # identity admin, CustomerID's Remove), or a member deleted in the admin

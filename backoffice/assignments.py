@@ -161,7 +161,7 @@ def member_policies_set(*, member: Member, policy_ids: Sequence[int],
 # --- a member or identity deleted: its grants go with it, recorded ------------------------------
 
 def members_deleting(identity_ids: QuerySet) -> None:
-    """Before identities go (identities.hooks): one change record per member of theirs that
+    """Before identities go (identities.services.hooks): one change record per member of theirs that
     has menus or policies, its state before and none after, and those rows deleted (five
     queries when one has; two when none)."""
     members = Member.objects.filter(identity_id__in=identity_ids).values("pk")

@@ -8,8 +8,8 @@ from django.db import models, transaction
 
 from backoffice.models import AccessPolicy, AccessPolicyGroup, Menu
 from core.errors import InvalidInputError
-from identities.catalogs import catalog_entry_delete, catalog_entry_save
 from identities.models import Tenant
+from identities.services.catalogs import catalog_entry_delete, catalog_entry_save
 
 # --- reads ---------------------------------------------------------------------------------------
 

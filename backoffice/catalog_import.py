@@ -25,8 +25,8 @@ from audit.models import ChangeRecord
 from audit.services import Change, audited, record_bulk
 from audit.states import raw_state, snapshot
 from backoffice.models import AccessPolicy, AccessPolicyGroup, Menu
-from core.bulk.report import Report
 from core.patterns import NUL_FREE_FILLED, matches
+from foundation.bulk.report import Report
 from identities.models import Tenant
 
 Action = ChangeRecord.Action

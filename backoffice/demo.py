@@ -10,9 +10,8 @@ from django.conf import settings
 from backoffice.assignments import member_menus_set, member_policies_set
 from backoffice.catalog_import import catalog_import, read_document
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberMenu, Menu
-from identities.memberships import member_upsert
 from identities.models import Identity, Member, Tenant
-from identities.services import tenant_create
+from identities.services.tenants import member_upsert, tenant_create
 
 
 def _menu(pk: int, key: str, name: str, *children: dict) -> dict:

@@ -77,7 +77,7 @@ def main() -> None:
 
 
 def connector(name: str):
-    from identities.services import api_client_create
+    from identities.services.clients import api_client_create
 
     return api_client_create(name=name, permissions=PERMS)
 
@@ -185,7 +185,7 @@ def import_bench(connectors, scale: float, resolved: bool) -> None:
     from django.db import connection
 
     from accounts.importer import AccountImporter
-    from core.bulk.run import run_import
+    from foundation.bulk.run import run_import
 
     accounts = max(int(ACCOUNTS * scale), 1)
     tmp = Path(tempfile.mkdtemp(prefix="bench-accounts-"))
@@ -246,7 +246,7 @@ def raw_insert(accounts: int, connector_ids: list[int]) -> None:
     SQLite, in one transaction."""
     from django.db import connection, transaction
 
-    from core.bulk.write import db_time
+    from foundation.bulk.write import db_time
 
     tables = raw_rows(accounts, connector_ids)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -7,7 +7,7 @@ In-process (Django's test client, no network): the server time of a successful r
 (`GET /api/rest/v1/namespace`) authenticated with HTTP Basic (the service account's password,
 and the client id and secret: remembered after the first), with Bearer, and of a failed Basic
 attempt (a full Argon2 check); per request the SQL queries and the calls to the "throttle"
-cache (the lockout check of config.api.lockout; Redis when REDIS_URL is set). Migrates the
+cache (the lockout check of foundation.api.lockout; Redis when REDIS_URL is set). Migrates the
 database given (a temporary SQLite file by default) and leaves an API client in it.
 """
 
@@ -81,7 +81,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", verbosity=0)
-    from identities.services import api_client_create
+    from identities.services.clients import api_client_create
 
     creds = api_client_create(name=f"bench-{uuid.uuid4().hex[:8]}",
                               permissions=["AUTHORISATION_VIEW"])
@@ -128,7 +128,7 @@ def main() -> None:
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
 
-    from config.api.authentication import BearerAuthentication, ServiceBasicAuthentication
+    from identities.api.authentication import BearerAuthentication, ServiceBasicAuthentication
 
     factory = APIRequestFactory()
     for name, headers in cases:
@@ -147,7 +147,7 @@ def main() -> None:
         print(f"{'authenticate() ' + name:40s} {each * 1e6:8.1f} µs")
 
     if throttle is not None:
-        from config.api import lockout
+        from foundation.api import lockout
 
         attempt = lockout.Attempt("127.0.0.1", creds.username)
         start = time.perf_counter()

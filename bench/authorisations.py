@@ -88,7 +88,7 @@ def main() -> None:
 
     # --- import through the command's importer --------------------------------------------------
     from authorisations.importer import AuthorisationImporter
-    from core.bulk.run import run_import
+    from foundation.bulk.run import run_import
 
     started = time.perf_counter()
     report = run_import(AuthorisationImporter(), str(data))
@@ -206,7 +206,7 @@ def raw_insert(rows: int, ns, type_, source) -> None:
 def client_identity():
     from authorisations.services import api_client_namespaces_grant
     from identities.models import Identity
-    from identities.services import api_client_create
+    from identities.services.clients import api_client_create
 
     name = f"bench-{uuid.uuid4().hex[:8]}"
     creds = api_client_create(name=name, permissions=["AUTHORISATION_VIEW"])
@@ -256,7 +256,7 @@ def query_counts(identity, tmp: Path) -> None:
     from rest_framework.test import APIClient
 
     from authorisations.importer import AuthorisationImporter
-    from core.bulk.run import run_import
+    from foundation.bulk.run import run_import
 
     creds = client_identity.credentials
     token = token_for(APIClient(), creds)

@@ -8,7 +8,7 @@ of 20 ranks, each role restricting the role three ranks below it (where there is
 tenant `bench` of N members spread evenly over the ranks, and a tenant `small` of N/100 built
 the same way; in each, every hundredth member restricts five members of its tenant. Then:
 the query count of the member hierarchy read and of the access check in both tenants (the
-same: flat in the tenant's size); the member hierarchy read (`identities.hierarchy`, the
+same: flat in the tenant's size); the member hierarchy read (`identities.queries.hierarchy`, the
 query and the rows, one base per rank) p50/p95 in both tenants, and over HTTP; the access
 check's plan (PostgreSQL); then over HTTP through a gunicorn this script starts on 127.0.0.1
 and stops: `GET /v1.0/identities/{id}/hierarchy/{personId}/exists` and `POST
@@ -76,8 +76,8 @@ def main() -> None:
 def ladder() -> list[int]:
     """20 roles ranked 1..20; each restricts the role three ranks below it."""
     from identities.models import IdentityRole
-    from identities.restrictions import role_restrictions_set
-    from identities.roles import identity_role_create
+    from identities.services.restrictions import role_restrictions_set
+    from identities.services.roles import identity_role_create
 
     for i in range(IdentityRole.objects.count(), RANKS):
         identity_role_create(key=f"rank-{i + 1}", name=f"Rank {i + 1}")
@@ -94,9 +94,9 @@ def populate(key: str, count: int, roles: list[int]) -> list[tuple]:
     from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
     from django.db import transaction
 
-    from core.bulk.write import insert_rows, reserve_ids
+    from foundation.bulk.write import insert_rows, reserve_ids
     from identities.models import Identity, Member, MemberRestriction
-    from identities.services import tenant_ensure
+    from identities.services.tenants import tenant_ensure
 
     tenant = tenant_ensure(key=key)[0]
     fields = [f.column for f in Identity._meta.concrete_fields]
@@ -130,7 +130,7 @@ def populate(key: str, count: int, roles: list[int]) -> list[tuple]:
 
 
 def make_client(key: str):
-    from identities.services import api_client_create
+    from identities.services.clients import api_client_create
 
     return api_client_create(name=f"bench-{key}-{uuid.uuid4().hex[:6]}", tenant_keys=[key],
                              permissions=PERMS)
@@ -163,8 +163,8 @@ def query_counts(clients: dict, tenants: dict) -> None:
 
 
 def hierarchy_reads(tenants: dict, reads: int) -> None:
-    from identities import hierarchy
     from identities.models import Tenant
+    from identities.queries import hierarchy
 
     for key, members in tenants.items():
         tenant = Tenant.objects.get(key=key)
@@ -185,8 +185,8 @@ def plan(members: list[tuple]) -> None:
     from django.db import connection
     from django.db.models import Exists
 
-    from identities import hierarchy
     from identities.models import Member, Tenant
+    from identities.queries import hierarchy
 
     if connection.vendor != "postgresql":
         return

@@ -104,7 +104,7 @@ def bench_import(rows: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from identities.services import tenant_ensure
+    from identities.services.tenants import tenant_ensure
 
     call_command("flush", interactive=False, verbosity=0)  # empty tables, the log included
     reseed()
@@ -120,8 +120,8 @@ def bench_import(rows: int) -> None:
     raw_seconds = time.perf_counter() - started
     truncate()
 
-    from core.bulk.run import run_import
-    from identities.identity_import import IdentityImporter
+    from foundation.bulk.run import run_import
+    from identities.importer import IdentityImporter
 
     started = time.perf_counter()
     report = run_import(IdentityImporter(), str(data))
@@ -164,7 +164,7 @@ def raw_insert(rows: int, tenants: dict[str, int]) -> None:
     from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
     from django.db import transaction
 
-    from core.bulk.write import insert_rows, reserve_ids
+    from foundation.bulk.write import insert_rows, reserve_ids
     from identities.models import Identity, Member
 
     fields = [f.column for f in Identity._meta.concrete_fields]
@@ -198,7 +198,7 @@ def raw_insert(rows: int, tenants: dict[str, int]) -> None:
 
 
 def client() -> None:
-    from identities.services import api_client_create
+    from identities.services.clients import api_client_create
 
     client.credentials = api_client_create(
         name=f"bench-{uuid.uuid4().hex[:8]}", tenant_keys=["bench"],
@@ -246,8 +246,8 @@ def search_parts(rows: int) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from identities import directory
-    from identities.search import IdentitySearch, count_and_order, identities_query
+    from identities.queries import directory
+    from identities.queries.search import IdentitySearch, count_and_order, identities_query
 
     identity = client.credentials.identity
     tenant = directory.default_tenant_for(identity)

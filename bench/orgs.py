@@ -217,7 +217,7 @@ def main() -> None:
     args = options()
     TOTAL_USERS = args.users
 
-    from identities.services import api_client_create
+    from identities.services.clients import api_client_create
     from orgs import queries, services
     from orgs.models import Organization, OrgUser
 

@@ -1,4 +1,4 @@
-"""The admin's sign-in, throttled like the APIs (`config.api.lockout`).
+"""The admin's sign-in, throttled like the APIs (`foundation.api.lockout`).
 
 Failed sign-ins count against the caller's address and the username tried, in the same
 counters as API authentication; while the address, or the username from that address, is
@@ -13,7 +13,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
-from config.api import lockout
+from foundation.api import lockout
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):

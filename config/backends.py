@@ -4,7 +4,7 @@ Django's `ModelBackend` loads a user's permissions with two ORM queries (the use
 its groups'), and compiling them cost more than running them; on the API's hot path (every
 request checks a permission) that was the largest part of a request's time. This backend answers
 exactly what `ModelBackend` answers, with the same two queries as parameterised statements
-written out once per process (`identities.reach.model_permissions`, the one module whose SQL
+written out once per process (`foundation.reach.model_permissions`, the one module whose SQL
 names the auth tables), so query counts stay as they were. Nothing is cached beyond the user
 object of one request (as `ModelBackend` does): a permission granted or revoked counts on the
 next request. Superusers and inactive or anonymous users go through `ModelBackend` as before.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
-from identities.reach import model_permissions
+from foundation.reach import model_permissions
 
 
 class WrittenOutModelBackend(ModelBackend):

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "config",
     "audit",
+    "foundation",
     "identities",
     "authorisations",
     "orgs",
@@ -49,9 +50,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.api.correlation.CorrelationIdMiddleware",
+    "foundation.api.correlation.CorrelationIdMiddleware",
     "console.refusals.RefusalLogMiddleware",  # sees every answer, the body limit's 413 too
-    "config.api.body_limit.BodyLimitMiddleware",  # before anything reads a body
+    "foundation.api.body_limit.BodyLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -61,8 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.api.correlation.AuditActorMiddleware",
-    "core.admin_names.PersonNamesMiddleware",  # the console names people, not their ids
+    "foundation.api.correlation.AuditActorMiddleware",
+    "foundation.admin.names.PersonNamesMiddleware",  # the console names people, not their ids
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,8 +150,9 @@ OAUTH2_PROVIDER = {
 }
 
 # --- caches --------------------------------------------------------------------------------------
-# "auth" remembers verified HTTP Basic credentials in process memory (config/api/authentication).
-# "throttle" counts failed authentication (config/api/lockout): shared by every worker through
+# "auth" remembers verified HTTP Basic credentials in process memory
+# (identities/api/authentication).
+# "throttle" counts failed authentication (foundation/api/lockout): shared by every worker through
 # Redis when REDIS_URL is set (redis://host:6379/0), this process's memory otherwise.
 BASIC_AUTH_CACHE_SECONDS = env.int("BASIC_AUTH_CACHE_SECONDS", default=60)
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -180,14 +182,14 @@ CACHES = {
 
 # --- bulk imports ---------------------------------------------------------------------------------
 # An import that creates or updates at least this many rows analyses the tables it wrote into
-# (PostgreSQL's planner statistics) right after it commits (core.bulk.run.analyze).
+# (PostgreSQL's planner statistics) right after it commits (foundation.bulk.run.analyze).
 BULK_ANALYZE_ROWS = env.int("BULK_ANALYZE_ROWS", default=10_000)
 
 # --- the console's log of refused API requests (console/refusals) ------------------------------
 TESSERA_REFUSAL_LOG = env.bool("TESSERA_REFUSAL_LOG", default=True)
 TESSERA_REFUSALS_KEPT = env.int("TESSERA_REFUSALS_KEPT", default=10_000)
 
-# --- throttling of failed authentication (config/api/lockout) -----------------------------------
+# --- throttling of failed authentication (foundation/api/lockout) ------------------------------
 # Failures within the window: AUTH_FAILURES_PER_CLIENT of one client identifier (username or
 # client id) from one address lock that identifier out from that address, AUTH_FAILURES_PER_ADDRESS
 # from one address lock the address out, for AUTH_LOCKOUT_SECONDS (429 with Retry-After);
@@ -216,21 +218,21 @@ PROFILE_PICTURE_MAX_DECODED_PIXELS = env.int("PROFILE_PICTURE_MAX_DECODED_PIXELS
 # largest valid catalog, 10,000 entries of the longest keys and names, takes under 5 MB).
 BACKOFFICE_IMPORT_MAX_BYTES = env.int("BACKOFFICE_IMPORT_MAX_BYTES", default=8 * 1024 * 1024)
 # Largest request body accepted, in bytes, whatever its type or transfer encoding (bulk imports
-# go through management commands); config.api.body_limit enforces it before any view.
+# go through management commands); foundation.api.body_limit enforces it before any view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "config.api.authentication.BearerAuthentication",
-        "config.api.authentication.ServiceBasicAuthentication",
+        "identities.api.authentication.BearerAuthentication",
+        "identities.api.authentication.ServiceBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],  # nesting depth bounded
+    "DEFAULT_PARSER_CLASSES": ["foundation.api.parsers.JSONParser"],  # nesting depth bounded
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "foundation.api.pagination.StandardPagination",
     "PAGE_SIZE": API_DEFAULT_PAGE_SIZE,
-    "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "foundation.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # The caller's address is REMOTE_ADDR; behind N trusted reverse proxies, the N-th entry
@@ -258,9 +260,9 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.schema.add_error_responses",
-        "config.api.schema.allow_empty_values",
-        "config.api.schema.require_marked_bodies",
+        "foundation.api.schema.add_error_responses",
+        "foundation.api.schema.allow_empty_values",
+        "foundation.api.schema.require_marked_bodies",
         "identities.api.schema.add_token_endpoint",
     ],
 }
@@ -302,7 +304,7 @@ CONTENT_SECURITY_POLICY = content_security.POLICY
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"correlation": {"()": "config.api.correlation.CorrelationIdLogFilter"}},
+    "filters": {"correlation": {"()": "foundation.api.correlation.CorrelationIdLogFilter"}},
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s",

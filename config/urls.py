@@ -5,8 +5,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config import admin_login, apidoc, views
-from config.api import token
 from config.content_security import redoc_page
+from foundation.api import token
 
 admin.site.site_header = "Tessera"
 admin.site.site_title = "Tessera"

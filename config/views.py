@@ -16,7 +16,7 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 
-from config.api.errors import ApiError, additiv_code, render, style_for_path
+from foundation.api.errors import ApiError, additiv_code, render, style_for_path
 
 log = logging.getLogger("tessera")
 

@@ -10,8 +10,8 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 from audit import context as scope
-from config.access_log import mask_parameters
 from console.models import Refusal
+from foundation.access_log import mask_parameters
 
 log = logging.getLogger(__name__)
 # every this many refusals, the rows beyond the retention are removed (one statement)

@@ -1,4 +1,4 @@
-"""The errors services raise. One handler (`config.api.exceptions`) answers them in each
+"""The errors services raise. One handler (`foundation.api.exceptions`) answers them in each
 surface's style, the admin shows them as messages, the commands as their error line.
 
 A service says what went wrong (`status` is the HTTP status it means, `code` an optional

@@ -6,7 +6,7 @@ class IdentitiesConfig(AppConfig):
     verbose_name = "Identities and API clients"
 
     def ready(self) -> None:
-        from identities import holders  # noqa: F401  (registers tenant memberships)
-        from identities.access import sections_register
+        from identities.queries.access import sections_register
+        from identities.services import holders  # noqa: F401  (registers tenant memberships)
 
         sections_register()  # the effective-access panel's memberships and clients

@@ -13,7 +13,6 @@ import io
 
 from PIL import Image, ImageDraw
 
-from identities.memberships import member_upsert
 from identities.models import (
     BankBranch,
     Identity,
@@ -23,9 +22,9 @@ from identities.models import (
     Salutation,
     Tenant,
 )
-from identities.people import identity_create
-from identities.pictures import picture_set
-from identities.services import person_create, tenant_create
+from identities.services.people import identity_create, person_create
+from identities.services.pictures import picture_set
+from identities.services.tenants import member_upsert, tenant_create
 
 DEMO_TENANTS = [("acme", "Acme Wealth"), ("globex", "Globex Advisory")]
 DEMO_PEOPLE = [("alice", "Alice", "Anderson"), ("bob", "Bob", "Brown")]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.names import person_label
-from identities.reach import Realm
+from foundation.reach import Realm
 
 
 class IdentityRole(models.Model):
@@ -131,7 +131,7 @@ class Identity(AbstractUser):
             models.Index(Lower("email"), name="identity_email_lower_idx"),
             # the identity search's sorted page: when a search matches most of the table,
             # ORDER BY <field>, id LIMIT n walks one of these and stops after the page
-            # (identities.search.count_and_order; username has its unique index)
+            # (identities.queries.search.count_and_order; username has its unique index)
             models.Index(fields=["last_name", "id"], name="identity_last_name_sort_idx"),
             models.Index(fields=["first_name", "id"], name="identity_first_name_sort_idx"),
             models.Index(fields=["email", "id"], name="identity_email_sort_idx"),
@@ -164,7 +164,7 @@ class Member(models.Model):
             models.UniqueConstraint(fields=["tenant", "identity"], name="member_unique_per_tenant"),
         ]
         indexes = [
-            # the member hierarchy: a tenant's members by role (identities.hierarchy)
+            # the member hierarchy: a tenant's members by role (identities.queries.hierarchy)
             models.Index(fields=["tenant", "identity_role"], name="member_tenant_role_idx"),
         ]
 
@@ -175,7 +175,7 @@ class Member(models.Model):
 class RoleRestriction(models.Model):
     """A role's forbidden sub-role (002 `…/hierarchy/restrictions`, 003 `…/hierarchy/exclude`):
     members of `restricted_role` are not in the hierarchy of members of `role`. Written as a
-    set by identities.restrictions (replace semantics)."""
+    set by identities.services.restrictions (replace semantics)."""
 
     id = models.BigAutoField(primary_key=True)
     role = models.ForeignKey(IdentityRole, on_delete=models.CASCADE,
@@ -193,7 +193,7 @@ class RoleRestriction(models.Model):
 class MemberRestriction(models.Model):
     """A member's forbidden sub-member, of the same tenant (002 `…/hierarchy/restrictions`,
     003 `…/hierarchy/exclude`): `restricted_member` is not in `member`'s hierarchy. Written
-    as a set by identities.restrictions, which keeps both in one tenant."""
+    as a set by identities.services.restrictions, which keeps both in one tenant."""
 
     id = models.BigAutoField(primary_key=True)
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="restrictions")
@@ -210,8 +210,8 @@ class MemberRestriction(models.Model):
 class ProfilePicture(models.Model):
     """An identity's profile picture (`…/profilepicture`), apart from the identity row so
     that reading an identity never loads it. `content` holds the bytes as uploaded (checked
-    by decoding them with Pillow, identities.pictures); `thumbnail` a PNG of at most 160 px a
-    side made by that same decode (the admin shows it); the change log holds only `format`,
+    by decoding them with Pillow, identities.services.pictures); `thumbnail` a PNG of at most
+    160 px a side made by that same decode (the admin shows it); the change log holds only `format`,
     `size`, `width`, `height` and `sha256`."""
 
     identity = models.OneToOneField(Identity, on_delete=models.CASCADE, primary_key=True,

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 
 from audit.effective_access import Line, Section, section_register
-from identities.access import reach_section
+from identities.queries.access import reach_section
 from orgs.models import SUBTREES, Assignment, OrgUser, Role, RoleLink
 from orgs.queries import _table, roles_above
 

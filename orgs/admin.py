@@ -13,9 +13,9 @@ from django.utils.http import urlencode
 
 from audit.access_admin import EffectiveAccessMixin
 from audit.admin import ChangeHistoryMixin
-from core.admin import ServiceErrorsMixin
-from core.admin_names import WordLabelsMixin
-from identities.reach_admin import GrantedClientsMixin
+from foundation.admin.mixins import ServiceErrorsMixin
+from foundation.admin.names import WordLabelsMixin
+from identities.admin.reach import GrantedClientsMixin
 from orgs import admin_tree, conf, services
 from orgs.errors import AlreadyExistsError, ParentNotNonVirtualError, ParentNotVirtualError
 from orgs.hetu import hetu_mask
@@ -83,7 +83,7 @@ class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMi
     autocomplete_fields = ("parent",)
     inlines = [ChildInline, RoleInline, UserInline]
     ordering = ("path",)
-    # a refusal shown on the field it is about (core.admin.ServiceErrorsMixin)
+    # a refusal shown on the field it is about (foundation.admin.mixins.ServiceErrorsMixin)
     service_error_fields = {AlreadyExistsError: "name", ParentNotVirtualError: "parent",
                             ParentNotNonVirtualError: "parent"}
 

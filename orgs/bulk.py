@@ -19,8 +19,8 @@ from audit.copytext import copy_field, copy_fields
 from audit.models import ChangeRecord
 from audit.services import Change, change_copy_fields, record_bulk
 from audit.states import encoded_snapshot, json_time, snapshot
-from core.bulk.run import picked
-from core.bulk.write import (
+from foundation.bulk.run import picked
+from foundation.bulk.write import (
     copy_text,
     db_time,
     insert_rows,
@@ -28,7 +28,7 @@ from core.bulk.write import (
     reserve_ids,
     uuid_value,
 )
-from identities import bulk as identities_bulk
+from identities.services import bulk as identities_bulk
 from orgs.models import Organization, OrgUser
 from orgs.services.organizations import type_roles_ensure
 from orgs.services.users import user_state, user_state_tail_json
@@ -99,7 +99,7 @@ class NewUser(NamedTuple):
 
     line: int
     pk: str
-    person: tuple  # identities.bulk.person_values
+    person: tuple  # identities.services.bulk.person_values
     password: str | None  # its hash; None: a password in clear, hashed by the importer
     profile: tuple  # PROFILE_COLUMNS up to the times
     repr: str

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from identities.reach import Realm
+from foundation.reach import Realm
 
 MAX_SEGMENT = 64
 MAX_DEPTH = 15

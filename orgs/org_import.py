@@ -13,11 +13,11 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from audit.states import snapshot
-from core.bulk.files import flag, text
-from core.bulk.report import RowError
-from core.bulk.run import Importer
-from core.bulk.write import one_of
 from core.tree import subtree_q
+from foundation.bulk.files import flag, text
+from foundation.bulk.report import RowError
+from foundation.bulk.run import Importer
+from foundation.bulk.write import one_of
 from orgs import bulk, conf
 from orgs.attributes import attributes_apply, attributes_from_cells
 from orgs.errors import OrgError

@@ -13,11 +13,11 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from core.tree import subtree_q
-from identities.reach import Reach
+from foundation.reach import Reach
 from orgs.errors import EntityNotFoundError, ParentNotFoundError
 from orgs.models import Assignment, Organization, OrgUser, Role, RoleLink
 
-# Which subtrees a client reaches is identities.reach's answer (the realm orgs.models.SUBTREES);
+# Which subtrees a client reaches is foundation.reach's answer (the realm orgs.models.SUBTREES);
 # each read below takes that answer (`reach`; None: everything, for internal callers) and keeps
 # to it: a path outside it is "not found", a list leaves its rows out.
 

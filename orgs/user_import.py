@@ -3,7 +3,7 @@
 `validate` turns a file row into a `UserRow`: checked by the services' own rules, and what the
 user would get if new (ids, its rows and the head of its change-record state) prepared; on
 PostgreSQL `prepare` then encodes a batch's new users as COPY text. Both run in the reading
-process (core.bulk.worker), so `apply`, in the process that holds the transaction, looks rows
+process (foundation.bulk.worker), so `apply`, in the process that holds the transaction, looks rows
 up and hands them to orgs.bulk.
 
 A password given in clear (`pwd`) is hashed by `apply`, once it knows whether the user is new:
@@ -28,13 +28,13 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.states import encoded
-from core.bulk.files import flag, text
-from core.bulk.report import RowError
-from core.bulk.run import Importer
-from core.bulk.write import json_value, one_of
 from core.tree import subtree_q
-from identities.bulk import PERSON_FIELDS, person_values
+from foundation.bulk.files import flag, text
+from foundation.bulk.report import RowError
+from foundation.bulk.run import Importer
+from foundation.bulk.write import json_value, one_of
 from identities.queries import username_is_own_id, usernames_taken
+from identities.services.bulk import PERSON_FIELDS, person_values
 from orgs import bulk, conf
 from orgs.attributes import attributes_apply, attributes_from_cells
 from orgs.errors import OrgError

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from identities.services import ApiClientCredentials, api_client_create
+from identities.services.clients import ApiClientCredentials, api_client_create
 
 # --- nothing beside the checkout -------------------------------------------------------------
 # A clone must pass on its own: a test that opens a file beside the repository (a sibling folder

@@ -17,8 +17,8 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api import schema
 from accounts.validation import accounts_clean, user_ids_clean, users_clean
-from config.api.authentication import BearerAuthentication
-from config.api.permissions import RequiredPermission
+from foundation.api.permissions import RequiredPermission
+from identities.api.authentication import BearerAuthentication
 
 BEARER_ONLY = ("This API takes a Bearer token (OAuth2 client credentials from /oauth/token/): "
                "the token's client is the connector.")

@@ -27,8 +27,8 @@ from audit.services import Change, audited, change_copy_fields, object_type_of, 
 from audit.states import json_time, snapshot
 from authorisations.mirror import mirrors_create, mirrors_delete
 from core import locks
-from core.bulk.write import insert_rows
 from core.errors import NotFoundError
+from foundation.bulk.write import insert_rows
 from identities.models import ExternalIdentity
 
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from accounts.models import Account
 from audit.models import ChangeRecord
 from authorisations.mirror import Mirror, Party, mirror_ensure
-from core.bulk.write import one_of, reserve_block
+from foundation.bulk.write import one_of, reserve_block
 
 Action = ChangeRecord.Action
 NAMESPACE = "ainua"

@@ -26,7 +26,7 @@ from accounts.validation import AccountEntry
 from audit.services import Change, audited, object_type_of, record_bulk
 from audit.states import encoded_snapshot, snapshot
 from core import locks
-from core.bulk.write import insert_rows, update_rows
+from foundation.bulk.write import insert_rows, update_rows
 
 
 class SourceItem(NamedTuple):

@@ -14,8 +14,8 @@ from audit.services import Change, audited, object_type_of, record_bulk
 from audit.states import snapshot
 from authorisations.mirror import mirrors_create, mirrors_delete
 from core import locks
-from core.bulk.write import update_rows
-from identities.external import (
+from foundation.bulk.write import update_rows
+from identities.services.external import (
     ExternalUser,
     Moved,
     external_identities_apply,
@@ -90,7 +90,7 @@ def bindings_follow(*, connector_id: int, moves: Mapping[str, Moved]) -> None:
 
 
 def identities_unbind(ids) -> None:
-    """Before identities are deleted (identities.hooks; the identity admin, CustomerID's
+    """Before identities are deleted (identities.services.hooks; the identity admin, CustomerID's
     Remove): their bindings go back to pending, their mirrors and external identities go,
     each with its change record."""
     rows = list(AccountUser.objects.filter(identity_id__in=ids))

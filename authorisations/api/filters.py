@@ -1,4 +1,4 @@
-"""The SCIM filter backend every onePortal list uses (isolation is config.api.reach's)."""
+"""The SCIM filter backend every onePortal list uses (isolation is foundation.api.reach's)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from authorisations.api.views import AS_OF, CONFLICT, TAG, OnePortalViewSet
 from authorisations.clients import client_id_of
 from authorisations.models import ObjectType
 from authorisations.validation import SUBJECT_TYPES, instant, party, text
-from config.api.fields import (
+from foundation.api.fields import (
     IgnoredField,
     InstantField,
     RejectUnknownFieldsMixin,

@@ -25,14 +25,14 @@ from authorisations.validation import (
     clean_authorisation,
     names_clean,
 )
-from config.api.fields import (
+from core.patterns import NOT_BLANK, UUID
+from foundation.api.fields import (
     IgnoredField,
     InstantField,
     RejectUnknownFieldsMixin,
     StrictCharField,
     ignored_fields_check,
 )
-from core.patterns import NOT_BLANK, UUID
 
 
 def wire_time(value: datetime | None) -> str | None:

@@ -34,12 +34,12 @@ from authorisations.models import (
     SubjectType,
 )
 from authorisations.validation import INSTANT, instant
-from config.api.authentication import ChallengeEveryScheme
-from config.api.permissions import RequiredPermission
-from config.api.reach import ReachFilterBackend, ReachPermission
-from config.api.schema import EMPTY_IS_DEFAULT
 from core.patterns import INSTANT_RANGE, NUL_FREE_FILLED
-from identities import reach
+from foundation import reach
+from foundation.api.permissions import RequiredPermission
+from foundation.api.reach import ReachFilterBackend, ReachPermission
+from foundation.api.schema import EMPTY_IS_DEFAULT
+from identities.api.authentication import ChallengeEveryScheme
 
 TAG = "onePortal Management API"
 INSTANT_SCHEMA = {"type": "string", "format": "date-time", "pattern": INSTANT_RANGE}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.api.fields import IgnoreUnknownFieldsMixin, StrictIntegerField
+from foundation.api.fields import IgnoreUnknownFieldsMixin, StrictIntegerField
 
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 ID64 = {"min_value": 1, "max_value": 2**63 - 1}

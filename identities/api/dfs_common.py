@@ -14,8 +14,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.exceptions import NotFound, ParseError
 
 from core.patterns import UUID, matches
-from identities import directory, reach
+from foundation import reach
 from identities.models import TENANTS, Identity, IdentityRole, Member, Tenant
+from identities.queries import directory
 
 TAG_ROLES = "additiv DFS: RoleManagement"
 TAG_IDENTITIES = "additiv DFS: IdentityManagement"

@@ -13,15 +13,15 @@ from django.contrib.auth.password_validation import (
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import (
+from core.patterns import BASE64
+from foundation.api.fields import (
     IgnoreUnknownFieldsMixin,
     StrictCharField,
     StrictIntegerField,
     StrictUUIDField,
     WholeMatch,
 )
-from core.patterns import BASE64
-from identities.search import SEARCH_BY, SORT_FIELDS
+from identities.queries.search import SEARCH_BY, SORT_FIELDS
 
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 ID64 = {"min_value": 1, "max_value": 2**63 - 1}

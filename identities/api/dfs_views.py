@@ -8,7 +8,6 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from identities import directory
 from identities.api import dfs_serializers as s
 from identities.api.dfs_common import (
     IDENTITY_ID,
@@ -24,9 +23,10 @@ from identities.api.dfs_common import (
 )
 from identities.api.views import AdditivView
 from identities.errors import UnprocessableError
-from identities.memberships import UNSET
 from identities.models import Member
-from identities.people import ATTRIBUTES, PasswordChange, identity_create, identity_update
+from identities.queries import directory
+from identities.services.people import ATTRIBUTES, PasswordChange, identity_create, identity_update
+from identities.services.tenants import UNSET
 
 # --- roles ---------------------------------------------------------------------------------------
 

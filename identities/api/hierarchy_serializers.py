@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.api.fields import IgnoreUnknownFieldsMixin, StrictIntegerField
-from config.api.schema import REQUIRED_BODY
+from foundation.api.fields import IgnoreUnknownFieldsMixin, StrictIntegerField
+from foundation.api.schema import REQUIRED_BODY
 from identities.api.dfs_serializers import INT32, IdentityRoleItem
 
 MAX_RESTRICTIONS = 10_000

@@ -1,9 +1,10 @@
 """The hierarchy calls (specs 002/003): role hierarchy and rank, restrictions, member
 hierarchy, access checks, the tenant's ranked members. Each capability has a 002 route and
-a 003 route; both call one service or query (identities.roles, identities.restrictions,
-identities.hierarchy) and differ only in what the specs make them differ in: the path, the
-verb, the status of a request they cannot process (002: 422; 003: 400, except the role id,
-422 on every route) and the answer (002 restrictions: an empty 200; 003: `true`).
+a 003 route; both call one service or query (identities.services.roles,
+identities.services.restrictions, identities.queries.hierarchy) and differ only in what the
+specs make them differ in: the path, the verb, the status of a request they cannot process
+(002: 422; 003: 400, except the role id, 422 on every route) and the answer (002
+restrictions: an empty 200; 003: `true`).
 Decisions: docs/identities.md "Hierarchies"."""
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from config.api.fields import StrictIntegerField, StrictUUIDField
-from config.api.permissions import RequiredPermission
 from core.errors import InvalidInputError
 from core.patterns import matches
-from identities import directory, hierarchy, reach
+from foundation import reach
+from foundation.api.fields import StrictIntegerField, StrictUUIDField
+from foundation.api.permissions import RequiredPermission
 from identities.api import hierarchy_serializers as s
 from identities.api.dfs_common import (
     IDENTITY_ID,
@@ -40,8 +41,9 @@ from identities.api.dfs_common import (
 from identities.api.views import AdditivView
 from identities.errors import UnprocessableError
 from identities.models import TENANTS, IdentityRole, Member
-from identities.restrictions import member_restrictions_set, role_restrictions_set
-from identities.roles import identity_role_move
+from identities.queries import directory, hierarchy
+from identities.services.restrictions import member_restrictions_set, role_restrictions_set
+from identities.services.roles import identity_role_move
 
 ROLE_ID = OpenApiParameter("roleId", OpenApiTypes.INT32, OpenApiParameter.PATH,
                            description="The role ID (not an integer: 422).")

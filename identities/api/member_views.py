@@ -1,5 +1,6 @@
 """The tenant-access, member and member-sync calls (specs 002/003): thin views over
-identities.memberships and the one member query (identities.directory.members_query)."""
+identities.services.tenants and the one member query
+(identities.queries.directory.members_query)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.patterns import UUID, matches
-from identities import directory
 from identities.api import dfs_serializers as s
 from identities.api.dfs_common import (
     IDENTITY_ID,
@@ -32,7 +32,8 @@ from identities.api.dfs_common import (
 )
 from identities.api.views import AdditivView
 from identities.errors import UnprocessableError
-from identities.memberships import UNSET, ContextRequest, member_sync, member_upsert
+from identities.queries import directory
+from identities.services.tenants import UNSET, ContextRequest, member_sync, member_upsert
 
 # --- tenant access and members -------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The DFS profile-picture calls (spec 003, `/v1.0/identities/{identityId}/profilepicture`):
-a thin view over identities.pictures. The spec lists 400 (no 422) for these routes, so a body
-it cannot process answers 400 here. Decisions: docs/identities.md ("Profile pictures")."""
+a thin view over identities.services.pictures. The spec lists 400 (no 422) for these routes,
+so a body it cannot process answers 400 here. Decisions: docs/identities.md ("Profile pictures")."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from identities.api.dfs_common import (
     validated,
 )
 from identities.api.views import AdditivView
-from identities.pictures import picture_delete, picture_of, picture_set
+from identities.services.pictures import picture_delete, picture_of, picture_set
 
 
 class ProfilePictureView(AdditivView):

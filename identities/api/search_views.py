@@ -1,5 +1,5 @@
 """The DFS identity search (spec 003, `POST /v1.0/identities/search`): a thin view over
-identities.search. Decisions: docs/identities.md ("Identity search")."""
+identities.queries.search. Decisions: docs/identities.md ("Identity search")."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from identities.api.dfs_common import (
     validated,
 )
 from identities.api.views import AdditivView
-from identities.search import (
+from identities.queries.search import (
     IdentitySearch,
     count_and_order,
     default_members,

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config.api.fields import (
+from foundation.api.fields import (
     IgnoreUnknownFieldsMixin,
     StrictCharField,
     StrictIntegerField,

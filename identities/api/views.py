@@ -10,14 +10,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import audit_context_create
-from config.api.permissions import RequiredPermission
-from identities import directory, reach
+from foundation import reach
+from foundation.api.permissions import RequiredPermission
 from identities.api.serializers import (
     AuditContextResponse,
     InternalIdContextRequest,
     PersonContextRequest,
 )
 from identities.models import TENANTS, Member, Tenant
+from identities.queries import directory
 
 TAG = "additiv Admin Management / DFS Service Layer: AuditContext"
 

@@ -1,6 +1,6 @@
 """What every view of the CustomerID REST API 1.0 (spec 001) shares: XML in and out, HTTP
 Basic first, query-string parameters, entity URLs, and the client's reach (its organization
-subtrees, identities.reach): anything outside it answers "not found"."""
+subtrees, foundation.reach): anything outside it answers "not found"."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.authentication import BearerAuthentication, ServiceBasicAuthentication
-from config.api.permissions import RequiredPermission
-from identities import reach
+from foundation import reach
+from foundation.api.permissions import RequiredPermission
+from identities.api.authentication import BearerAuthentication, ServiceBasicAuthentication
 from orgs import conf
 from orgs.api.params import Params
 from orgs.api.xml import AlwaysXML, XMLParser, XMLRenderer, idlist
@@ -49,7 +49,7 @@ class CustomerIdView(APIView):
 
     @property
     def scope(self) -> reach.Reach:
-        """The organization subtrees the client reaches (identities.reach)."""
+        """The organization subtrees the client reaches (foundation.reach)."""
         return reach.of(self.request.user, SUBTREES)
 
     def params(self, known: set[str], ignored: frozenset[str] = frozenset(), *,

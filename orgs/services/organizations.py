@@ -13,7 +13,7 @@ from audit.models import ChangeRecord
 from audit.services import Change, audited, record, record_bulk
 from audit.states import raw_state, snapshot
 from core.tree import subtree_q
-from identities import reach
+from foundation import reach
 from orgs import conf
 from orgs.attributes import AttributeChanges, attributes_apply, text_check
 from orgs.errors import (
@@ -228,5 +228,5 @@ def subtrees_grant(*, identity, paths: list[str]) -> None:
 
 
 def subtree_grant(*, identity, organization: Organization) -> None:
-    """Let a client reach the organization's subtree (identities.reach, audited there)."""
+    """Let a client reach the organization's subtree (foundation.reach, audited there)."""
     reach.grant(identity, SUBTREES, organization)

@@ -9,8 +9,8 @@ from django.db.models.functions import Concat
 
 from audit.tombstones import state_of, tombstones, uuid_text
 from core import locks
-from identities.holders import persons_release
 from identities.queries import username_is_own_id
+from identities.services.holders import persons_release
 from orgs.models import (
     Assignment,
     Organization,
@@ -36,7 +36,7 @@ def role_graph_lock() -> None:
 def remove(*, orgs=None, roles=None, users=None) -> None:
     """Tombstones, then deletes, of the given sets (each a queryset or None). Assignments and
     memberOf links touching them go too; users' identities go with them unless something else
-    holds them (identities.holders.persons_release)."""
+    holds them (identities.services.holders.persons_release)."""
     if roles is not None:
         role_graph_lock()  # no memberOf link to a role being removed can commit meanwhile
     none = Q(pk__in=[])
@@ -67,7 +67,7 @@ def remove(*, orgs=None, roles=None, users=None) -> None:
             ),
         )
         # the placement goes; each identity too unless something else holds it (a tenant
-        # membership, an authorisation naming it...: identities.holders), which a change
+        # membership, an authorisation naming it...: identities.services.holders), which a change
         # record then names. The profiles go last: the identities' subquery reads them.
         persons_release(ids=users.values("identity_id"), placement="CustomerID user",
                         detach=_profiles_delete, keep=frozenset({OrgUser}))

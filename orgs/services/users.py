@@ -28,7 +28,7 @@ from authorisations.services import authorisations_revoke_for_subject
 from core.errors import ForbiddenError
 from core.patterns import SPACE, matches
 from identities.queries import usernames_taken
-from identities.services import person_save
+from identities.services.people import person_save
 from orgs import conf
 from orgs.attributes import AttributeChanges, attributes_apply, text_check
 from orgs.errors import (
@@ -348,6 +348,6 @@ def _mandates_revoke(user: OrgUser, by: object | None) -> int:
 
 def user_delete(*, user: OrgUser) -> None:
     """Remove a user: its profile and assignments (with tombstones), and its identity unless
-    something else holds it (identities.holders)."""
+    something else holds it (identities.services.holders)."""
     with transaction.atomic(), audited():
         remove(users=OrgUser.objects.filter(pk=user.pk))

@@ -8,7 +8,7 @@ import pytest
 from accounts.models import Account, AccountUser
 from audit.models import ChangeRecord
 from authorisations.models import Authorisation
-from identities.services import person_create
+from identities.services.people import person_create
 from orgs.services import organization_create
 
 pytestmark = pytest.mark.django_db

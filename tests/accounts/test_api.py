@@ -173,7 +173,7 @@ def test_null_in_users_makes_bindings_pending_again(connector):
 
 
 def test_staff_are_never_merged_into_by_email(connector):
-    from identities.services import person_create
+    from identities.services.people import person_create
 
     person_create(username="op", email="op@example.com", superuser=True)
     crm = connector()

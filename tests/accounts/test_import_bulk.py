@@ -1,5 +1,5 @@
 """import_accounts writes a batch's all-new lines from rows its reading process encoded
-(accounts.bulk, core.bulk.holes), the other lines through the services: the rows, their
+(accounts.bulk, foundation.bulk.holes), the other lines through the services: the rows, their
 change records and the report are what the services alone would give."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from accounts.models import Account, AccountSource, AccountUser
 from audit.models import ChangeRecord
 from audit.states import snapshot
 from authorisations.models import Authorisation
-from core.bulk.holes import HOLE, filled, interleaved, repeated
-from core.bulk.write import reserve_block
+from foundation.bulk.holes import HOLE, filled, interleaved, repeated
+from foundation.bulk.write import reserve_block
 
 pytestmark = pytest.mark.django_db
 ODD = 'Äcmé \\ "quoted"\ttab \\N \u2028'  # escapes in COPY text and JSON

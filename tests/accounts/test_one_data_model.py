@@ -109,7 +109,7 @@ def test_the_account_links_to_the_top_level_organization_of_its_common_id(bound)
 def test_a_deleted_identity_unbinds_first_with_change_records(connector):
     from audit.models import ChangeRecord
     from identities.models import Identity
-    from identities.services import identity_delete
+    from identities.services.people import identity_delete
     from orgs.services import UserFields, organization_create, user_create
 
     org = organization_create(parent=None, organization_id="acme", friendly_name="Acme")

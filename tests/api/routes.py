@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from config.api.errors import style_for_path
+from foundation.api.errors import style_for_path
 
 CONVERTER_EXAMPLES = {"str": "x", "slug": "x", "path": "x", "int": "1",
                       "uuid": str(uuid.UUID(int=1))}

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from audit.models import AuditContext, ChangeRecord
-from config.api import lockout
+from foundation.api import lockout
 from identities.models import Identity
 from tests.races import postgresql_only, together
 
@@ -548,8 +548,8 @@ def test_a_burst_of_right_secrets_is_delayed_not_refused(data, throttle_cache, s
 # --- the contract --------------------------------------------------------------------------------
 
 def test_every_operation_that_authenticates_documents_429_with_retry_after():
-    from config.api.errors import style_for_path
-    from config.api.schema import ERROR_SCHEMAS
+    from foundation.api.errors import style_for_path
+    from foundation.api.schema import ERROR_SCHEMAS
 
     schema = APIClient().get("/apidoc/schema/", HTTP_ACCEPT="application/json").json()
     seen = set()

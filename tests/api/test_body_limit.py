@@ -1,6 +1,6 @@
 """Every surface refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 in its own error style,
 whatever the content type and transfer encoding, and reads no more than the limit + 1 byte
-(config.api.body_limit). A real server is driven in tests/config/test_gunicorn.py."""
+(foundation.api.body_limit). A real server is driven in tests/config/test_gunicorn.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.core.handlers.wsgi import LimitedStream
 from django.test import Client
 
 from audit.models import AuditContext, ChangeRecord
-from config.api.errors import style_for_path
+from foundation.api.errors import style_for_path
 from orgs.models import Organization
 from tests.api.routes import assert_error_style
 from tests.orgs.conftest import ALL as CUSTOMERID_ALL

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.db import DataError, IntegrityError
 
-from config.api.exceptions import error_for
+from foundation.api.exceptions import error_for
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from audit.models import AuditContext, ChangeRecord
 from authorisations.models import Authorisation
-from config.api.parsers import JSONParser
 from core.json_depth import MAX_DEPTH, deeper_than
+from foundation.api.parsers import JSONParser
 from tests.api.routes import API_ROUTES, assert_error_style
 from tests.authorisations.conftest import ALL as ONEPORTAL_ALL
 from tests.authorisations.conftest import body as authorisation_body

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.models import ChangeRecord
 from identities.models import Identity, Member
-from identities.services import tenant_create
+from identities.services.tenants import tenant_create
 from orgs import services
 from orgs.models import OrgUser
 from orgs.services import UserFields
@@ -215,7 +215,7 @@ def test_removing_a_user_named_by_an_authorisation_keeps_its_identity(cid, acme)
 
 def test_a_holder_registered_by_a_higher_app_keeps_the_identity(acme, bank):
     """The registry is what a higher app (accounts' bindings) extends in its ready()."""
-    from identities import holders
+    from identities.services import holders
 
     user = services.user_create(organization=acme, data=UserFields(uid="bound"))
 

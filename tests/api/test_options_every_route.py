@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from django.urls import resolve
 
-from config.api.errors import API_PREFIXES, style_for_path
+from foundation.api.errors import API_PREFIXES, style_for_path
 from tests.api.routes import API_ROUTES, assert_error_style
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from config.api.pagination import StandardPagination
+from foundation.api.pagination import StandardPagination
 
 ROWS = list(range(5000))
 

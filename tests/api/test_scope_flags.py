@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from authorisations.models import AuthorisationType
 from authorisations.services import authorisation_create, coded_item_create, namespace_create
 from config.management.commands.create_api_client import Command
-from identities.services import tenant_create
+from identities.services.tenants import tenant_create
 from orgs import services as orgs
 from tests.orgs.conftest import ids, short
 

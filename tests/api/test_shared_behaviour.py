@@ -39,7 +39,7 @@ def test_correlation_id_reaches_error_bodies_and_change_records(make_caller):
 def test_correlation_id_is_in_log_lines(make_caller):
     import logging
 
-    from config.api.correlation import CorrelationIdLogFilter
+    from foundation.api.correlation import CorrelationIdLogFilter
 
     class Keep(logging.Handler):
         def __init__(self):

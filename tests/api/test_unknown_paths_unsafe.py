@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from django.test import Client
 
-from config.api.errors import API_PREFIXES, style_for_path
+from foundation.api.errors import API_PREFIXES, style_for_path
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 from audit.models import AuditContext, ChangeRecord
 from audit.services import audit_context_create, record
 from identities.models import Tenant
-from identities.services import person_create, tenant_update
+from identities.services.people import person_create
+from identities.services.tenants import tenant_update
 
 pytestmark = pytest.mark.django_db
 

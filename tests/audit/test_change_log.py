@@ -9,7 +9,7 @@ from audit import context as scope
 from audit.models import AppendOnlyError, AuditContext, ChangeRecord
 from audit.services import Change, audit_context_create, audited, record, record_bulk
 from identities.models import Tenant
-from identities.services import person_create
+from identities.services.people import person_create
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +205,7 @@ def test_snapshot_is_the_json_of_the_row_without_a_round_trip(db):
         coded_item_create,
         namespace_create,
     )
-    from identities.services import person_create
+    from identities.services.people import person_create
 
     namespace = namespace_create(code="ns", default_validity=timedelta(days=3, seconds=7))
     coded_item_create(model=AuthorisationType, namespace=namespace, code="t")

@@ -30,10 +30,11 @@ from authorisations.services import (
     namespace_grant,
 )
 from authorisations.validation import clean_authorisation
-from identities import reach
-from identities.memberships import member_upsert
+from foundation import reach
 from identities.models import TENANTS, Identity, Member
-from identities.services import api_client_create, person_create, tenant_create
+from identities.services.clients import api_client_create
+from identities.services.people import person_create
+from identities.services.tenants import member_upsert, tenant_create
 from orgs import services as org_services
 from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
 

@@ -48,31 +48,24 @@ from backoffice.assignments import member_menus_set
 from backoffice.catalog import entry_delete as bo_entry_delete
 from backoffice.catalog import entry_save as bo_entry_save
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
-from identities.access_writes import (
+from identities.models import BankBranch, Identity, IdentityProvider, Salutation
+from identities.services.catalogs import catalog_entry_delete, catalog_entry_save
+from identities.services.clients import (
+    access_token_revoke,
     application_delete,
     application_update,
     group_delete,
     group_save,
+    permission_resolve,
 )
-from identities.catalogs import catalog_entry_delete, catalog_entry_save
-from identities.memberships import member_upsert
-from identities.models import BankBranch, Identity, IdentityProvider, Salutation
-from identities.roles import (
+from identities.services.people import identity_delete, identity_save, person_create
+from identities.services.roles import (
     identity_role_create,
     identity_role_delete,
     identity_role_move,
     identity_role_update,
 )
-from identities.services import (
-    access_token_revoke,
-    identity_delete,
-    identity_save,
-    member_remove,
-    permission_resolve,
-    person_create,
-    tenant_create,
-    tenant_update,
-)
+from identities.services.tenants import member_remove, member_upsert, tenant_create, tenant_update
 from orgs import services as org_services
 from tests.admin_forms import changed, form_data, form_errors
 from tests.authorisations.conftest import body

@@ -12,9 +12,9 @@ from django.urls import reverse
 from audit.diff import EMPTY, changed_keys, diffs
 from audit.models import AuditContext, ChangeRecord
 from audit.services import audit_context_create, record
-from identities.memberships import member_upsert
 from identities.models import Identity, IdentityRole, Member, Tenant
-from identities.services import person_create, tenant_update
+from identities.services.people import person_create
+from identities.services.tenants import member_upsert, tenant_update
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from audit.models import ChangeRecord
 from audit.states import snapshot
 from audit.tombstones import tombstones
 from identities.models import Identity
-from identities.services import person_create
+from identities.services.people import person_create
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from audit.services import record
 from audit.states import snapshot
 from authorisations.models import Namespace
-from identities.services import person_create
+from identities.services.people import person_create
 from tests.unchanged import records
 
 pytestmark = pytest.mark.django_db

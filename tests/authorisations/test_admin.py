@@ -6,7 +6,7 @@ from audit.models import ChangeRecord
 from authorisations.models import Authorisation, AuthorisationType, NamespaceUserObjectPermission
 from authorisations.services import authorisation_create, authorisation_delete
 from authorisations.validation import clean_authorisation
-from identities.services import person_create
+from identities.services.people import person_create
 from tests.authorisations.conftest import body
 
 pytestmark = pytest.mark.django_db

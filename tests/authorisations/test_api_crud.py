@@ -7,7 +7,7 @@ import pytest
 from audit.models import ChangeRecord
 from authorisations.models import Authorisation, AuthorisationVersion
 from authorisations.services import namespace_update
-from identities.services import person_create
+from identities.services.people import person_create
 from tests.authorisations.conftest import BASE, assert_error, body
 
 pytestmark = pytest.mark.django_db

@@ -197,7 +197,7 @@ ADMIN = "/admin/authorisations/authorisationgrantright/"
 
 @pytest.fixture
 def operator(client):
-    from identities.services import person_create
+    from identities.services.people import person_create
 
     client.force_login(person_create(username="root", superuser=True))
     return client

@@ -13,7 +13,7 @@ from authorisations.models import (
     DefaultNamespace,
     Namespace,
 )
-from identities.reach import reachable
+from foundation.reach import reachable
 from tests.authorisations.conftest import ALL, BASE, assert_error, body
 
 pytestmark = pytest.mark.django_db

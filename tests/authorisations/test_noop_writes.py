@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from authorisations.models import AuthorisationSource, AuthorisationType
-from identities.services import person_create
+from identities.services.people import person_create
 from tests.authorisations.conftest import BASE, body
 from tests.unchanged import save_unchanged, twice
 

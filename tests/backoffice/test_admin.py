@@ -7,8 +7,8 @@ from django.urls import reverse
 from audit.models import ChangeRecord
 from backoffice.assignments import member_menus, member_menus_set, member_policy_ids
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
-from identities.memberships import member_upsert
-from identities.services import person_create, tenant_create
+from identities.services.people import person_create
+from identities.services.tenants import member_upsert, tenant_create
 from tests.backoffice.catalogs import document, load, state
 
 pytestmark = pytest.mark.django_db

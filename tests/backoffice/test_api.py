@@ -8,9 +8,9 @@ import pytest
 
 from audit.models import AuditContext, ChangeRecord
 from audit.services import audit_context_create
-from identities.memberships import member_upsert
 from identities.models import Member
-from identities.services import person_create, tenant_create
+from identities.services.people import person_create
+from identities.services.tenants import member_upsert, tenant_create
 from tests.backoffice.catalogs import BACKOFFICE_PERMS, big_document, document, load, state
 from tests.identities.dfs import assert_additiv_error
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from audit.models import ChangeRecord
 from backoffice.catalog import entry_save, menus_of
 from backoffice.models import AccessPolicy, AccessPolicyGroup, Menu
-from identities.services import tenant_create
+from identities.services.tenants import tenant_create
 from tests.backoffice.catalogs import big_document, document, state
 
 pytestmark = pytest.mark.django_db

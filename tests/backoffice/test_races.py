@@ -8,8 +8,8 @@ import pytest
 
 from audit.models import ChangeRecord
 from backoffice.assignments import member_menus, member_menus_set, member_policies_set
-from identities.memberships import member_upsert
-from identities.services import person_create, tenant_create
+from identities.services.people import person_create
+from identities.services.tenants import member_upsert, tenant_create
 from tests.backoffice.catalogs import document, load
 from tests.races import postgresql_only, together
 
@@ -41,7 +41,7 @@ def test_a_members_sets_beside_changes_of_its_identity_never_deadlock():
     too (the joined rows of one SELECT … FOR UPDATE), it waited for the identity that an
     identity update holds while that update waited for the member: PostgreSQL's deadlock
     detector then failed one of them (a 500, found by the full schemathesis pass)."""
-    from identities.people import identity_update
+    from identities.services.people import identity_update
 
     tenant = tenant_create(key="acme", name="Acme")
     load(document("acme"))

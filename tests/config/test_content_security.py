@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from identities.services import person_create
+from identities.services.people import person_create
 from orgs import services as org_services
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from console.dashboard import figures
 from console.models import Refusal
 from console.refusals import PRUNE_EVERY
 from identities.models import Identity
-from identities.services import person_create
+from identities.services.people import person_create
 from orgs.services import organization_create
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@
 import pytest
 
 from identities.models import Identity, Member, Tenant
-from identities.services import tenant_create
+from identities.services.tenants import tenant_create
 from tests.identities.dfs import ALL
 
 

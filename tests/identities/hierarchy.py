@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from identities.memberships import member_upsert
 from identities.models import IdentityRole, Member, Tenant
-from identities.roles import identity_role_create
-from identities.services import person_create
+from identities.services.people import person_create
+from identities.services.roles import identity_role_create
+from identities.services.tenants import member_upsert
 from tests.identities.dfs import ALL
 
 HIERARCHY_PERMS = [*ALL, "identities.change_identityrole"]

@@ -13,9 +13,9 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
 from audit.models import ChangeRecord
-from identities.access_writes import application_update, group_save
 from identities.models import Identity
-from identities.services import identity_save, permission_resolve, person_create
+from identities.services.clients import application_update, group_save, permission_resolve
+from identities.services.people import identity_save, person_create
 from tests.admin_forms import changed, form_data, form_errors
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from audit.models import ChangeRecord
 from identities.models import Identity, Member, Tenant
-from identities.services import person_create
+from identities.services.people import person_create
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def with_picture(username: str, size=(600, 400), kind: str = "JPEG") -> Identity
 
     from PIL import Image
 
-    from identities.pictures import picture_set
+    from identities.services.pictures import picture_set
 
     identity = person_create(username=username)
     out = io.BytesIO()

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from audit.models import ChangeRecord
 from identities.models import Identity
-from identities.services import access_token_revoke
+from identities.services.clients import access_token_revoke
 
 pytestmark = pytest.mark.django_db
 URL = "/v1.1/auditcontext/generate"

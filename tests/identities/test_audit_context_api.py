@@ -6,7 +6,8 @@ import pytest
 
 from audit.models import AuditContext, ChangeRecord
 from identities.models import Member, Tenant
-from identities.services import person_create, tenant_create
+from identities.services.people import person_create
+from identities.services.tenants import tenant_create
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from audit.models import ChangeRecord
 from identities.models import BankBranch, IdentityRole, Member, Salutation, Tenant
-from identities.services import person_create
+from identities.services.people import person_create
 
 pytestmark = pytest.mark.django_db
 

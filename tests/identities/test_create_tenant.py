@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import ChangeRecord
-from identities.directory import default_tenant_for
 from identities.models import Identity, Tenant
+from identities.queries.directory import default_tenant_for
 
 pytestmark = pytest.mark.django_db
 

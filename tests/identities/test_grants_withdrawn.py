@@ -9,10 +9,11 @@ from django.contrib.auth.models import Group
 from audit.models import ChangeRecord
 from authorisations.models import NAMESPACES
 from authorisations.services import namespace_create
-from identities import reach
-from identities.access_writes import group_delete
+from foundation import reach
 from identities.models import TENANTS, Identity, TenantGroupObjectPermission
-from identities.services import identity_delete, tenant_ensure
+from identities.services.clients import group_delete
+from identities.services.people import identity_delete
+from identities.services.tenants import tenant_ensure
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from audit.models import ChangeRecord
 from identities.models import IdentityRole, MemberRestriction, RoleRestriction, Tenant
-from identities.services import person_create
+from identities.services.people import person_create
 from tests.identities.hierarchy import ladder, people
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,6 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from identities import hierarchy
 from identities.models import (
     Identity,
     IdentityRole,
@@ -22,6 +21,7 @@ from identities.models import (
     RoleRestriction,
     Tenant,
 )
+from identities.queries import hierarchy
 
 pytestmark = pytest.mark.django_db
 FIRST_LEVEL = 1000  # above the seeded roles' ranks: the new roles rank among themselves

@@ -8,7 +8,8 @@ from django.contrib.auth.hashers import check_password
 
 from audit.models import AuditContext, ChangeRecord
 from identities.models import Identity, IdentityRole, Member, Tenant
-from identities.services import person_create, tenant_create
+from identities.services.people import person_create
+from identities.services.tenants import tenant_create
 from tests.identities.dfs import (
     ALL,
     CREATE_SAMPLE,
@@ -136,7 +137,7 @@ def test_an_empty_or_non_object_body_is_422(api):
 def test_without_an_identity_role_the_member_takes_the_lowest_ranked_role(api, role):
     """002/003 type IdentityRoleId as a plain int32, not required; a .NET client sends 0 when
     unset. The new member (and home role) is the catalog's bottom role, wherever it moved."""
-    from identities.roles import identity_role_create
+    from identities.services.roles import identity_role_create
 
     bottom = identity_role_create(key="guest", name="Guest")
     assert bottom.hierarchy_level == IdentityRole.objects.count()

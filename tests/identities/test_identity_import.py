@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from audit.models import ChangeRecord
 from identities.models import Identity, Member, Tenant
-from identities.services import api_client_create, tenant_create
+from identities.services.clients import api_client_create
+from identities.services.tenants import tenant_create
 
 pytestmark = pytest.mark.django_db
 

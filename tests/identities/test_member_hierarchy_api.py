@@ -8,10 +8,10 @@ import pytest
 
 from audit.models import ChangeRecord
 from audit.services import audit_context_create
-from identities.memberships import member_upsert
 from identities.models import MemberRestriction, Tenant
-from identities.restrictions import member_restrictions_set, role_restrictions_set
-from identities.services import member_remove, person_create
+from identities.services.people import person_create
+from identities.services.restrictions import member_restrictions_set, role_restrictions_set
+from identities.services.tenants import member_remove, member_upsert
 from tests.identities.dfs import assert_additiv_error
 from tests.identities.hierarchy import HIERARCHY_PERMS, ladder, people
 
@@ -258,7 +258,7 @@ def test_query_counts_are_flat_in_the_tenant_size(api, team, roles, default, url
 
 
 def test_the_access_check_is_one_query(team, default, count_queries):
-    from identities.hierarchy import has_access
+    from identities.queries.hierarchy import has_access
     with count_queries() as queries:
         assert has_access(default, team[0].identity_id, team[5].pk) is True
     assert len(queries) == 1

@@ -6,7 +6,7 @@ import pytest
 
 from audit.models import ChangeRecord
 from identities.models import Identity, Member, Tenant
-from identities.services import person_create
+from identities.services.people import person_create
 from tests.identities.dfs import ALL, CREATE_SAMPLE, assert_additiv_error, sample
 
 pytestmark = pytest.mark.django_db

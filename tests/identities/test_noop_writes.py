@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from identities.models import Tenant
-from identities.services import identity_set_password, person_create
+from identities.services.people import identity_set_password, person_create
 from tests.unchanged import records, save_unchanged
 
 pytestmark = pytest.mark.django_db

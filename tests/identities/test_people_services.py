@@ -5,13 +5,19 @@ from django.contrib.auth.models import Group
 
 from audit.models import ChangeRecord
 from audit.services import audit_context_create
-from identities import people, reach
-from identities.directory import audit_context_for, default_tenant_for, identity_for
+from foundation import reach
 from identities.errors import UnprocessableError
-from identities.memberships import ContextRequest, member_sync, member_upsert
 from identities.models import TENANTS, Identity, Member, Tenant
-from identities.people import PasswordChange, identity_create, identity_update
-from identities.services import api_client_create, person_create, tenant_create
+from identities.queries.directory import audit_context_for, default_tenant_for, identity_for
+from identities.services import people
+from identities.services.clients import api_client_create
+from identities.services.people import (
+    PasswordChange,
+    identity_create,
+    identity_update,
+    person_create,
+)
+from identities.services.tenants import ContextRequest, member_sync, member_upsert, tenant_create
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from PIL import Image
 
 from audit.models import ChangeRecord
 from identities.models import ProfilePicture
-from identities.pictures import THUMBNAIL_PIXELS, picture_check, picture_set
+from identities.services.pictures import THUMBNAIL_PIXELS, picture_check, picture_set
 from tests.identities.dfs import assert_additiv_error
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,7 @@ def test_the_bound_is_a_setting(person, settings):
 
 @pytest.fixture
 def operator(client):
-    from identities.services import person_create
+    from identities.services.people import person_create
 
     staff = person_create(username="operator", password="pw-Operat0r!")
     staff.is_staff = staff.is_superuser = True

@@ -11,7 +11,12 @@ from PIL import Image
 from audit.models import ChangeRecord
 from core.errors import InvalidInputError
 from identities.models import Identity, ProfilePicture
-from identities.pictures import DEFAULT_IMAGE_BASE64, picture_check, picture_delete, picture_set
+from identities.services.pictures import (
+    DEFAULT_IMAGE_BASE64,
+    picture_check,
+    picture_delete,
+    picture_set,
+)
 from tests.fixtures import spec_path
 from tests.identities.dfs import ALL, assert_additiv_error
 
@@ -113,7 +118,7 @@ def test_bad_bodies_and_paths(api, person):
 
 
 def test_outside_the_clients_reach_404(make_caller, person):
-    from identities.services import tenant_create
+    from identities.services.tenants import tenant_create
 
     tenant_create(key="other", name="Other")
     api = make_caller(ALL, tenants=["other"]).basic()

@@ -5,10 +5,9 @@ import pytest
 
 from audit.models import ChangeRecord
 from identities.errors import UnprocessableError
-from identities.memberships import member_sync
 from identities.models import Identity, IdentityRole, Member
-from identities.people import identity_create
-from identities.services import person_create, tenant_ensure
+from identities.services.people import identity_create, person_create
+from identities.services.tenants import member_sync, tenant_ensure
 from tests.races import postgresql_only, together
 
 pytestmark = [postgresql_only, pytest.mark.django_db(transaction=True)]
@@ -52,7 +51,7 @@ def test_fifty_rank_changes_at_once_leave_a_permutation():
     """50 moves of random roles up and down at once: the ranks stay 1..n, each once."""
     import random
 
-    from identities.roles import identity_role_create, identity_role_move
+    from identities.services.roles import identity_role_create, identity_role_move
 
     for i in range(IdentityRole.objects.count(), 8):
         identity_role_create(key=f"racer-{i}", name=f"Racer {i}")

@@ -1,4 +1,4 @@
-"""The admin grants through identities.reach: the same grants and change records as the
+"""The admin grants through foundation.reach: the same grants and change records as the
 commands, on the pages of namespaces, organizations and tenants."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from django.urls import reverse
 from audit.models import ChangeRecord
 from authorisations.models import NAMESPACES, DefaultNamespace
 from authorisations.services import namespace_create, namespace_grant
-from identities import reach
+from foundation import reach
 from identities.models import TENANTS, Identity
-from identities.services import person_create, tenant_create
+from identities.services.people import person_create
+from identities.services.tenants import tenant_create
 from orgs import services as orgs
 from orgs.models import SUBTREES
 

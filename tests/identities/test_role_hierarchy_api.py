@@ -6,8 +6,8 @@ import pytest
 from audit.models import ChangeRecord
 from audit.services import audit_context_create
 from identities.models import IdentityRole, RoleRestriction, Tenant
-from identities.restrictions import role_restrictions_set
-from identities.roles import identity_role_delete
+from identities.services.restrictions import role_restrictions_set
+from identities.services.roles import identity_role_delete
 from tests.identities.dfs import assert_additiv_error
 from tests.identities.hierarchy import HIERARCHY_PERMS, ladder
 

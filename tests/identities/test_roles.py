@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from audit.models import ChangeRecord
 from identities.models import IdentityRole
-from identities.roles import identity_role_create, identity_role_move
+from identities.services.roles import identity_role_create, identity_role_move
 from tests.identities.dfs import ROLE_PERMS, assert_additiv_error
 
 pytestmark = pytest.mark.django_db

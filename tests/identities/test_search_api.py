@@ -3,7 +3,7 @@
 import pytest
 
 from identities.models import Identity, IdentityProvider, Member, Tenant
-from identities.services import tenant_create
+from identities.services.tenants import tenant_create
 from tests.identities.dfs import ALL, assert_additiv_error
 
 pytestmark = pytest.mark.django_db

@@ -1,14 +1,15 @@
 """The identity search reads a page either by walking the sort field's index or by sorting
-the matches (identities.search.count_and_order): the same rows in the same order either way."""
+the matches (identities.queries.search.count_and_order): the same rows in the same order
+either way."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
 
-from identities import directory
 from identities.models import Identity, Member, Tenant
-from identities.search import SORT_FIELDS, IdentitySearch, count_and_order, identities_query
+from identities.queries import directory
+from identities.queries.search import SORT_FIELDS, IdentitySearch, count_and_order, identities_query
 
 pytestmark = pytest.mark.django_db
 LAST = ["Svensson", "Berg", "Andersson", "Holm", "Ek"]

@@ -3,7 +3,7 @@
 import pytest
 
 from audit.models import ChangeRecord
-from identities.services import person_create
+from identities.services.people import person_create
 from orgs.models import Organization, OrgUser
 
 pytestmark = pytest.mark.django_db

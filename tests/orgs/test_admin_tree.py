@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import ChangeRecord
 from identities.models import Identity
-from identities.services import person_create
+from identities.services.people import person_create
 from orgs import services
 from orgs.models import Organization, OrgUser, Role, RoleLink
 from orgs.services import UserFields

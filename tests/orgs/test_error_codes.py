@@ -5,8 +5,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from config.api.errors import CUSTOMERID_CODES, ApiError, additiv_code, render_customerid
-from config.api.exceptions import error_for
+from foundation.api.errors import CUSTOMERID_CODES, ApiError, additiv_code, render_customerid
+from foundation.api.exceptions import error_for
 from orgs import errors
 from tests.orgs.conftest import error
 

@@ -230,7 +230,7 @@ def test_raw_rows_store_uuids_and_datetimes_as_the_orm_does():
     import datetime
     import uuid
 
-    from core.bulk.write import insert_rows
+    from foundation.bulk.write import insert_rows
 
     org = Organization.objects.create(name="raw", path="raw", friendly_name="Raw")
     stamp = datetime.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=datetime.UTC)
@@ -270,7 +270,7 @@ def test_unusable_passwords_look_like_make_password_none():
 
 @pytest.mark.parametrize("values", [[], ["acme"], ["acme", "acme/sales", "nope", "ä/ö", 'q"uote']])
 def test_one_of_finds_exactly_the_given_values(tmp_path, values):
-    from core.bulk.write import one_of
+    from foundation.bulk.write import one_of
 
     run("import_orgs", write(tmp_path, "o.csv", ORGS))
     Organization.objects.create(name='q"uote', path='q"uote', friendly_name="Q")
@@ -280,7 +280,7 @@ def test_one_of_finds_exactly_the_given_values(tmp_path, values):
 
 
 def _import(path: str, importer, *, parallel: bool):
-    from core.bulk.run import run_import
+    from foundation.bulk.run import run_import
 
     return run_import(importer, path, parallel=parallel)
 
@@ -290,7 +290,7 @@ def test_the_reading_worker_and_the_in_process_path_import_the_same(tmp_path, mo
                                                                      parallel):
     """Batches of 2 rows: the worker (forked) and the in-process fallback read, validate and
     hand over every batch in order, errors included."""
-    from core.bulk.worker import validated_batches
+    from foundation.bulk.worker import validated_batches
     from orgs import bulk
     from orgs.user_import import UserImporter, UserRow
 
@@ -340,7 +340,7 @@ def test_the_same_user_in_two_batches_is_refused_like_in_one(tmp_path, monkeypat
 
 
 def test_a_crash_in_the_reading_worker_fails_the_import_and_writes_nothing(tmp_path):
-    from core.bulk.worker import WorkerFailed
+    from foundation.bulk.worker import WorkerFailed
     from orgs.user_import import UserImporter
 
     class Crashing(UserImporter):

@@ -4,7 +4,7 @@ the API and the admin; a real change records one (issue 10, defect 9)."""
 import pytest
 from django.urls import reverse
 
-from identities.services import person_create
+from identities.services.people import person_create
 from orgs.models import OrgUser
 from tests.unchanged import save_unchanged, twice
 

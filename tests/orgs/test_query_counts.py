@@ -80,11 +80,11 @@ def test_recursive_delete_is_flat(api, count_queries, fanout, users):
 DELETE_QUERIES = 71  # auth 3, audit context 5, reads 3, tombstones 4, deletes 49 (schema-bound:
 # a statement per table that references the rows, the grant tables and the identities' profile
 # pictures included); what holds the users' identities 5 (one per registered holder:
-# identities.holders; 3 more when one is held: names, change records, the held ones'
+# identities.services.holders; 3 more when one is held: names, change records, the held ones'
 # profiles); on PostgreSQL one more: the role graph's lock (services.removal.role_graph_lock).
 # The Ainua tables add 7 of the deletes: the accounts hook's reads of the identities' bindings
-# and external identities (identities.hooks), the cascade's delete and set-null of them, and
-# the protect checks of an identity's application's account sources, bindings and external
+# and external identities (identities.services.hooks), the cascade's delete and set-null of
+# them, and the protect checks of an identity's application's account sources, bindings and external
 # identities. The hierarchy's member restrictions add 2 (the cascade from a removed
 # member, once as the restricting and once as the restricted member). The back office adds
 # 4: its hook's reads of the members' menus and access policies

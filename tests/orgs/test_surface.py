@@ -255,7 +255,7 @@ def test_create_api_client_with_org_scopes_the_client(tree, capsys):
     call_command("create_api_client", "scoped", "--org", "acme/sales", "--org", "virt",
                  "--json")
     creds = json.loads(capsys.readouterr().out)
-    from identities.reach import of
+    from foundation.reach import of
     from orgs.models import SUBTREES
 
     assert of(Identity.objects.get(username=creds["username"]), SUBTREES).roots == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from accounts.export import export_rows
-from core.bulk.command import ExportCommand
+from foundation.bulk.command import ExportCommand
 
 
 class Command(ExportCommand):

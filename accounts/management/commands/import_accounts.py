@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.importer import AccountImporter
-from core.bulk.command import ImportCommand
+from foundation.bulk.command import ImportCommand
 
 
 class Command(ImportCommand):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from authorisations.export import COLUMNS, csv_values, export_rows
-from core.bulk.command import ExportCommand
+from foundation.bulk.command import ExportCommand
 
 
 class Command(ExportCommand):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from authorisations.importer import AuthorisationImporter
-from core.bulk.command import ImportCommand
+from foundation.bulk.command import ImportCommand
 
 
 class Command(ImportCommand):

@@ -2,8 +2,8 @@
 
 A tenant's back-office catalog (menus, access-policy groups and policies) from one JSON or
 YAML document (backoffice.catalog_import; docs/backoffice.md). It shares the bulk imports'
-reading of files (core.bulk.files: stdin, byte-order marks, --encoding), their report line,
---dry-run and their handling of signals; it is no row importer (core.bulk.run): the file is
+reading of files (foundation.bulk.files: stdin, byte-order marks, --encoding), their report line,
+--dry-run and their handling of signals; it is no row importer (foundation.bulk.run): the file is
 one document, a tree, written as a whole.
 
 Bounded before it is parsed (issue 22 item 11): a file over BACKOFFICE_IMPORT_MAX_BYTES is
@@ -24,15 +24,15 @@ from yaml.composer import Composer
 from audit import context as scope
 from backoffice import catalog_import as catalog
 from backoffice.catalog_import import CatalogRefused, catalog_import, read_document
-from core.bulk.command import (
+from core.json_depth import MAX_DEPTH, deeper_than
+from foundation.bulk.command import (
     add_encoding_argument,
     encoding_check,
     not_in_encoding,
     signals_interrupt,
 )
-from core.bulk.files import Input, open_input
-from core.bulk.run import ImportInterrupted
-from core.json_depth import MAX_DEPTH, deeper_than
+from foundation.bulk.files import Input, open_input
+from foundation.bulk.run import ImportInterrupted
 
 FORMATS = ("json", "yaml")
 MAX_SHOWN = 100

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from audit import context as scope
-from identities.services import person_create
+from identities.services.people import person_create
 
 RESET = "To set a new password: .venv/bin/python manage.py changepassword admin"
 

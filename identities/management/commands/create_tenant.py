@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit import context as scope
-from identities.services import tenant_ensure
+from identities.services.tenants import tenant_ensure
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 """Export the DFS identities with their memberships as CSV or NDJSON (streamed), in the
 columns import_identities reads."""
 
-from core.bulk.command import ExportCommand
-from identities.identity_import import COLUMNS, identity_rows
+from foundation.bulk.command import ExportCommand
+from identities.importer import COLUMNS, identity_rows
 
 
 class Command(ExportCommand):

@@ -1,7 +1,7 @@
 """Import the DFS identities with their memberships from CSV or NDJSON."""
 
-from core.bulk.command import ImportCommand
-from identities.identity_import import IdentityImporter
+from foundation.bulk.command import ImportCommand
+from identities.importer import IdentityImporter
 
 
 class Command(ImportCommand):

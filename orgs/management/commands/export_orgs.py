@@ -1,6 +1,6 @@
 """Export organizations as CSV or NDJSON, in the columns import_orgs reads (streamed)."""
 
-from core.bulk.command import ExportCommand
+from foundation.bulk.command import ExportCommand
 from orgs import conf
 from orgs.org_import import ORG_COLUMNS, org_rows
 

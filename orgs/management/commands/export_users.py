@@ -1,6 +1,6 @@
 """Export users as CSV or NDJSON, in the columns import_users reads (streamed)."""
 
-from core.bulk.command import ExportCommand
+from foundation.bulk.command import ExportCommand
 from orgs import conf
 from orgs.user_import import USER_COLUMNS, user_rows
 

@@ -1,6 +1,6 @@
 """Import organizations from CSV or NDJSON (upsert by path; see orgs.org_import)."""
 
-from core.bulk.command import ImportCommand
+from foundation.bulk.command import ImportCommand
 from orgs.org_import import OrgImporter
 
 

@@ -1,6 +1,6 @@
 """Import users from CSV or NDJSON (upsert by uid, or organization and name)."""
 
-from core.bulk.command import ImportCommand
+from foundation.bulk.command import ImportCommand
 from orgs.user_import import UserImporter
 
 
