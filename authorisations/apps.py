@@ -8,6 +8,6 @@ class AuthorisationsConfig(AppConfig):
         from authorisations.holders import holders_register
 
         holders_register()  # authorisations naming a person hold its identity
-        from authorisations import access
+        from authorisations.queries import access
 
         access.sections_register()  # the effective-access panel's authorisations

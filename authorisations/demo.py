@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from authorisations.models import Authorisation, AuthorisationSource, AuthorisationType, Namespace
-from authorisations.services import authorisation_create, coded_item_create, namespace_create
+from authorisations.services.authorisations import authorisation_create
+from authorisations.services.catalog import coded_item_create, namespace_create
 from authorisations.validation import clean_authorisation
 from identities.models import Identity
 

@@ -6,7 +6,7 @@ import-only `id`, `revoked`, `revokedAt` and `revocationDetails`. A row with an 
 that authorisation (or creates it with that id); a row without one matches a live
 authorisation with the same namespace, type, subject, object and validity (`natural_key`)
 and otherwise creates one. Rows that change nothing write nothing. References (types,
-sources, identities) are resolved per batch; the writes are authorisations.bulk's.
+sources, identities) are resolved per batch; the writes are authorisations.services.bulk's.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from authorisations import bulk
 from authorisations.export import COLUMNS
 from authorisations.models import (
     RESERVED_NAMESPACES,
@@ -30,12 +29,10 @@ from authorisations.models import (
     AuthorisationType,
     Namespace,
 )
-from authorisations.references import ITEMS, Resolver, live_held, unknown, user_sides
-from authorisations.services import (
-    STATE_FIELDS,
-    authorisation_change_check,
-    authorisation_values,
-)
+from authorisations.queries.references import ITEMS, Resolver, live_held, unknown, user_sides
+from authorisations.services import bulk
+from authorisations.services.authorisations import authorisation_change_check, authorisation_values
+from authorisations.services.catalog import STATE_FIELDS
 from authorisations.validation import clean_authorisation, instant
 from foundation.bulk.report import RowError, RowErrors
 from foundation.bulk.run import Importer

@@ -1,5 +1,5 @@
 """The operator console of the back-office catalogs and of what members are given of them.
-Every write goes through backoffice.catalog and backoffice.assignments, so the admin leaves
+Every write goes through backoffice.services (catalog entries and assignments), so the admin leaves
 the same change records as the API and the import."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html
 
 from audit.admin import ChangeHistoryMixin
-from backoffice import assignments
-from backoffice.catalog import entry_delete, entry_save, tree_order
+from backoffice import queries
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
+from backoffice.queries import tree_order
+from backoffice.services import assignments
+from backoffice.services.catalog import entry_delete, entry_save
 from foundation.admin.mixins import ServiceErrorsMixin
 
 
@@ -158,16 +160,16 @@ class MemberBackOfficeForm(forms.ModelForm):
         self.fields["access_policies"].queryset = AccessPolicy.objects.filter(
             group__tenant_id=member.tenant_id).select_related("group")
         if member.pk:
-            given = assignments.member_menus(member)
+            given = queries.member_menus(member)
             self.fields["menus"].initial = [menu.pk for menu in given.menus]
             self.fields["default_menus"].initial = given.default_ids
-            self.fields["access_policies"].initial = assignments.member_policy_ids(member)
+            self.fields["access_policies"].initial = queries.member_policy_ids(member)
 
 
 @admin.register(MemberBackOffice)
 class MemberBackOfficeAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
     """What a member (an identity in a tenant) is given of the tenant's catalog, replaced
-    through backoffice.assignments. Members are made and removed on the member's page."""
+    through backoffice.services.assignments. Members are made and removed on the member's page."""
 
     form = MemberBackOfficeForm
     list_display = ("id", "tenant", "identity", "is_enabled")

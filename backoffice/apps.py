@@ -8,7 +8,7 @@ class BackofficeConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import pre_delete
 
-        from backoffice.assignments import member_deleting, members_deleting
+        from backoffice.services.assignments import member_deleting, members_deleting
         from identities.models import Member
         from identities.services.hooks import on_identities_delete
 

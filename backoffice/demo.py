@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from backoffice.assignments import member_menus_set, member_policies_set
 from backoffice.catalog_import import catalog_import, read_document
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberMenu, Menu
+from backoffice.services.assignments import member_menus_set, member_policies_set
 from identities.models import Identity, Member, Tenant
 from identities.services.tenants import member_upsert, tenant_create
 

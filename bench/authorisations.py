@@ -141,7 +141,7 @@ def http_bench_cold_and_warm(rows: int, requests: int) -> None:
 
 def setup():
     from authorisations.models import AuthorisationSource, AuthorisationType, Namespace
-    from authorisations.services import coded_item_create, namespace_create
+    from authorisations.services.catalog import coded_item_create, namespace_create
 
     ns = Namespace.objects.filter(code="bench").first() or namespace_create(code="bench")
     type_ = (AuthorisationType.objects.alive().filter(namespace=ns, code="employment").first()
@@ -204,7 +204,7 @@ def raw_insert(rows: int, ns, type_, source) -> None:
 
 
 def client_identity():
-    from authorisations.services import api_client_namespaces_grant
+    from authorisations.services.catalog import api_client_namespaces_grant
     from identities.models import Identity
     from identities.services.clients import api_client_create
 

@@ -20,12 +20,14 @@ from identities.services.clients import ApiClientCredentials, api_client_create
 # --- nothing beside the checkout -------------------------------------------------------------
 # A clone must pass on its own: a test that opens a file beside the repository (a sibling folder
 # such as the specs the developers keep next to their checkout) is refused at the `open` and
-# fails, whatever it does with the error. Paths are compared as written, not resolved, so a
-# virtual environment linked from elsewhere still counts as inside. A checkout cloned straight
-# into the temporary directory has its tests' temporary files beside it: those are allowed.
+# fails, whatever it does with the error. The interpreter's own environment counts as inside,
+# as written and resolved (a virtual environment linked from elsewhere, as a worktree does).
+# A checkout cloned straight into the temporary directory has its tests' temporary files
+# beside it: those are allowed.
 REPOSITORY = Path(__file__).resolve().parents[1]
 _TEMPORARY = Path(tempfile.gettempdir()).resolve()
-_INSIDE = tuple(os.path.join(str(p), "") for p in {REPOSITORY, Path(sys.prefix)} | (
+_ENVIRONMENT = {Path(sys.prefix), Path(sys.prefix).resolve()}
+_INSIDE = tuple(os.path.join(str(p), "") for p in {REPOSITORY} | _ENVIRONMENT | (
     {_TEMPORARY} if REPOSITORY.parent == _TEMPORARY else set()))
 _BESIDE = os.path.join(str(REPOSITORY.parent), "")
 outside_reads: list[str] = []

@@ -5,7 +5,7 @@ call one transaction under one audit context, unchanged entries writing nothing.
 Invariants kept here: a connector's users of an account exist only while the connector has a
 source bound to it (a connector that loses its last source there loses its users list); an
 account exists while it has a source (it is removed, with a tombstone, with the last); each
-resolved user binding has its mirror authorisation (`authorisations.mirror`).
+resolved user binding has its mirror authorisation (`authorisations.services.mirror`).
 
     common    the summary of a call, the Ainua lock, the mirror's namespace and type
     sources   PATCH accounts: external accounts bound, merged, re-bound, removed

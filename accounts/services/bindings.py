@@ -25,7 +25,7 @@ from accounts.services.common import (
 )
 from audit.services import Change, audited, change_copy_fields, object_type_of, record_bulk
 from audit.states import json_time, snapshot
-from authorisations.mirror import mirrors_create, mirrors_delete
+from authorisations.services.mirror import mirrors_create, mirrors_delete
 from core import locks
 from core.errors import NotFoundError
 from foundation.bulk.write import insert_rows

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from accounts.models import Account
 from audit.models import ChangeRecord
-from authorisations.mirror import Mirror, Party, mirror_ensure
+from authorisations.services.mirror import Mirror, Party, mirror_ensure
 from foundation.bulk.write import one_of, reserve_block
 
 Action = ChangeRecord.Action

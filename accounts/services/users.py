@@ -12,7 +12,7 @@ from accounts.services.common import LOCK, Action, Summary, account_party, mirro
 from accounts.validation import UserEntry
 from audit.services import Change, audited, object_type_of, record_bulk
 from audit.states import snapshot
-from authorisations.mirror import mirrors_create, mirrors_delete
+from authorisations.services.mirror import mirrors_create, mirrors_delete
 from core import locks
 from foundation.bulk.write import update_rows
 from identities.services.external import (

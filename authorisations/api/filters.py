@@ -9,7 +9,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
 from authorisations.queries import scim_q, sort_path, sortable
-from authorisations.scim import MAX_FILTER_LENGTH, SCIM_EXTENSION, SCIM_FORMAT, Attr, filter_kinds
+from authorisations.queries.scim import (
+    MAX_FILTER_LENGTH,
+    SCIM_EXTENSION,
+    SCIM_FORMAT,
+    Attr,
+    filter_kinds,
+)
 from core.patterns import SPACE
 
 

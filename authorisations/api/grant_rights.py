@@ -10,16 +10,17 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from authorisations import grant_rights
+from authorisations.api.base import AS_OF, CONFLICT, TAG, OnePortalViewSet
 from authorisations.api.serializers import (
     ObjectSerializer,
     SubjectField,
     SubjectSerializer,
     wire_time,
 )
-from authorisations.api.views import AS_OF, CONFLICT, TAG, OnePortalViewSet
 from authorisations.clients import client_id_of
 from authorisations.models import ObjectType
+from authorisations.queries import grant_rights as grant_right_reads
+from authorisations.services import grant_rights
 from authorisations.validation import SUBJECT_TYPES, instant, party, text
 from foundation.api.fields import (
     IgnoredField,
@@ -138,12 +139,12 @@ class GrantRightWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer
 
 class AuthorisationGrantRightViewSet(OnePortalViewSet):
     serializer_class = GrantRightSerializer
-    filter_attrs = grant_rights.GRANT_RIGHT_ATTRS
+    filter_attrs = grant_right_reads.GRANT_RIGHT_ATTRS
     required_permissions = {"list": f"{PREFIX}_VIEW", "retrieve": f"{PREFIX}_VIEW",
                             "create": f"{PREFIX}_CREATE", "revoke": f"{PREFIX}_MODIFY"}
 
     def get_queryset(self):
-        return grant_rights.grant_rights_visible(self.request.user, self.as_of())
+        return grant_right_reads.grant_rights_visible(self.request.user, self.as_of())
 
     def as_of(self):
         raw = self.request.query_params.get("asOf")

@@ -1,107 +1,48 @@
-"""Thin viewsets of the onePortal Management API: parse, check permission, call a service."""
+"""Thin viewsets of onePortal authorisations: parse, check permission, call a service."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from authorisations import grant_rights, queries, services
-from authorisations.api.filters import ScimFilterBackend, sort_descending
-from authorisations.api.pagination import ScimPagination, page_body, page_window
+from authorisations import queries
+from authorisations.api.base import (
+    AS_OF,
+    CONFLICT,
+    INSTANT_SCHEMA,
+    TAG,
+    TEXT_PARAM,
+    OnePortalViewSet,
+    perms,
+)
+from authorisations.api.filters import sort_descending
+from authorisations.api.pagination import page_body, page_window
 from authorisations.api.serializers import (
     AuthorisationSerializer,
     AuthorisationWriteSerializer,
     CheckSerializer,
-    CodedItemSerializer,
-    CodedItemWriteSerializer,
-    NamespaceSerializer,
     RevokeSerializer,
 )
 from authorisations.clients import client_id_of
-from authorisations.errors import NamespaceForbiddenError
 from authorisations.models import (
     NAMESPACES,
     Authorisation,
-    AuthorisationSource,
-    AuthorisationType,
     Namespace,
     ObjectType,
     SubjectType,
 )
+from authorisations.queries import grant_rights
+from authorisations.services import authorisations as writes
 from authorisations.validation import INSTANT, instant
-from core.patterns import INSTANT_RANGE, NUL_FREE_FILLED
 from foundation import reach
 from foundation.api.permissions import RequiredPermission
-from foundation.api.reach import ReachFilterBackend, ReachPermission
+from foundation.api.reach import ReachPermission
 from foundation.api.schema import EMPTY_IS_DEFAULT
-from identities.api.authentication import ChallengeEveryScheme
-
-TAG = "onePortal Management API"
-INSTANT_SCHEMA = {"type": "string", "format": "date-time", "pattern": INSTANT_RANGE}
-AS_OF = OpenApiParameter(
-    "asOf", INSTANT_SCHEMA, extensions=EMPTY_IS_DEFAULT,
-    description="Answer as the records stood at this instant: created before it, not revoked "
-    "or deleted then, with the validity they had (empty: now). " + INSTANT)
-TEXT_PARAM = {"type": "string", "pattern": NUL_FREE_FILLED}
-CONFLICT = OpenApiResponse(description="The record's state forbids the change (revoked, in use, "
-                                       "or the code exists).")
-
-
-def perms(prefix: str) -> dict[str, str]:
-    view, create, modify, remove = (f"authorisations.{prefix}_{verb}"
-                                    for verb in ("VIEW", "CREATE", "MODIFY", "REMOVE"))
-    return {"list": view, "retrieve": view, "check": view, "create": create,
-            "update": modify, "partial_update": modify, "revoke": modify, "destroy": remove}
-
-
-class OnePortalViewSet(ChallengeEveryScheme, viewsets.GenericViewSet):
-    """The surface's common parts: error style, permissions, isolation, SCIM paging; a 401
-    challenges Bearer and Basic (the vendor SDK sends Basic)."""
-
-    error_style = "oneportal"
-    permission_classes = [RequiredPermission, ReachPermission]
-    filter_backends = [ReachFilterBackend, ScimFilterBackend]
-    reach_realm, reach_field = NAMESPACES, "namespace"
-    pagination_class = ScimPagination
-    lookup_value_regex = "[^/]+"
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        params = request.query_params
-        if any("\x00" in value for value in params.values()):
-            raise exceptions.ValidationError({"query": ["Null characters are not allowed."]})
-        repeated = sorted(name for name, values in params.lists() if len(values) > 1)
-        if repeated:
-            raise exceptions.ValidationError(
-                {name: ["Given more than once."] for name in repeated})
-
-    def get_object(self):
-        try:
-            uuid.UUID(str(self.kwargs[self.lookup_field]))
-        except ValueError:
-            raise Http404 from None
-        return super().get_object()
-
-    def namespace_for_write(self, code: str | None):
-        """The namespace a create goes to: the one named (403 if not the client's) or the
-        client's default (400 if it has none)."""
-        user = self.request.user
-        if code:
-            namespace = reach.of(user, NAMESPACES).find(code=code)
-            if namespace is None:
-                raise NamespaceForbiddenError(f"Client may not use namespace {code}.")
-            return namespace
-        namespace = queries.default_namespace_for(user)
-        if namespace is None:
-            raise exceptions.ValidationError(
-                {"nsCode": ["The client has no default namespace; name one."]})
-        return namespace
-
 
 CREATE = "authorisations.AUTHORISATION_CREATE"
 
@@ -180,7 +121,7 @@ class AuthorisationViewSet(OnePortalViewSet):
             namespace = self.namespace_for_write(data.get("ns_code"))
         else:
             namespace = self.namespace_by_grant_right(data)
-        created = services.authorisation_create(namespace=namespace, data=data)
+        created = writes.authorisation_create(namespace=namespace, data=data)
         return Response(self.get_serializer(created).data, status=201)
 
     def namespace_by_grant_right(self, data) -> Namespace:
@@ -205,7 +146,7 @@ class AuthorisationViewSet(OnePortalViewSet):
         authorisation = self.get_object()
         body = AuthorisationWriteSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
-        changed = services.authorisation_update(
+        changed = writes.authorisation_update(
             authorisation=authorisation, data=body.validated_data, replace=not partial)
         return Response(self.get_serializer(changed).data)
 
@@ -226,7 +167,7 @@ class AuthorisationViewSet(OnePortalViewSet):
     @extend_schema(tags=[TAG], operation_id="authorisation_destroy",
                    responses={204: None}, summary="Remove an authorisation (soft delete)")
     def destroy(self, request, pk=None):
-        services.authorisation_delete(authorisation=self.get_object())
+        writes.authorisation_delete(authorisation=self.get_object())
         return Response(status=204)
 
     @extend_schema(tags=[TAG], operation_id="authorisation_revoke", request=RevokeSerializer,
@@ -237,7 +178,7 @@ class AuthorisationViewSet(OnePortalViewSet):
         authorisation = self.get_object()
         body = RevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        revoked = services.authorisation_revoke(authorisation=authorisation,
+        revoked = writes.authorisation_revoke(authorisation=authorisation,
                                                 details=body.validated_data["details"])
         return Response(self.get_serializer(revoked).data)
 
@@ -293,119 +234,3 @@ class AuthorisationViewSet(OnePortalViewSet):
             type_code=params["authType"], namespace=namespace, at=at,
             subject_type=kinds["subjectType"], object_type=kinds["objectType"])
         return Response({"authorised": bool(ids), "authorisations": [str(i) for i in ids]})
-
-
-class CodedItemViewSet(OnePortalViewSet):
-    """Authorisation types and sources: the same CRUD, under their own permissions."""
-
-    serializer_class = CodedItemSerializer
-    filter_attrs = queries.CODED_ITEM_ATTRS
-    model: type = AuthorisationType
-
-    def get_queryset(self):
-        return self.model.objects.alive().select_related("namespace")
-
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request, pk=None):
-        return Response(self.get_serializer(self.get_object()).data)
-
-    def create(self, request):
-        body = CodedItemWriteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        namespace = self.namespace_for_write(data.get("nsCode"))
-        item = services.coded_item_create(
-            model=self.model, namespace=namespace, code=data["code"],
-            name=data.get("name", ""), description=data.get("description", ""),
-            names=data.get("names"))
-        return Response(self.get_serializer(item).data, status=201)
-
-    def _change(self, request, *, partial: bool):
-        item = self.get_object()
-        body = CodedItemWriteSerializer(data=request.data, partial=partial)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        ns_code = data.pop("nsCode", None)
-        if ns_code is not None and ns_code != item.namespace.code:
-            raise exceptions.ValidationError(
-                {"nsCode": ["An item cannot move to another namespace."]})
-        if not partial:  # a replace; Tessera's own `name` changes only when sent
-            data = {"description": "", **({} if "names" in request.data else {"names": []}),
-                    **data}
-        changed = services.coded_item_update(item=item, changes=data)
-        return Response(self.get_serializer(changed).data)
-
-    def update(self, request, pk=None):
-        return self._change(request, partial=False)
-
-    def partial_update(self, request, pk=None):
-        return self._change(request, partial=True)
-
-    def destroy(self, request, pk=None):
-        services.coded_item_delete(item=self.get_object())
-        return Response(status=204)
-
-
-def _coded_viewset(model, prefix: str, noun: str, op: str):
-    """A CodedItemViewSet for one model, each method documented under its own operation id."""
-
-    def doc(method: str, summary: str, **kwargs):
-        def decorate(function):
-            def view_method(self, *args, **kw):
-                return function(self, *args, **kw)
-
-            view_method.__name__ = function.__name__
-            return extend_schema(tags=[TAG], operation_id=f"{op}_{method}", summary=summary,
-                                 **kwargs)(view_method)
-
-        return decorate
-
-    body = {"request": CodedItemWriteSerializer}
-    cls = type(f"{model.__name__}ViewSet", (CodedItemViewSet,), {
-        "model": model,
-        "required_permissions": perms(prefix),
-        "list": doc("list", f"List {noun}s")(CodedItemViewSet.list),
-        "retrieve": doc("retrieve", f"Read an {noun}")(CodedItemViewSet.retrieve),
-        "create": doc("create", f"Create an {noun}", **body,
-                      responses={201: CodedItemSerializer, 409: CONFLICT})(
-            CodedItemViewSet.create),
-        "update": doc("update", f"Replace an {noun}", **body,
-                      responses={200: CodedItemSerializer, 409: CONFLICT})(
-            CodedItemViewSet.update),
-        "partial_update": doc("partial_update", f"Change an {noun}", **body,
-                              responses={200: CodedItemSerializer, 409: CONFLICT})(
-            CodedItemViewSet.partial_update),
-        "destroy": doc("destroy", f"Remove an {noun}",
-                       responses={204: None, 409: CONFLICT})(CodedItemViewSet.destroy),
-    })
-    return cls
-
-
-AuthorisationTypeViewSet = _coded_viewset(
-    AuthorisationType, "AUTHORISATION_TYPE", "authorisation type", "authorisation_type")
-AuthorisationSourceViewSet = _coded_viewset(
-    AuthorisationSource, "AUTHORISATION_SOURCE", "authorisation source", "authorisation_source")
-
-
-class NamespaceViewSet(mixins.ListModelMixin, OnePortalViewSet):
-    """The namespaces the client may use (no permission beyond authentication)."""
-
-    serializer_class = NamespaceSerializer
-    permission_classes = [RequiredPermission]
-    reach_field = "pk"
-    filter_attrs = queries.NAMESPACE_ATTRS
-
-    def get_queryset(self):
-        return Namespace.objects.order_by("code")
-
-    def get_serializer_context(self):
-        default = queries.default_namespace_for(self.request.user)
-        return {**super().get_serializer_context(), "default_id": default and default.pk}
-
-    @extend_schema(tags=[TAG], operation_id="namespace_list",
-                   summary="List the namespaces the client may use")
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)

@@ -1,6 +1,7 @@
-"""Spec 003's BackOfficeManagement calls: thin views over backoffice.catalog (the tenant's
-catalog) and backoffice.assignments (an identity's menus and policies in a tenant), on the
-DFS machinery of identities.api (error style, permissions, reach, AuditContextId)."""
+"""Spec 003's BackOfficeManagement calls: thin views over backoffice.queries (the tenant's
+catalog, an identity's menus and policies in a tenant) and backoffice.services.assignments (their
+writes), on the DFS machinery of identities.api (error style, permissions, reach,
+AuditContextId)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from backoffice import assignments, catalog
+from backoffice import queries
 from backoffice.api import serializers as s
 from backoffice.models import Menu
+from backoffice.services import assignments
 from identities.api.dfs_common import (
     IDENTITY_ID,
     TENANT_ID,
@@ -39,7 +41,7 @@ def member_or_404(request, tenantId: str, identityId: str) -> Member:  # noqa: N
 
 
 def menu_tree(menus: list[Menu]) -> list[dict]:
-    """`MenuItem`s of menus in tree order (catalog.menus_of), nested without recursion."""
+    """`MenuItem`s of menus in tree order (queries.menus_of), nested without recursion."""
     items: dict[int, dict] = {}
     roots: list[dict] = []
     for menu in menus:
@@ -59,7 +61,7 @@ class TenantMenusView(AdditivView):
                    parameters=[TENANT_ID], responses={200: s.TenantMenus})
     def get(self, request, tenantId: str):  # noqa: N803
         tenant = tenant_by_id(request, tenantId)
-        return Response({"Menus": menu_tree(catalog.menus_of(tenant))})
+        return Response({"Menus": menu_tree(queries.menus_of(tenant))})
 
 
 class TenantAccessPoliciesView(AdditivView):
@@ -76,7 +78,7 @@ class TenantAccessPoliciesView(AdditivView):
             {"Id": group.id, "Key": group.key, "Name": group.name,
              "AccessPolicies": [{"Id": policy.id, "Key": policy.key, "Name": policy.name}
                                 for policy in group.policies.all()]}
-            for group in catalog.policy_groups_of(tenant)]})
+            for group in queries.policy_groups_of(tenant)]})
 
 
 class IdentityMenusView(AdditivView):
@@ -89,7 +91,7 @@ class IdentityMenusView(AdditivView):
                    description="404 also when the identity is no member of the tenant.",
                    parameters=[TENANT_ID, IDENTITY_ID], responses={200: s.IdentityMenus})
     def get(self, request, tenantId: str, identityId: str):  # noqa: N803
-        given = assignments.member_menus(member_or_404(request, tenantId, identityId))
+        given = queries.member_menus(member_or_404(request, tenantId, identityId))
         defaults = set(given.default_ids)
         return Response({"DefaultMenuId": given.default_id, "MenuItems": [
             {"Id": menu.id, "Key": menu.key, "Name": menu.name, "ParentId": menu.parent_id,
@@ -123,7 +125,7 @@ class IdentityAccessPoliciesView(AdditivView):
                    responses={200: s.IdentityAccessPolicies})
     def get(self, request, tenantId: str, identityId: str):  # noqa: N803
         member = member_or_404(request, tenantId, identityId)
-        return Response({"AccessPolicyIds": assignments.member_policy_ids(member)})
+        return Response({"AccessPolicyIds": queries.member_policy_ids(member)})
 
     @extend_schema(tags=[TAG], operation_id="identity_access_policies_set_v1_0",
                    summary="Set a list of (B/O) access policies for specific identity in a "

@@ -24,7 +24,7 @@ from django.db import transaction
 from audit.models import ChangeRecord
 from audit.services import audited, record
 from audit.states import MASK, json_time, raw_state, secrets_changed
-from authorisations.services import authorisations_revoke_for_subject
+from authorisations.services.authorisations import authorisations_revoke_for_subject
 from core.errors import ForbiddenError
 from core.patterns import SPACE, matches
 from identities.queries import usernames_taken
@@ -303,8 +303,8 @@ def user_update(
     `roles_remove` removes every assignment of the user; `mandates_remove` revokes the
     authorisations in which the user is the subject and whose type is the mandate type,
     all of them or none: the client asking (`by`; None: an internal caller) must be allowed
-    to revoke each (authorisations.services.may_revoke), else UnauthorizedError and nothing
-    of the update is written."""
+    to revoke each (`authorisations.services.authorisations.may_revoke`), else
+    UnauthorizedError and nothing of the update is written."""
     data = user_fields_clean(data)
     with transaction.atomic(), audited():
         # the user and its identity (both written), not its organization (only read)

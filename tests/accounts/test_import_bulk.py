@@ -141,7 +141,7 @@ def test_imported_pending_bindings_resolve_later_and_answer_the_check(connector,
                                                                        tmp_path):
     """Bindings the import wrote from prepared text are the services' rows: the Users API
     resolves them later, mirrored, and the onePortal check answers them."""
-    from authorisations.services import api_client_namespaces_grant
+    from authorisations.services.catalog import api_client_namespaces_grant
 
     crm = connector()
     run(tmp_path, [line(crm.client_id, "123456-8", "a1", ["u1", "u2"])])

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AccountUser
 from authorisations.models import Authorisation
-from authorisations.services import api_client_namespaces_grant
+from authorisations.services.catalog import api_client_namespaces_grant
 from identities.models import ExternalIdentity
 
 pytestmark = pytest.mark.django_db

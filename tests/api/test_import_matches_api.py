@@ -22,7 +22,7 @@ ONEPORTAL = "/api/rest/v1"
 @pytest.fixture
 def api(make_caller):
     from authorisations.models import AuthorisationType
-    from authorisations.services import (
+    from authorisations.services.catalog import (
         api_client_namespaces_grant,
         coded_item_create,
         namespace_create,

@@ -40,7 +40,7 @@ def state() -> tuple[int, int, int]:
 
 @pytest.fixture
 def api(make_caller, ns_a):
-    from authorisations.services import api_client_namespaces_grant
+    from authorisations.services.catalog import api_client_namespaces_grant
 
     caller = make_caller(["audit.add_auditcontext", *ONEPORTAL_ALL],
                          tenants=["default"])
@@ -53,7 +53,7 @@ def api(make_caller, ns_a):
 @pytest.fixture
 def ns_a(db):
     from authorisations.models import AuthorisationType
-    from authorisations.services import coded_item_create, namespace_create
+    from authorisations.services.catalog import coded_item_create, namespace_create
 
     namespace = namespace_create(code="ns-a", name="Namespace A")
     coded_item_create(model=AuthorisationType, namespace=namespace, code="employment")

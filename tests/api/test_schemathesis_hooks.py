@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings
 
-from authorisations.grant_rights import GRANT_RIGHT_ATTRS
 from authorisations.queries import AUTHORISATION_ATTRS
-from authorisations.scim import filter_kinds, parse
+from authorisations.queries.grant_rights import GRANT_RIGHT_ATTRS
+from authorisations.queries.scim import filter_kinds, parse
 from orgs.hetu import hetu_clean
 from tests.api import schemathesis_hooks as hooks
 

@@ -16,7 +16,8 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from authorisations.models import AuthorisationType
-from authorisations.services import authorisation_create, coded_item_create, namespace_create
+from authorisations.services.authorisations import authorisation_create
+from authorisations.services.catalog import coded_item_create, namespace_create
 from config.management.commands.create_api_client import Command
 from identities.services.tenants import tenant_create
 from orgs import services as orgs

@@ -200,11 +200,8 @@ def test_snapshot_is_the_json_of_the_row_without_a_round_trip(db):
 
     from audit.states import MASK, encoded, encoded_snapshot, snapshot, to_json
     from authorisations.models import Authorisation, AuthorisationType
-    from authorisations.services import (
-        authorisation_create,
-        coded_item_create,
-        namespace_create,
-    )
+    from authorisations.services.authorisations import authorisation_create
+    from authorisations.services.catalog import coded_item_create, namespace_create
     from identities.services.people import person_create
 
     namespace = namespace_create(code="ns", default_validity=timedelta(days=3, seconds=7))

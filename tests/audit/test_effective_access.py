@@ -20,15 +20,10 @@ from accounts import services as account_services
 from accounts.models import AccountUser
 from accounts.validation import accounts_clean, users_clean
 from audit.effective_access import effective_access, window_state
-from authorisations.grant_rights import grant_right_create
 from authorisations.models import Authorisation, AuthorisationType, Namespace
-from authorisations.services import (
-    authorisation_create,
-    authorisations_revoke,
-    coded_item_create,
-    namespace_create,
-    namespace_grant,
-)
+from authorisations.services.authorisations import authorisation_create, authorisations_revoke
+from authorisations.services.catalog import coded_item_create, namespace_create, namespace_grant
+from authorisations.services.grant_rights import grant_right_create
 from authorisations.validation import clean_authorisation
 from foundation import reach
 from identities.models import TENANTS, Identity, Member

@@ -36,18 +36,18 @@ from accounts.services.sources import account_delete, accounts_patch
 from accounts.validation import AccountEntry
 from audit import context as scope
 from audit.models import ChangeRecord
-from authorisations import grant_rights
-from authorisations import services as authz
 from authorisations.models import (
     AuthorisationSource,
     AuthorisationType,
     ObjectType,
 )
+from authorisations.services import authorisations as authz
+from authorisations.services import catalog, grant_rights
 from authorisations.validation import clean_authorisation
-from backoffice.assignments import member_menus_set
-from backoffice.catalog import entry_delete as bo_entry_delete
-from backoffice.catalog import entry_save as bo_entry_save
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
+from backoffice.services.assignments import member_menus_set
+from backoffice.services.catalog import entry_delete as bo_entry_delete
+from backoffice.services.catalog import entry_save as bo_entry_save
 from identities.models import BankBranch, Identity, IdentityProvider, Salutation
 from identities.services.catalogs import catalog_entry_delete, catalog_entry_save
 from identities.services.clients import (
@@ -145,7 +145,7 @@ def _catalog_entry(model, make_values, change_values):
 
 
 def _backoffice(model, make, add):
-    """A back-office catalog entry (backoffice.catalog's services)."""
+    """A back-office catalog entry (backoffice.services.catalog)."""
     return Entry(
         make=make,
         add=lambda world: {"key": "added", "name": "Added", "position": 0, **add(world)},
@@ -193,19 +193,19 @@ def _set(obj, **values):
 
 def _coded(model):
     return Entry(
-        make=lambda world: authz.coded_item_create(model=model, namespace=world.ns,
+        make=lambda world: catalog.coded_item_create(model=model, namespace=world.ns,
                                                    code="walked", name="Walked"),
         add=lambda world: {"namespace": world.ns.pk, "code": "added", "name": "Added",
                            "names": "[]"},
-        add_service=lambda world: authz.coded_item_create(
+        add_service=lambda world: catalog.coded_item_create(
             model=model, namespace=world.ns, code="added", name="Added", description="",
             names=[]),
         change=lambda world, obj: {"name": "Renamed"},
-        change_service=lambda world, obj: authz.coded_item_update(item=obj, changes={
+        change_service=lambda world, obj: catalog.coded_item_update(item=obj, changes={
             "code": obj.code, "name": "Renamed", "names": obj.names,
             "description": obj.description}),
-        delete_service=lambda world, obj: authz.coded_item_delete(item=obj),
-        actions={"delete_selected": lambda world, obj: authz.coded_item_delete(item=obj)},
+        delete_service=lambda world, obj: catalog.coded_item_delete(item=obj),
+        actions={"delete_selected": lambda world, obj: catalog.coded_item_delete(item=obj)},
     )
 
 
@@ -317,13 +317,13 @@ ENTRIES: dict[str, Entry] = {
                                             {"name": "Main St", "country_id": 246}),
     "identities.externalidentity": READ_ONLY,
     "authorisations.namespace": Entry(
-        make=lambda world: authz.namespace_create(code="walked", name="Walked"),
+        make=lambda world: catalog.namespace_create(code="walked", name="Walked"),
         add=lambda world: {"code": "added", "name": "Added", "clients": [world.client.identity.pk]},
-        add_service=lambda world: authz.namespace_grant(
+        add_service=lambda world: catalog.namespace_grant(
             identity=world.client.identity,
-            namespace=authz.namespace_create(code="added", name="Added", default_validity=None)),
+            namespace=catalog.namespace_create(code="added", name="Added", default_validity=None)),
         change=lambda world, obj: {"name": "Renamed"},
-        change_service=lambda world, obj: authz.namespace_update(
+        change_service=lambda world, obj: catalog.namespace_update(
             namespace=obj, name="Renamed", default_validity=obj.default_validity),
     ),
     "authorisations.authorisationtype": _coded(AuthorisationType),
@@ -456,8 +456,8 @@ def world(client, make_caller):
     root = person_create(username="root", password="pw-Operat0r!", superuser=True)
     client.force_login(root)
     caller = make_caller(name="crm")
-    ns = authz.namespace_create(code="ns", name="NS")
-    employment = authz.coded_item_create(model=AuthorisationType, namespace=ns,
+    ns = catalog.namespace_create(code="ns", name="NS")
+    employment = catalog.coded_item_create(model=AuthorisationType, namespace=ns,
                                          code="employment")
     acme = org_services.organization_create(parent=None, organization_id="acme",
                                             friendly_name="Acme")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from authorisations.models import AuthorisationSource, AuthorisationType, Namespace
-from authorisations.services import (
+from authorisations.services.catalog import (
     api_client_namespaces_grant,
     coded_item_create,
     namespace_create,

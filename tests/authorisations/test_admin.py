@@ -4,7 +4,7 @@ import pytest
 
 from audit.models import ChangeRecord
 from authorisations.models import Authorisation, AuthorisationType, NamespaceUserObjectPermission
-from authorisations.services import authorisation_create, authorisation_delete
+from authorisations.services.authorisations import authorisation_create, authorisation_delete
 from authorisations.validation import clean_authorisation
 from identities.services.people import person_create
 from tests.authorisations.conftest import body

@@ -6,7 +6,7 @@ import pytest
 
 from audit.models import ChangeRecord
 from authorisations.models import Authorisation, AuthorisationVersion
-from authorisations.services import namespace_update
+from authorisations.services.catalog import namespace_update
 from identities.services.people import person_create
 from tests.authorisations.conftest import BASE, assert_error, body
 

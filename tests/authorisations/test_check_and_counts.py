@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from authorisations.services import authorisation_create
+from authorisations.services.authorisations import authorisation_create
 from authorisations.validation import clean_authorisation
 from tests.authorisations.conftest import BASE, assert_error, body
 

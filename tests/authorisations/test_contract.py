@@ -10,7 +10,7 @@ import pytest
 
 from audit.models import ChangeRecord
 from authorisations.models import Authorisation, AuthorisationType
-from authorisations.services import authorisation_create, authorisation_update
+from authorisations.services.authorisations import authorisation_create, authorisation_update
 from authorisations.validation import clean_authorisation
 from tests.authorisations.conftest import BASE, assert_error, body
 

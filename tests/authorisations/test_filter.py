@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from authorisations.models import Authorisation, AuthorisationSource, AuthorisationType
 from authorisations.queries import AUTHORISATION_ATTRS, authorisations_visible
-from authorisations.scim import FilterError, parse
-from authorisations.services import authorisation_create, authorisation_revoke
+from authorisations.queries.scim import FilterError, parse
+from authorisations.services.authorisations import authorisation_create, authorisation_revoke
 from authorisations.validation import clean_authorisation
 from tests.authorisations.conftest import BASE, assert_error, body
 

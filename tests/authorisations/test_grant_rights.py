@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit.models import ChangeRecord
 from authorisations.models import AuthorisationGrantRight, AuthorisationType
-from authorisations.services import coded_item_delete
+from authorisations.services.catalog import coded_item_delete
 from tests.authorisations.conftest import ALL, BASE, assert_error, body
 
 pytestmark = pytest.mark.django_db
@@ -232,8 +232,8 @@ def test_the_reserved_namespace_refuses_grant_rights_as_every_other_write(make_n
     """`ainua` mirrors Ainua bindings: a grant right there is refused (403) with the body an
     authorisation create there gets, and writes nothing; service level too."""
     from authorisations.errors import ReservedNamespaceError
-    from authorisations.grant_rights import grant_right_create
-    from authorisations.mirror import mirror_ensure
+    from authorisations.services.grant_rights import grant_right_create
+    from authorisations.services.mirror import mirror_ensure
 
     ainua = mirror_ensure(namespace_code="ainua", namespace_name="Ainua",
                           type_code="account-user", type_name="Account user").namespace

@@ -9,7 +9,7 @@ from django.db import connection
 
 from audit.models import AuditContext, ChangeRecord
 from authorisations.models import Authorisation
-from authorisations.services import namespace_create
+from authorisations.services.catalog import namespace_create
 from identities.services.people import person_create
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 
 from authorisations.importer import AuthorisationImporter
 from authorisations.models import Authorisation, AuthorisationSource, AuthorisationType
-from authorisations.services import authorisation_create, coded_item_create, coded_item_delete
+from authorisations.services.authorisations import authorisation_create
+from authorisations.services.catalog import coded_item_create, coded_item_delete
 from tests.authorisations.conftest import BASE, body
 from tests.races import postgresql_only, together
 

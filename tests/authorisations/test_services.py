@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import ChangeRecord
 from authorisations.models import Authorisation, Namespace
-from authorisations.services import (
+from authorisations.services.authorisations import (
     authorisation_create,
     authorisation_update,
     authorisations_revoke_for_subject,

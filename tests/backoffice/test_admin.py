@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from audit.models import ChangeRecord
-from backoffice.assignments import member_menus, member_menus_set, member_policy_ids
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
+from backoffice.queries import member_menus, member_policy_ids
+from backoffice.services.assignments import member_menus_set
 from identities.services.people import person_create
 from identities.services.tenants import member_upsert, tenant_create
 from tests.backoffice.catalogs import document, load, state

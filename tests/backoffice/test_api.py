@@ -281,8 +281,8 @@ def test_get_routes_query_counts_are_flat(make_caller, count_queries, size):
     load(big_document("big", 1000, size))
     identity = person_create(username="big-ada")
     member = member_upsert(tenant=tenant, identity=identity)
-    from backoffice.assignments import member_menus_set, member_policies_set
     from backoffice.models import AccessPolicy, Menu
+    from backoffice.services.assignments import member_menus_set, member_policies_set
     menus = list(Menu.objects.filter(tenant=tenant).values_list("id", flat=True))
     member_menus_set(member=member, menu_ids=menus, default_menu_ids=menus[:3])
     member_policies_set(member=member, policy_ids=list(

@@ -9,8 +9,9 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from audit.models import ChangeRecord
-from backoffice.catalog import entry_save, menus_of
 from backoffice.models import AccessPolicy, AccessPolicyGroup, Menu
+from backoffice.queries import menus_of
+from backoffice.services.catalog import entry_save
 from identities.services.tenants import tenant_create
 from tests.backoffice.catalogs import big_document, document, state
 

@@ -7,7 +7,8 @@ from itertools import pairwise
 import pytest
 
 from audit.models import ChangeRecord
-from backoffice.assignments import member_menus, member_menus_set, member_policies_set
+from backoffice.queries import member_menus
+from backoffice.services.assignments import member_menus_set, member_policies_set
 from identities.services.people import person_create
 from identities.services.tenants import member_upsert, tenant_create
 from tests.backoffice.catalogs import document, load

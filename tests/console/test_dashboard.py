@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.models import ChangeRecord
 from audit.services import record
 from authorisations.models import Authorisation, AuthorisationType
-from authorisations.services import coded_item_create, namespace_create
+from authorisations.services.catalog import coded_item_create, namespace_create
 from console.dashboard import figures
 from console.models import Refusal
 from console.refusals import PRUNE_EVERY

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 
 from authorisations.models import Authorisation, AuthorisationType, Namespace
-from authorisations.services import authorisation_create
+from authorisations.services.authorisations import authorisation_create
 from authorisations.validation import clean_authorisation
 from core.names import UUID_RE, person_label
 from identities.models import Identity

@@ -11,7 +11,7 @@ from django.db import connection
 
 from audit.models import ChangeRecord
 from authorisations.models import NAMESPACES, NamespaceUserObjectPermission
-from authorisations.services import namespace_create
+from authorisations.services.catalog import namespace_create
 from foundation import reach
 from identities.models import (
     TENANTS,

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 
 from audit.models import ChangeRecord
 from authorisations.models import NAMESPACES
-from authorisations.services import namespace_create
+from authorisations.services.catalog import namespace_create
 from foundation import reach
 from identities.models import TENANTS, Identity, TenantGroupObjectPermission
 from identities.services.clients import group_delete

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import ChangeRecord
 from authorisations.models import NAMESPACES, DefaultNamespace
-from authorisations.services import namespace_create, namespace_grant
+from authorisations.services.catalog import namespace_create, namespace_grant
 from foundation import reach
 from identities.models import TENANTS, Identity
 from identities.services.people import person_create

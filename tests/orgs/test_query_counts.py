@@ -88,5 +88,5 @@ DELETE_QUERIES = 71  # auth 3, audit context 5, reads 3, tombstones 4, deletes 4
 # identities. The hierarchy's member restrictions add 2 (the cascade from a removed
 # member, once as the restricting and once as the restricted member). The back office adds
 # 4: its hook's reads of the members' menus and access policies
-# (backoffice.assignments.members_deleting; 3 more when one has some: the change records and
-# the two deletes) and the cascade's deletes of both tables
+# (backoffice.services.assignments.members_deleting; 3 more when one has some: the change
+# records and the two deletes) and the cascade's deletes of both tables

@@ -9,12 +9,8 @@ import pytest
 
 from audit.models import ChangeRecord
 from authorisations.models import Authorisation, AuthorisationType
-from authorisations.services import (
-    authorisation_create,
-    authorisation_revoke,
-    coded_item_create,
-    namespace_create,
-)
+from authorisations.services.authorisations import authorisation_create, authorisation_revoke
+from authorisations.services.catalog import coded_item_create, namespace_create
 from orgs import services
 from tests.api.test_scope_flags import client_of
 from tests.orgs.conftest import ALL, entity, error, ids, short, state

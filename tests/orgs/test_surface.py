@@ -144,7 +144,7 @@ def test_roles_remove_takes_every_assignment(api, tree):
 
 def test_mandates_remove_revokes_the_users_mandates_only(api, tree, make_caller):
     from authorisations.models import Authorisation, AuthorisationType
-    from authorisations.services import (
+    from authorisations.services.catalog import (
         api_client_namespaces_grant,
         coded_item_create,
         namespace_create,

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from audit import context as scope
 from authorisations.models import NAMESPACES
-from authorisations.services import api_client_namespaces_grant
+from authorisations.services.catalog import api_client_namespaces_grant
 from identities.services.clients import api_client_create
 from orgs.models import SUBTREES
 from orgs.services import subtrees_grant

@@ -20,7 +20,6 @@ from django.utils import timezone
 from audit.models import ChangeRecord
 from audit.services import Change, audited, object_type_of, record_bulk
 from audit.states import snapshot
-from authorisations import bulk
 from authorisations.models import (
     RESERVED_NAMESPACES,
     Authorisation,
@@ -28,7 +27,8 @@ from authorisations.models import (
     AuthorisationVersion,
     Namespace,
 )
-from authorisations.services import authorisation_values, creator_now, version_of
+from authorisations.services import bulk
+from authorisations.services.authorisations import authorisation_values, creator_now, version_of
 from foundation.bulk.write import insert_rows, update_rows
 
 Action = ChangeRecord.Action

@@ -19,7 +19,7 @@ from authorisations.models import (
     DefaultNamespace,
     Namespace,
 )
-from authorisations.scim import MAX_FILTER_LENGTH, Attr, FilterError, parse
+from authorisations.queries.scim import MAX_FILTER_LENGTH, Attr, FilterError, parse
 from core.errors import InvalidInputError
 from foundation import reach
 

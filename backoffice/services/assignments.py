@@ -7,7 +7,6 @@ anything is written. A change leaves one change record on the member's back-offi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -15,6 +14,7 @@ from django.db.models import QuerySet
 from audit.models import AuditContext, ChangeRecord
 from audit.services import Change, audited, record, record_bulk
 from backoffice.models import AccessPolicy, MemberAccessPolicy, MemberBackOffice, MemberMenu, Menu
+from backoffice.queries import state_of
 from identities.errors import UnprocessableError
 from identities.models import Member
 
@@ -22,49 +22,11 @@ Action = ChangeRecord.Action
 OBJECT_TYPE = MemberBackOffice._meta.label_lower
 
 
+
+
 def _unique(ids: Iterable[int]) -> list[int]:
     """The ids in the order given, each once."""
     return list(dict.fromkeys(ids))
-
-
-@dataclass(frozen=True)
-class MemberMenus:
-    """A member's menus (the Menu rows, by id) and its defaults (in their order)."""
-
-    menus: list[Menu]
-    default_ids: list[int]
-
-    @property
-    def default_id(self) -> int | None:
-        return self.default_ids[0] if self.default_ids else None
-
-
-def member_menus(member: Member) -> MemberMenus:
-    """One query."""
-    rows = list(MemberMenu.objects.filter(member=member).select_related("menu")
-                .order_by("menu_id"))
-    defaults = sorted((row for row in rows if row.default_rank is not None),
-                      key=lambda row: row.default_rank)
-    return MemberMenus([row.menu for row in rows], [row.menu_id for row in defaults])
-
-
-def member_policy_ids(member: Member) -> list[int]:
-    """One query."""
-    return list(MemberAccessPolicy.objects.filter(member=member).order_by("policy_id")
-                .values_list("policy_id", flat=True))
-
-
-def state_of(member_id: int) -> dict:
-    """A member's back-office state as its change records hold it (two queries)."""
-    menus = list(MemberMenu.objects.filter(member_id=member_id).values_list("menu_id",
-                                                                            "default_rank"))
-    return {
-        "menu_ids": sorted(menu for menu, _ in menus),
-        "default_menu_ids": [menu for menu, rank in sorted(
-            (pair for pair in menus if pair[1] is not None), key=lambda pair: pair[1])],
-        "access_policy_ids": sorted(MemberAccessPolicy.objects.filter(member_id=member_id)
-                                    .values_list("policy_id", flat=True)),
-    }
 
 
 def _outside(found: Iterable[int], wanted: Sequence[int]) -> list[int]:

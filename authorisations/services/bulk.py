@@ -1,8 +1,8 @@
 """Bulk services of authorisations: many created or changed at once (the import).
 
-They keep the services' rules (authorisations.services checks each change first) and leave
-the services' change records (the state `snapshot` gives, the same actions: create, update,
-revoke), with the versions `asOf` reads, in a fixed number of statements per batch.
+They keep the services' rules (`authorisations.services.authorisations` checks each change
+first) and leave the services' change records (the state `snapshot` gives, the same actions:
+create, update, revoke), with the versions `asOf` reads, in a fixed number of statements per batch.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from audit.models import ChangeRecord
 from audit.services import Change, change_copy_fields, record_bulk
 from audit.states import encoded_snapshot, snapshot
 from authorisations.models import Authorisation, AuthorisationVersion
-from authorisations.services import version_of
+from authorisations.services.authorisations import version_of
 from foundation.bulk.run import picked
 from foundation.bulk.write import copy_text, insert_rows
 

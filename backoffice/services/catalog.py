@@ -1,6 +1,6 @@
-"""A tenant's back-office catalog: its reads (the menu tree, the policy groups) and the writes
-of single entries (the admin). Every write is in a transaction with its change record; an
-unchanged save writes nothing. The whole-catalog upsert is `backoffice.catalog_import`."""
+"""Writes of single entries of a tenant's back-office catalog (the admin). Every write is in a
+transaction with its change record; an unchanged save writes nothing. The whole-catalog
+upsert is `backoffice.catalog_import`."""
 
 from __future__ import annotations
 
@@ -8,43 +8,7 @@ from django.db import models, transaction
 
 from backoffice.models import AccessPolicy, AccessPolicyGroup, Menu
 from core.errors import InvalidInputError
-from identities.models import Tenant
 from identities.services.catalogs import catalog_entry_delete, catalog_entry_save
-
-# --- reads ---------------------------------------------------------------------------------------
-
-def tree_order(rows: list[Menu]) -> list[Menu]:
-    """Menus (of any tenants, siblings already in their order) in tree order: each parent
-    before its children, each with `depth` and `tree_children` set. No recursion, so a
-    deep tree cannot overflow the stack."""
-    by_parent: dict[int | None, list[Menu]] = {}
-    ids = {menu.id for menu in rows}
-    for menu in rows:
-        # a parent not among the rows (another tenant's: the services refuse it): a root
-        parent = menu.parent_id if menu.parent_id in ids else None
-        by_parent.setdefault(parent, []).append(menu)
-    ordered: list[Menu] = []
-    stack = [(menu, 0) for menu in reversed(by_parent.get(None, []))]
-    while stack:
-        menu, depth = stack.pop()
-        menu.depth = depth
-        menu.tree_children = by_parent.get(menu.id, [])
-        ordered.append(menu)
-        stack.extend((child, depth + 1) for child in reversed(menu.tree_children))
-    return ordered
-
-
-def menus_of(tenant: Tenant) -> list[Menu]:
-    """The tenant's menus in tree order (siblings by position, then id): one query."""
-    return tree_order(list(Menu.objects.filter(tenant=tenant).order_by("position", "id")))
-
-
-def policy_groups_of(tenant: Tenant) -> list[AccessPolicyGroup]:
-    """The tenant's policy groups with their policies (two queries)."""
-    return list(AccessPolicyGroup.objects.filter(tenant=tenant).order_by("position", "id")
-                .prefetch_related(models.Prefetch(
-                    "policies", queryset=AccessPolicy.objects.order_by("position", "id"))))
-
 
 # --- writes of single entries (the admin) --------------------------------------------------------
 

@@ -16,7 +16,8 @@ from audit.admin import ChangeHistoryMixin
 from foundation.admin.mixins import ServiceErrorsMixin
 from foundation.admin.names import WordLabelsMixin
 from identities.admin.reach import GrantedClientsMixin
-from orgs import admin_tree, conf, services
+from orgs import conf, services
+from orgs.admin import tree as admin_tree
 from orgs.errors import AlreadyExistsError, ParentNotNonVirtualError, ParentNotVirtualError
 from orgs.hetu import hetu_mask
 from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
