@@ -117,7 +117,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "config.backends.WrittenOutModelBackend",
+    "foundation.backends.WrittenOutModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No anonymous guardian user: anonymous callers never hold object permissions.

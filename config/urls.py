@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import admin_login, apidoc, views
+from config import apidoc, views
 from config.content_security import redoc_page
+from foundation.admin import login as admin_login
 from foundation.api import token
 
 admin.site.site_header = "Tessera"

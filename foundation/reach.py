@@ -286,7 +286,7 @@ def model_permissions(identity: Any, *, via_groups: bool) -> set[str]:
     """The identity's model permissions (`app_label.codename`): its own, or its groups'.
 
     One parameterised statement, written out once per process: compiling the equivalent ORM
-    query cost more than running it, on every API request (see config.backends)."""
+    query cost more than running it, on every API request (see foundation.backends)."""
     global _statements
     if _statements is None:
         _statements = _written_out()

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 
-from config.backends import WrittenOutModelBackend
+from foundation.backends import WrittenOutModelBackend
 from identities.models import Identity
 
 pytestmark = pytest.mark.django_db
