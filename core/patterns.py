@@ -31,6 +31,12 @@ INSTANT_EDGES = ("0001-01-01", "9999-12-31")
 # A UUID in its canonical written form (hex digits in either case).
 UUID = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 
+# A user name (the DFS `UserName`, the identity's `username`), up to USERNAME_MAX_LENGTH
+# characters: ASCII letters, digits and . @ + _ - (identities.services.people.username_check;
+# the API, the identities import and the external links all hold it).
+USERNAME = r"^[A-Za-z0-9.@+_-]+$"
+USERNAME_MAX_LENGTH = 150
+
 # Base64 text as RFC 4648 section 4 writes it: the standard alphabet, padded to a multiple of
 # four characters, nothing else (no line breaks, no excess padding), not empty.
 _B64 = "[A-Za-z0-9+/]"

@@ -34,6 +34,7 @@ from foundation.bulk.write import one_of
 from identities.models import BankBranch, Identity, IdentityRole, Member, Salutation, Tenant
 from identities.queries.directory import PEOPLE
 from identities.services import bulk
+from identities.services.people import username_check
 
 COLUMNS = ["UserName", "ExternalId", "FirstName", "LastName", "Email", "SalutationId",
            "Description", "Phone", "Fax", "Mobile", "Url", "BankBranchId", "IdentityRoleId",
@@ -46,7 +47,6 @@ TEXTS = {"FirstName": ("first_name", 150), "LastName": ("last_name", 150),
 REFERENCES = {"SalutationId": ("salutation_id", Salutation),
               "BankBranchId": ("bank_branch_id", BankBranch),
               "IdentityRoleId": ("identity_role_id", IdentityRole)}
-USERNAME = re.compile(r"^[A-Za-z0-9.@+_-]{1,150}$")
 MEMBERSHIP = re.compile(r"^([-a-zA-Z0-9_]{1,64}):([0-9]{1,10})(?::(enabled|disabled))?$")
 LOCAL_PROVIDER = 1
 Action = ChangeRecord.Action
@@ -117,8 +117,8 @@ class IdentityImporter(Importer):
         if unknown:
             raise RowError(line, f"unknown field(s): {', '.join(unknown)}")
         username = text(row, "UserName") or None
-        if username is not None and not USERNAME.match(username):
-            raise RowError(line, "UserName: 1-150 of A-Z a-z 0-9 . @ + _ -")
+        if username is not None:
+            username_check(username)
         external = text(row, "ExternalId")
         if external is not None and len(external) > 100:
             raise RowError(line, "ExternalId: longer than 100 characters")

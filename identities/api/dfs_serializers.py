@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import (
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.patterns import BASE64
+from core.patterns import BASE64, USERNAME, USERNAME_MAX_LENGTH
 from foundation.api.fields import (
     IgnoreUnknownFieldsMixin,
     StrictCharField,
@@ -25,7 +25,6 @@ from identities.queries.search import SEARCH_BY, SORT_FIELDS
 
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 ID64 = {"min_value": 1, "max_value": 2**63 - 1}
-USERNAME = r"^[A-Za-z0-9.@+_-]+$"
 MAX_IDS = 1000
 SORT_ORDERS = ["Ascending", "Descending"]
 SORT_BY = ["FirstName", "LastName", "UserName", "Email", "MemberId"]
@@ -105,8 +104,8 @@ class IdentityCreate(_Attributes):
     IdentityRoleId = ref(help_text="The role of the new member of the client's default "
                                    "tenant; missing, null or 0: the default role, the "
                                    "lowest-ranked of the catalog.")
-    Username = StrictCharField(max_length=150, validators=[WholeMatch(USERNAME)],
-                               help_text="Unique.")
+    Username = StrictCharField(max_length=USERNAME_MAX_LENGTH,
+                               validators=[WholeMatch(USERNAME)], help_text="Unique.")
     Password = text(128, min_length=password_min_length(), allow_blank=False,
                     help_text="Checked by the password rules (AUTH_PASSWORD_VALIDATORS: at "
                               "least minLength characters, not too common, not too similar "
@@ -120,8 +119,9 @@ class IdentityUpdate(_Attributes):
 
     IdentityRoleId = ref(help_text="The role in the client's default tenant (and the "
                                    "identity's home role); null clears.")
-    UserName = StrictCharField(max_length=150, validators=[WholeMatch(USERNAME)],
-                               required=False, allow_null=True)
+    UserName = StrictCharField(max_length=USERNAME_MAX_LENGTH,
+                               validators=[WholeMatch(USERNAME)], required=False,
+                               allow_null=True)
     OldPassword = text(128)
     Password = text(128)
     ConfirmPassword = text(128)

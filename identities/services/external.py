@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -30,11 +28,11 @@ from audit.states import encoded_snapshot, snapshot
 from foundation.bulk.write import insert_rows, reserve_ids, update_rows
 from identities.models import ExternalIdentity, Identity
 from identities.services.bulk import person_values, persons_insert
+from identities.services.people import username_valid
 
 Action = ChangeRecord.Action
 LINK_COLUMNS = ("id", "connector_id", "external_id", "identity_id", "email", "name",
                 "created", "modified")
-_USERNAME = UnicodeUsernameValidator()
 
 
 class ExternalUser(NamedTuple):
@@ -142,19 +140,14 @@ def unusable_password() -> str:
 
 
 def _write_people(people: list[Identity]) -> list[Change]:
-    """New people: each named by its email where that is a free, valid username, else
-    `ainua-<random>`."""
+    """New people: each named by its email where that is a free, valid username (the one
+    rule, `username_valid`), else `ainua-<random>`."""
     if not people:
         return []
     taken = set(Identity.objects.filter(username__in=[p.username for p in people])
                 .values_list("username", flat=True))
     for person in people:
-        try:
-            _USERNAME(person.username)
-            ok = len(person.username) <= 150 and person.username not in taken
-        except ValidationError:
-            ok = False
-        if not ok:
+        if not username_valid(person.username) or person.username in taken:
             person.username = f"ainua-{uuid.uuid4().hex[:20]}"
         taken.add(person.username)
     persons_insert([person_values(pk=p.pk, username=p.username, first_name=p.first_name,

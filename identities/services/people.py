@@ -26,6 +26,7 @@ from oauth2_provider.models import Application
 from audit.models import AuditContext, ChangeRecord
 from audit.services import audited, record, record_delete, save_recorded
 from audit.states import MASK, SECRET_CHANGED, raw_state, secrets_changed, snapshot
+from core.patterns import USERNAME, USERNAME_MAX_LENGTH, matches
 from foundation import reach
 from identities.errors import UnprocessableError
 from identities.models import (
@@ -186,6 +187,21 @@ def _taken_meanwhile(wanted: Identity, owner: Identity | None) -> None:
     if wanted.username:
         _username(wanted.username, identity=owner)
     _external_id_check(wanted.external_id, identity=owner)
+
+
+USERNAME_RULE = f"1-{USERNAME_MAX_LENGTH} of A-Z a-z 0-9 . @ + _ -"
+
+
+def username_valid(value: str) -> bool:
+    """The one user name rule (core.patterns.USERNAME): what the API's `UserName` accepts, the
+    identities import and the external links (identities.services.external) too."""
+    return 0 < len(value) <= USERNAME_MAX_LENGTH and matches(USERNAME, value)
+
+
+def username_check(value: str) -> None:
+    """`UnprocessableError` (`UserName: 1-150 of …`) unless `value` is a valid user name."""
+    if not username_valid(value):
+        raise UnprocessableError("UserName", USERNAME_RULE)
 
 
 def _username(value: str | None, *, identity: Identity | None) -> str:
