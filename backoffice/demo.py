@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from backoffice.catalog_import import catalog_import, read_document
+from backoffice.importer import read_document
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberMenu, Menu
 from backoffice.services.assignments import member_menus_set, member_policies_set
+from backoffice.services.catalog import catalog_upsert
 from identities.models import Identity, Member, Tenant
 from identities.services.tenants import member_upsert, tenant_create
 
@@ -68,7 +69,7 @@ def load(stdout) -> None:
               or tenant_create(key=doc["tenant"], name=settings.TESSERA_DEFAULT_TENANT_NAME))
     if Menu.objects.filter(tenant=tenant).exists() or not _free(doc):
         return  # the tenant has a catalog (the demo's, or an operator's): left alone
-    report = catalog_import(read_document(doc))
+    report = catalog_upsert(read_document(doc))
     stdout.write(f"back-office catalog of {tenant.key}: {report.summary()}")
     identity = Identity.objects.filter(username=DEMO_USER).first()
     if identity is None:

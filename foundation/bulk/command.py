@@ -5,6 +5,8 @@
     export_<name> [--format csv|ndjson] [-o FILE] [--include-secrets]
                                                    (+ the exporter's own options)
 
+(a document import or export, import_backoffice / export_backoffice: --format json|yaml)
+
 An import is all-or-nothing unless --skip-bad-rows; SIGTERM or Ctrl-C rolls it back and ends
 the command with a message; a progress bar shows on a terminal. An export masks national ids
 and leaves out password hashes unless --include-secrets, which says so on stderr and creates
@@ -27,7 +29,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from foundation.bulk.files import FORMATS, write_csv, write_rows
-from foundation.bulk.run import Importer, ImportFailed, ImportInterrupted, run_import
+from foundation.bulk.run import (
+    DocumentImporter,
+    FileRefused,
+    Importer,
+    ImportFailed,
+    ImportInterrupted,
+    run_document_import,
+    run_import,
+)
 from foundation.bulk.worker import WorkerFailed
 
 
@@ -73,13 +83,16 @@ def not_in_encoding(error: UnicodeDecodeError) -> CommandError:
 
 
 class ImportCommand(BaseCommand):
-    importer_class: type[Importer]
+    """An import of rows (`Importer`) or of one document (`DocumentImporter`)."""
+
+    importer_class: type[Importer] | type[DocumentImporter]
     file_help = "A .csv or .ndjson file (.jsonl, .json: NDJSON), or - for stdin."
+    format_help = "csv or ndjson (default: from the file name, else csv)."
 
     def add_arguments(self, parser):
+        importer = self.importer_class
         parser.add_argument("file", help=self.file_help)
-        parser.add_argument("--format", choices=FORMATS,
-                            help="csv or ndjson (default: from the file name, else csv).")
+        parser.add_argument("--format", choices=importer.formats, help=self.format_help)
         add_encoding_argument(parser)
         parser.add_argument("--dry-run", action="store_true",
                             help="Validate and apply everything, then roll it back.")
@@ -87,7 +100,8 @@ class ImportCommand(BaseCommand):
                             help="Write the good rows and report the bad ones (default: a "
                                  "bad row writes nothing).")
         parser.add_argument("--batch-size", type=int, metavar="N",
-                            help=f"Rows per batch (default {self.importer_class.batch_size}).")
+                            help=importer.batch_size_help
+                            or f"Rows per batch (default {importer.batch_size}).")
         self.add_importer_arguments(parser)
 
     def add_importer_arguments(self, parser) -> None:
@@ -104,19 +118,30 @@ class ImportCommand(BaseCommand):
         importer = self.importer_class(skip_bad_rows=options["skip_bad_rows"],
                                        batch_size=size, **self.importer_options(options))
         path = options["file"]
+        document = isinstance(importer, DocumentImporter)
+        if document and options["skip_bad_rows"]:
+            raise CommandError(f"--skip-bad-rows: {importer.whole}.")
         try:
             with signals_interrupt():
-                report = run_import(importer, path, fmt=options["format"],
-                                    encoding=options["encoding"], dry_run=options["dry_run"],
-                                    progress_stream=getattr(self.stderr, "_out", None))
+                if document:
+                    report = run_document_import(
+                        importer, path, fmt=options["format"], encoding=options["encoding"],
+                        dry_run=options["dry_run"])
+                else:
+                    report = run_import(
+                        importer, path, fmt=options["format"], encoding=options["encoding"],
+                        dry_run=options["dry_run"],
+                        progress_stream=getattr(self.stderr, "_out", None))
         except ImportFailed as failed:
-            report = failed.report
+            report, problems = failed.report, importer.problems
             shown = "\n".join(report.errors)
             more = report.invalid - len(report.errors)
             if more > 0:
-                shown += f"\n… and {more} more bad row(s)"
-            raise CommandError(f"nothing imported: {report.invalid} bad row(s).\n{shown}\n"
+                shown += f"\n… and {more} more {problems}"
+            raise CommandError(f"nothing imported: {report.invalid} {problems}.\n{shown}\n"
                                f"{report.summary()}") from None
+        except FileRefused as refused:
+            raise CommandError(f"nothing imported: {refused}") from None
         except WorkerFailed as failed:
             raise CommandError(f"nothing imported: the reading process failed:\n{failed}"
                                ) from None
@@ -142,9 +167,10 @@ class ExportCommand(BaseCommand):
 
     noun = "rows"
     secrets = ""
+    formats: tuple[str, ...] = FORMATS  # the first is the default
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", choices=FORMATS, default="csv")
+        parser.add_argument("--format", choices=self.formats, default=self.formats[0])
         parser.add_argument("-o", "--output", metavar="FILE", default="-",
                             help="A file, or - for stdout (default).")
         parser.add_argument(
@@ -195,16 +221,18 @@ class ExportCommand(BaseCommand):
         if secret:
             self.stderr.write(self.secrets_warning(target))
         try:
-            if fmt == "csv":
-                count = write_csv(out, (self.csv_values(row, columns) for row in rows), columns)
-            else:
-                if type(self).json_row is not ExportCommand.json_row:
-                    rows = map(self.json_row, rows)
-                count = write_rows(out, rows, columns, fmt)
+            count = self.write(out, rows, columns, fmt)
         finally:
             out.close()
         self.stderr.write(f"{count} {self.noun} exported")
 
+    def write(self, out: IO[str], rows: Iterator[dict], columns: list[str], fmt: str) -> int:
+        """Write the rows in `fmt`; answers how many `noun` were written."""
+        if fmt == "csv":
+            return write_csv(out, (self.csv_values(row, columns) for row in rows), columns)
+        if type(self).json_row is not ExportCommand.json_row:
+            rows = map(self.json_row, rows)
+        return write_rows(out, rows, columns, fmt)
 
     def secrets_warning(self, target: str) -> str:
         where = ("standard output: keep it safe" if target == "-"

@@ -41,6 +41,12 @@ class Report:
         if len(self.errors) < MAX_REPORTED:
             self.errors.append(f"line {line}: {message}")
 
+    def refuse(self, message: str) -> None:
+        """An error of a document import (its message names its place)."""
+        self.invalid += 1
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(message)
+
     def counts(self) -> Report:
         """The counters alone (to restore when a batch is rolled back)."""
         return replace(self, errors=[])

@@ -11,6 +11,11 @@ An app's importer says what a row means and how a batch is written:
                                          services; a bad row raises RowError (RowErrors for
                                          several, found before anything is written)
 
+A `DocumentImporter` reads one document, a tree (a tenant's back-office catalog), rather
+than rows: `read` it whole (no database), then `apply` it whole, all or nothing; each raises
+`DocumentRefused` with every error it finds (`run_document_import` drives it). The command,
+its flags and its report are the same (foundation.bulk.command.ImportCommand).
+
 `run_import` drives it: the whole file in one transaction under one audit context and one
 correlation id; each batch applied in a savepoint, and a batch that refuses rows retried
 without them, so every bad row of the file is found and reported, whichever step finds it. By
@@ -30,7 +35,7 @@ from tqdm import tqdm
 
 from audit import context as scope
 from audit.services import audited
-from foundation.bulk.files import detect_format, open_input
+from foundation.bulk.files import FORMATS, Input, detect_format, open_input
 from foundation.bulk.report import Report, RowError, RowErrors
 from foundation.bulk.worker import validated_batches
 from foundation.bulk.write import tables_written
@@ -48,11 +53,31 @@ class ImportInterrupted(BaseException):
     """A signal stopped the import (raised where the import runs; it rolls back)."""
 
 
+class DocumentRefused(Exception):  # noqa: N818 (the command's message)
+    """A document that cannot be imported: every error found (each `place: message`)."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class FileRefused(Exception):  # noqa: N818 (the command's message)
+    """A file refused as a whole before it is parsed (one line: say, too large)."""
+
+
 class Importer:
     """The base of every app's importer (see the module's docstring)."""
 
     name = ""  # the command is import_<name>
     batch_size = 2000
+    formats: tuple[str, ...] = FORMATS
+    problems = "bad row(s)"  # what the refusal counts: "nothing imported: N bad row(s)."
+    batch_size_help = ""  # --batch-size's help (default: rows per batch)
+
+    @staticmethod
+    def format_of(path: str, given: str | None) -> str:
+        """The file's format: --format, else from its name."""
+        return detect_format(path, given)
 
     def __init__(self, *, skip_bad_rows: bool = False, batch_size: int | None = None):
         self.skip_bad_rows = skip_bad_rows
@@ -84,7 +109,7 @@ def run_import(importer: Importer, path: str, *, fmt: str | None = None,
     """Import the file at `path` (`-` for stdin); the importer's report says what was done.
     Raises ImportFailed (bad rows, nothing written), WorkerFailed, OSError."""
     report = importer.report
-    importer.format = detect_format(path, fmt)
+    importer.format = importer.format_of(path, fmt)
     source = open_input(path, encoding)
     checked = validated_batches(importer, source.stream, importer.format,
                                 parallel=parallel and source.has_descriptor())
@@ -114,6 +139,63 @@ def run_import(importer: Importer, path: str, *, fmt: str | None = None,
         source.close()
     if report.written and report.created + report.updated >= settings.BULK_ANALYZE_ROWS:
         analyze(tables)
+    return report
+
+
+class DocumentImporter:
+    """An import of one document (see the module's docstring): the same command and report
+    as the row imports; `--skip-bad-rows` is refused (a document is written whole), and
+    `--batch-size` is what the importer makes of it (`batch_size_help`)."""
+
+    name = ""
+    batch_size: int | None = None
+    formats: tuple[str, ...] = ("json",)
+    problems = "error(s)"
+    batch_size_help = ""
+    whole = "a document is imported whole or not at all"  # why --skip-bad-rows is refused
+
+    def __init__(self, *, skip_bad_rows: bool = False, batch_size: int | None = None):
+        self.skip_bad_rows = skip_bad_rows
+        self.batch_size = batch_size or self.batch_size
+        self.format = self.formats[0]
+        self.report = Report()
+
+    def format_of(self, path: str, given: str | None) -> str:
+        return given or self.formats[0]
+
+    def read(self, source: Input, fmt: str) -> Any:
+        """The document read and checked on its own (no database); sets `report.rows`.
+        Raises DocumentRefused (or FileRefused)."""
+        raise NotImplementedError
+
+    def apply(self, document: Any) -> None:
+        """Check the document against the database and write it, counting in `report`;
+        raises DocumentRefused before anything is written."""
+        raise NotImplementedError
+
+
+def run_document_import(importer: DocumentImporter, path: str, *, fmt: str | None = None,
+                        encoding: str = "utf-8", dry_run: bool = False) -> Report:
+    """Import the document at `path` (`-` for stdin) in one transaction, under the audit
+    context and correlation id of `import_<name>`. Raises ImportFailed (its errors in the
+    report; nothing written), FileRefused, OSError, UnicodeDecodeError."""
+    report = importer.report
+    importer.format = importer.format_of(path, fmt)
+    source = open_input(path, encoding)
+    try:
+        try:
+            document = importer.read(source, importer.format)
+        finally:
+            source.close()
+        with scope.for_command(f"import_{importer.name}"), transaction.atomic(), audited():
+            importer.apply(document)
+            if dry_run:
+                transaction.set_rollback(True)
+    except DocumentRefused as refused:
+        for message in refused.errors:
+            report.refuse(message)
+        raise ImportFailed(report) from None
+    report.written = not dry_run
     return report
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from audit.models import ChangeRecord
-from backoffice.catalog_import import catalog_import, read_document
+from backoffice.importer import read_document
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberAccessPolicy, MemberMenu, Menu
+from backoffice.services.catalog import catalog_upsert
 
 BACKOFFICE_PERMS = ["backoffice.view_menu", "backoffice.view_accesspolicy",
                     "backoffice.view_membermenu", "backoffice.change_membermenu",
@@ -39,7 +40,7 @@ def document(tenant: str = "acme", base: int = 0) -> dict:
 
 
 def load(doc: dict):
-    return catalog_import(read_document(doc))
+    return catalog_upsert(read_document(doc))
 
 
 def big_document(tenant: str, base: int, menus: int) -> dict:

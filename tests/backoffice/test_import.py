@@ -219,13 +219,13 @@ def test_a_file_over_the_byte_bound_is_refused_before_parsing(tmp_path, acme, se
                                                               monkeypatch, name):
     """BACKOFFICE_IMPORT_MAX_BYTES (here 64 KiB): a valid catalog of 2,000 menus and as many
     policies is refused without parsing (its parser never runs), nothing written."""
-    from backoffice.management.commands import import_backoffice
+    from backoffice import importer
 
     path = write(tmp_path, big_document("acme", 0, 2000), name)
     assert (tmp_path / name).stat().st_size > 2 * 65536
     settings.BACKOFFICE_IMPORT_MAX_BYTES = 65536
     parsed = []
-    monkeypatch.setattr(import_backoffice, "parse",
+    monkeypatch.setattr(importer, "parse",
                         lambda *args: parsed.append(1) or pytest.fail("parsed"))
     message = refused(path, "the file is larger than 65536 bytes "
                             "(BACKOFFICE_IMPORT_MAX_BYTES): refused before parsing")
@@ -241,9 +241,9 @@ def test_yaml_stops_composing_once_it_holds_more_than_the_entry_cap(tmp_path, ac
     more nodes than MAX_ENTRIES entries can take (9 each), not parsed whole first."""
     from yaml import nodes
 
-    from backoffice import catalog_import
+    from backoffice import importer
 
-    monkeypatch.setattr(catalog_import, "MAX_ENTRIES", 50)
+    monkeypatch.setattr(importer, "MAX_ENTRIES", 50)
     path = write(tmp_path, big_document("acme", 0, 2000), "big.yaml")  # 4,200 entries
     made = []
     real = nodes.Node.__init__
@@ -251,3 +251,21 @@ def test_yaml_stops_composing_once_it_holds_more_than_the_entry_cap(tmp_path, ac
                         lambda self, *args, **kw: made.append(1) or real(self, *args, **kw))
     refused(path, "more than 50 entries: the document has more than 457 YAML nodes")
     assert len(made) <= 457  # the whole document: about 39,000
+
+
+def test_the_shared_flags_skip_bad_rows_is_refused_batch_size_splits_the_writes(
+        tmp_path, acme, count_queries):
+    path = write(tmp_path, document())
+    with pytest.raises(CommandError, match="--skip-bad-rows: a back-office catalog is one "
+                                           "document, imported whole or not at all"):
+        run(path, "--skip-bad-rows")
+    with pytest.raises(CommandError, match="--batch-size must be positive"):
+        run(path, "--batch-size", "0")
+    with pytest.raises(CommandError, match="invalid choice: 'csv'"):
+        run(path, "--format", "csv")
+    with count_queries() as whole:
+        run(path, "--dry-run")
+    with count_queries() as split:
+        assert "10 rows: 10 created" in run(path, "--batch-size", "2")
+    assert len(split) > len(whole)
+    assert "0 created, 0 updated, 10 unchanged" in run(path, "--batch-size", "2")

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import get_commands, load_command_class
 
 from core.errors import InvalidInputError
+from foundation.bulk.command import ExportCommand, ImportCommand
 from foundation.bulk.report import RowError, RowErrors
 from foundation.bulk.run import Importer, ImportFailed, ImportInterrupted, run_import
 from foundation.bulk.worker import WorkerFailed
@@ -117,11 +118,8 @@ def test_refusing_a_row_of_another_batch_is_a_bug_not_a_loop(tmp_path):
         run_import(Wrong(), file_of(tmp_path, "a"))
 
 
-IMPORTS = ["import_accounts", "import_authorisations", "import_identities", "import_orgs",
-           "import_users"]
-# imports of one document rather than rows (docs/backoffice.md): no --skip-bad-rows, no
-# --batch-size; the same file reading, --format, --encoding and --dry-run
-DOCUMENT_IMPORTS = ["import_backoffice"]
+IMPORTS = ["import_accounts", "import_authorisations", "import_backoffice",
+           "import_identities", "import_orgs", "import_users"]
 
 
 def options_of(name: str) -> set[str]:
@@ -130,17 +128,16 @@ def options_of(name: str) -> set[str]:
     return {option for action in parser._actions for option in action.option_strings}
 
 
-def test_every_import_command_has_the_same_flags():
+def test_every_import_command_is_the_shared_one_with_the_same_flags():
     common = {"--format", "--encoding", "--dry-run", "--skip-bad-rows", "--batch-size"}
     for name in IMPORTS:
+        assert isinstance(load_command_class(get_commands()[name], name), ImportCommand), name
         assert common <= options_of(name), name
-    for name in DOCUMENT_IMPORTS:
-        assert {"--format", "--encoding", "--dry-run"} <= options_of(name), name
-    assert {name for name in get_commands() if name.startswith("import_")} == set(
-        IMPORTS + DOCUMENT_IMPORTS)
+    assert {name for name in get_commands() if name.startswith("import_")} == set(IMPORTS)
     exports = [name for name in get_commands() if name.startswith("export_")]
-    assert len(exports) == 5
+    assert len(exports) == 6
     for name in exports:
+        assert isinstance(load_command_class(get_commands()[name], name), ExportCommand), name
         assert {"--format", "--output", "-o"} <= options_of(name), name
 
 
