@@ -12,7 +12,7 @@ from audit.models import ChangeRecord
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberAccessPolicy, MemberMenu, Menu
 from backoffice.services.catalog import entry_save
 from identities.services.tenants import tenant_create
-from tests.backoffice.catalogs import document, load
+from tests.backoffice.catalogs import big_document, document, load
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,14 @@ def test_an_empty_or_unknown_tenant(db, tmp_path):
     with pytest.raises(CommandError, match="invalid choice: 'csv'"):
         call_command("export_backoffice", "--format", "csv", "-o", str(target))
     assert not target.exists()
+
+
+def test_the_export_takes_four_queries_whatever_the_catalog(acme, count_queries):
+    with count_queries() as small:
+        export()
+    load(big_document("acme", 100, 200))
+    out = StringIO()
+    with count_queries() as big:
+        call_command("export_backoffice", "--tenant", "acme", stdout=out, stderr=StringIO())
+    assert len(json.loads(out.getvalue())["menus"]) == 3 + 20
+    assert len(small) == len(big) == 4
