@@ -1,17 +1,18 @@
 """The errors services raise. One handler (`foundation.api.exceptions`) answers them in each
 surface's style, the admin shows them as messages, the commands as their error line.
 
-A service says what went wrong (`status` is the HTTP status it means, `code` an optional
-vendor error number, as CustomerID numbers its kinds); it never builds a response itself.
+A service says only what went wrong: the kind (the class; `kind` is its name in words, for the
+admin's messages) and a message. It knows nothing of the wire: the HTTP status of each kind is
+in `foundation.api.exceptions.STATUSES` (found along the class's MRO, so an app's kinds
+specialise these generic ones), a vendor's error number in that surface's own table (CustomerID:
+`orgs.api.codes`); it never builds a response itself.
 """
 
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    status = 400
     kind = "invalid input"
-    code: int | None = None  # the vendor's error number, where a surface has them
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -25,16 +26,28 @@ class InvalidInputError(DomainError):
 class NotFoundError(DomainError):
     """The thing named does not exist or is out of the caller's reach (answered 404)."""
 
-    status, kind = 404, "not found"
+    kind = "not found"
 
 
 class ForbiddenError(DomainError):
     """The caller may not do this to something it can see (answered 403)."""
 
-    status, kind = 403, "forbidden"
+    kind = "forbidden"
 
 
 class ConflictError(DomainError):
     """The request is well-formed but the record's state forbids it (answered 409)."""
 
-    status, kind = 409, "conflict"
+    kind = "conflict"
+
+
+class UnprocessableError(DomainError):
+    """Well-formed but refused by a rule or a reference (an unknown role, a duplicate user
+    name, a wrong old password): the additiv surfaces document 422 for these. The message
+    starts with the field it is about."""
+
+    kind = "unprocessable"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field

@@ -1,17 +1,12 @@
-"""Refusals of the additiv surfaces' services beyond core.errors."""
+"""Refusals of the additiv surfaces' services beyond core.errors.
+
+`UnprocessableError` (a rule or a reference refused a field, answered 422) is a generic kind
+and lives in core.errors with the others, so the one status table (foundation.api.exceptions)
+can name it; it is re-exported here for the services that raise it.
+"""
 
 from __future__ import annotations
 
-from core.errors import DomainError
+from core.errors import UnprocessableError
 
-
-class UnprocessableError(DomainError):
-    """Well-formed but refused by a rule or a reference (an unknown role, a duplicate user
-    name, a wrong old password): the additiv surfaces document 422 for these. The message
-    starts with the field it is about."""
-
-    status, kind = 422, "unprocessable"
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
+__all__ = ["UnprocessableError"]

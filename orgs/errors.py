@@ -1,61 +1,69 @@
 """The CustomerID error kinds (spec 001). Services raise them; each surface renders them.
 
-`code` is the number answered in `<error><code>N</code>…`, in the vendor's published numbering
-(the table is in docs/orgs.md). Tessera's own two kinds answer the code of the vendor kind they
-fall under: a role cycle is an invalid reference (10), a delete of an organization with children
-without `recursive=true` lacks an argument (1).
+Each kind is an `OrgError` and specialises the generic kind of core.errors it is (an entity
+not found is a `NotFoundError`), which gives its HTTP status (foundation.api.exceptions). Its
+number in `<error><code>N</code>…`, the vendor's published numbering, is in the CustomerID
+surface's table, `orgs.api.codes` (the table is in docs/orgs.md).
 """
 
 from __future__ import annotations
 
-from core.errors import DomainError
+from core.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 
 class OrgError(DomainError):
-    code = 1
-    status = 400
     kind = "invalid arguments"
 
 
-class InvalidArgumentsError(OrgError):
-    pass
+class InvalidArgumentsError(InvalidInputError, OrgError):
+    kind = "invalid arguments"
 
 
-class UnauthorizedError(OrgError):
-    code, status, kind = 3, 403, "unauthorized"
+class UnauthorizedError(ForbiddenError, OrgError):
+    kind = "unauthorized"
 
 
-class AlreadyExistsError(OrgError):
-    code, status, kind = 4, 409, "already exists"
+class AlreadyExistsError(ConflictError, OrgError):
+    kind = "already exists"
 
 
-class ParentNotFoundError(OrgError):
-    code, status, kind = 5, 404, "parent not found"
+class ParentNotFoundError(NotFoundError, OrgError):
+    kind = "parent not found"
 
 
-class EntityNotFoundError(OrgError):
-    code, status, kind = 7, 404, "entity not found"
+class EntityNotFoundError(NotFoundError, OrgError):
+    kind = "entity not found"
 
 
-class ParentNotVirtualError(OrgError):
-    code, status, kind = 8, 409, "parent not virtual"
+class ParentNotVirtualError(ConflictError, OrgError):
+    kind = "parent not virtual"
 
 
-class ParentNotNonVirtualError(OrgError):
-    code, status, kind = 9, 409, "parent not non-virtual"
+class ParentNotNonVirtualError(ConflictError, OrgError):
+    kind = "parent not non-virtual"
 
 
-class InvalidReferenceError(OrgError):
-    code, status, kind = 10, 400, "invalid reference"
+class InvalidReferenceError(InvalidInputError, OrgError):
+    kind = "invalid reference"
 
 
-class SizeLimitExceededError(OrgError):
-    code, status, kind = 12, 400, "size limit exceeded"
+class SizeLimitExceededError(InvalidInputError, OrgError):
+    kind = "size limit exceeded"
 
 
-class CycleRefusedError(OrgError):
-    code, status, kind = 10, 409, "reference cycle"
+class CycleRefusedError(ConflictError, OrgError):
+    """Tessera's own kind: a role that would (transitively) be a member of itself."""
+
+    kind = "reference cycle"
 
 
-class HasChildrenError(OrgError):
-    code, status, kind = 1, 409, "has sub-organizations"
+class HasChildrenError(ConflictError, OrgError):
+    """Tessera's own kind: a delete of an organization with children without `recursive`."""
+
+    kind = "has sub-organizations"

@@ -1,14 +1,19 @@
 """The one exception handler of every API: any error becomes the surface's own error body.
 
 Views may set `error_style` (a key of `foundation.api.errors.STYLES`) and `validation_status`
-(400 by default; the additiv surfaces answer 422 for a body they cannot process). The services'
-domain errors (`core.errors.DomainError`: every app's refusals) are mapped here and nowhere
-else: their status, their message, and their vendor error number where a surface numbers them.
+(400 by default; the additiv surfaces answer 422 for a body they cannot process), and
+`error_numbers` (a table of error kinds to the vendor's error numbers: CustomerID's
+`orgs.api.codes.NUMBERS`). The services' domain errors (`core.errors.DomainError`: every app's
+refusals) carry only their kind and message; they are mapped here and nowhere else: the kind to
+its HTTP status (`STATUSES`, for every surface) and, where a surface numbers its errors, to its
+vendor number (the view's `error_numbers`), both found along the kind's MRO.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import TypeVar
 
 from django.core import exceptions as django_exceptions
 from django.db import DataError, IntegrityError
@@ -16,7 +21,7 @@ from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.views import set_rollback
 
-from core.errors import DomainError
+from core import errors as kinds
 from foundation.api.errors import ApiError, additiv_code, render, style_for_path
 
 log = logging.getLogger("tessera.api")
@@ -39,9 +44,35 @@ def flatten(detail, prefix: str = "") -> list[str]:
     return [f"{prefix}: {detail}" if prefix else str(detail)]
 
 
+T = TypeVar("T")
+
+# The HTTP status of each generic kind; an app's kind specialises one of them (orgs.errors).
+STATUSES: dict[type[kinds.DomainError], int] = {
+    kinds.DomainError: 400,
+    kinds.InvalidInputError: 400,
+    kinds.NotFoundError: 404,
+    kinds.ForbiddenError: 403,
+    kinds.ConflictError: 409,
+    kinds.UnprocessableError: 422,
+}
+
+
+def lookup(table: Mapping[type, T], kind: type) -> T | None:
+    """The entry of the nearest class along the kind's MRO that the table names, or None."""
+    return next((table[cls] for cls in kind.__mro__ if cls in table), None)
+
+
+def status_of(kind: type[kinds.DomainError]) -> int:
+    status = lookup(STATUSES, kind)
+    assert status is not None  # DomainError is in the table
+    return status
+
+
 def error_for(exc: Exception, view) -> ApiError | None:
-    if isinstance(exc, DomainError):
-        return ApiError(exc.status, additiv_code(exc.status), exc.message, number=exc.code)
+    if isinstance(exc, kinds.DomainError):
+        status = status_of(type(exc))
+        number = lookup(getattr(view, "error_numbers", None) or {}, type(exc))
+        return ApiError(status, additiv_code(status), exc.message, number=number)
     if isinstance(exc, (Http404, django_exceptions.ObjectDoesNotExist)):
         exc = drf.NotFound()
     elif isinstance(exc, django_exceptions.PermissionDenied):

@@ -113,8 +113,14 @@ def _cache():
     return caches["throttle"]
 
 
+def now() -> float:
+    """The lockout's clock (seconds since the epoch): every lock, turn and wait reads it here,
+    so a test advances it instead of sleeping (tests/api/test_auth_throttling.py, `clock`)."""
+    return time.time()
+
+
 def _wait(until: float | None) -> int:
-    wait = (until or 0) - time.time()
+    wait = (until or 0) - now()
     return math.ceil(wait) if wait > 0 else 0
 
 
@@ -233,7 +239,7 @@ def _turn(subject: Subject) -> int:
     if seconds <= 0:
         return 0
     key = subject.key("authturn")
-    if _cache().add(key, time.time() + seconds, seconds):
+    if _cache().add(key, now() + seconds, seconds):
         return 0
     return _wait(_cache().get(key)) or 1
 
@@ -245,7 +251,7 @@ def _reached(subject: Subject, number: int, attempt: Attempt) -> None:
         return
     try:
         if subject.locks:
-            until = time.time() + settings.AUTH_LOCKOUT_SECONDS
+            until = now() + settings.AUTH_LOCKOUT_SECONDS
             started = _cache().add(subject.key("authlock"), until,
                                    settings.AUTH_LOCKOUT_SECONDS)
             if started:  # counting starts anew when the lockout ends

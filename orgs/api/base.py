@@ -18,6 +18,7 @@ from foundation import reach
 from foundation.api.permissions import RequiredPermission
 from identities.api.authentication import BearerAuthentication, ServiceBasicAuthentication
 from orgs import conf
+from orgs.api.codes import NUMBERS
 from orgs.api.params import Params
 from orgs.api.xml import AlwaysXML, XMLParser, XMLRenderer, idlist
 from orgs.errors import InvalidArgumentsError, SizeLimitExceededError
@@ -35,6 +36,7 @@ LIST_PARAMS = {"recursive", "maxResults"}
 
 class CustomerIdView(APIView):
     error_style = "customerid"
+    error_numbers = NUMBERS  # the vendor's error numbers by kind (foundation.api.exceptions)
     authentication_classes = [ServiceBasicAuthentication, BearerAuthentication]
     permission_classes = [RequiredPermission]
     renderer_classes = [XMLRenderer]

@@ -14,11 +14,14 @@ import threading
 import time
 import uuid
 from io import StringIO
+from types import SimpleNamespace
 from xml.etree import ElementTree as ET
 
 import pytest
 from django.contrib.auth import hashers
 from django.core.cache import caches
+from django.core.cache.backends import base as cache_base
+from django.core.cache.backends import locmem
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -40,19 +43,32 @@ def small_thresholds(settings):
     settings.AUTH_LOCKOUT_SECONDS = 300
 
 
+class Clock:
+    """A clock that moves only when told (`advance(seconds)`)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
-def clock(monkeypatch):
-    """`time.time` under the test's control (`clock.advance(seconds)`): the lockout's and the
-    local-memory cache's expiries follow it, so no test waits on the real clock."""
-
-    class Clock:
-        now = time.time()
-
-        def advance(self, seconds: float) -> None:
-            self.now += seconds
-
+def clock(monkeypatch, settings) -> Clock:
+    """The lockout's clock (`lockout.now`) and the throttle cache's expiries under the test's
+    control: no test waits on the real clock. The throttle cache is the local-memory one here,
+    whose entries expire by its backend's `time.time` (Django's base and locmem modules): that
+    one name is pointed at the clock, nothing else in the process is."""
     controlled = Clock()
-    monkeypatch.setattr(time, "time", lambda: controlled.now)
+    monkeypatch.setattr(lockout, "now", controlled)
+    for module in (cache_base, locmem):
+        monkeypatch.setattr(module, "time", SimpleNamespace(time=controlled))
+    settings.CACHES = {**settings.CACHES, "throttle": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": f"tessera-test-clock-{uuid.uuid4().hex}"}}
     return controlled
 
 

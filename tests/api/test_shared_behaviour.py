@@ -137,13 +137,13 @@ def test_pages_render(client, path):
     assert b"<html" in response.content.lower()
 
 
-def test_check_deploy_is_clean_with_the_documented_production_settings():
+def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path):
     env = {
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "k9!Vq2#zL7@pX4$wR8^tY1&uB6*nM3(cE5)hJ0_gF-sD=aQ+iO",
         "ALLOWED_HOSTS": "tessera.example.com",
-        "DATABASE_URL": "sqlite:////tmp/tessera-deploy-check.sqlite3",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -4,8 +4,8 @@ authorisation, read the history. Each test is one step and builds on the ones be
 page for the module); after each, no page may have logged a JavaScript or console error,
 failed a request, or sent one off this machine (the console works offline).
 
-Two steps read features being built for issue 15 (the effective-access panel, item 2; the
-history diff, item 5): until the console shows them, those tests skip and say so.
+The last steps read the features of issue 15 (people by name, item 3; the effective-access
+panel, item 2; the history diff, item 5): they are merged, so a page without them fails.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def test_history_of_a_revoked_authorisation(console, journey):
     console.shot("an authorisation's history: created, revoked")
 
 
-# --- features being built in parallel (issue 15 items 2, 3, 5): skipped until present -----
+# --- the features of issue 15 (items 2, 3, 5): a page without them fails -----------------
 
 def test_people_show_by_name(console, journey):
     """Issue 15 item 3: a person shows as `uid (First Last)`, also as an authorisation's
@@ -204,8 +204,7 @@ def test_people_show_by_name(console, journey):
     console.goto(f"/admin/authorisations/authorisation/?q={TARGET}")
     row = console.page.locator("#result_list tbody tr").filter(has_text=TARGET).first
     text = row.inner_text()
-    if UID not in text:
-        pytest.skip("authorisation subjects still show the identity's UUID (issue 15 item 3)")
+    assert UID in text, f"the authorisation's subject is not shown by its uid: {text}"
     assert "Eve Example" in text, text
     console.shot("an authorisation's subject, by name")
 
@@ -215,8 +214,8 @@ def test_effective_access_panel(console, journey):
     is the subject, each linked to its record."""
     identity, authorisation, user = journey.needs("identity", "revoked", "user")
     console.goto(f"/admin/identities/identity/{identity}/change/")
-    if not re.search("effective access", console.text(), re.I):
-        pytest.skip("no effective-access panel on the identity page yet (issue 15 item 2)")
+    assert re.search("effective access", console.text(), re.I), (
+        "no effective-access panel on the identity page")
     console.shot("effective access of a user")
     body = console.text()
     assert ROLE in body, "the role given in test_assign_a_role is not listed"
@@ -239,8 +238,7 @@ def test_history_shows_a_diff(console, journey):
     console.goto(f"/admin/orgs/organization/{top}/history/")
     dumps = [text for text in console.page.locator("pre").all_inner_texts()
              if text.lstrip().startswith("{")]
-    if dumps:
-        pytest.skip("the History page still shows JSON dumps, no diff (issue 15 item 5)")
+    assert not dumps, f"the History page shows JSON dumps, not a diff: {dumps[:1]}"
     console.shot("a history diff")
     renamed = console.page.get_by_text("E2E Top Renamed").first
     # the whole entry of the rename (the outermost row or item holding the new value)

@@ -8,9 +8,11 @@ import pytest
 from foundation.api.errors import CUSTOMERID_CODES, ApiError, additiv_code, render_customerid
 from foundation.api.exceptions import error_for
 from orgs import errors
+from orgs.api.base import CustomerIdView
+from orgs.api.codes import NUMBERS
 from tests.orgs.conftest import error
 
-# error class -> (code, HTTP status)
+# error kind -> (code, HTTP status)
 CLASSES = {
     errors.OrgError: (1, 400),
     errors.InvalidArgumentsError: (1, 400),
@@ -44,13 +46,17 @@ def test_every_error_class_is_pinned():
     assert subclasses(errors.OrgError) == set(CLASSES)
 
 
+def test_every_error_class_is_numbered_by_the_customerid_table():
+    assert set(NUMBERS) == set(CLASSES)
+
+
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
 def test_error_class_code_and_status(cls):
-    assert (cls.code, cls.status) == CLASSES[cls]
-    assert code_of(cls.status, cls.code) == str(cls.code)
-    # and through the one handler, as a service raises it
-    handled = error_for(cls("refused"), None)
-    assert (handled.status, handled.number, handled.message) == (cls.status, cls.code, "refused")
+    code, status = CLASSES[cls]
+    # through the one handler, as a service raises it in a CustomerID view
+    handled = error_for(cls("refused"), CustomerIdView())
+    assert (handled.status, handled.number, handled.message) == (status, code, "refused")
+    assert code_of(handled.status, handled.number) == str(code)
 
 
 def test_default_code_of_each_status():
