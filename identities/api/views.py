@@ -24,8 +24,7 @@ TAG = "additiv Admin Management / DFS Service Layer: AuditContext"
 
 
 class AdditivView(APIView):
-    """Base of the /vX.Y/ surfaces: additiv error bodies, 422 for a body it cannot process,
-    the permission table and the client's reach of the tenants."""
+    """Base of the /vX.Y/ surfaces: additiv error bodies, 422 for a body it cannot process."""
 
     error_style = "additiv"
     validation_status = 422
