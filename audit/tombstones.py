@@ -69,12 +69,14 @@ def state_of(model: type[models.Model], **extra) -> dict:
     return state
 
 
-def pk_text(model: type[models.Model]):
-    """The primary key as the text `record()` stores in `object_id`."""
+def pk_text(model: type[models.Model], column: str | None = None):
+    """The primary key as the text `record()` stores in `object_id` (of `column`, a foreign
+    key to `model`, when given)."""
     pk = model._meta.pk
+    name = column or pk.attname
     if isinstance(pk, models.UUIDField):
-        return uuid_text(pk.attname)
-    return Cast(pk.attname, models.CharField())
+        return uuid_text(name)
+    return Cast(name, models.CharField())
 
 
 def tombstones(

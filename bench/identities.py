@@ -246,14 +246,16 @@ def search_parts(rows: int) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from foundation import reach
+    from identities.models import TENANTS
     from identities.queries import directory
     from identities.queries.search import IdentitySearch, count_and_order, identities_query
 
-    identity = client.credentials.identity
-    tenant = directory.default_tenant_for(identity)
+    tenants = reach.of(client.credentials.identity, TENANTS)
+    tenant = directory.default_tenant_for(tenants)
     for label, term in terms(rows).items():
         criteria = IdentitySearch(term=term, sort="LastName")
-        rows_of = identities_query(identity, criteria=criteria, default_tenant=tenant)
+        rows_of = identities_query(tenants, criteria=criteria, default_tenant=tenant)
         _, paged = count_and_order(rows_of, criteria)  # the order the page is read in
         timed: dict[str, float] = {}
         sql: dict[str, str] = {}

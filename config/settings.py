@@ -226,10 +226,13 @@ REST_FRAMEWORK = {
         "identities.api.authentication.BearerAuthentication",
         "identities.api.authentication.ServiceBasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # reach is the default: a view declares its realm or opts out (foundation.api.reach)
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "foundation.api.reach.ReachPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["foundation.api.parsers.JSONParser"],  # nesting depth bounded
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["foundation.api.reach.ReachFilterBackend",
+                                "django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "foundation.api.pagination.StandardPagination",
     "PAGE_SIZE": API_DEFAULT_PAGE_SIZE,
     "EXCEPTION_HANDLER": "foundation.api.exceptions.exception_handler",

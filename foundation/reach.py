@@ -32,10 +32,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, connections, models, router, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from audit.models import ChangeRecord
 from audit.services import audited, record
+from audit.tombstones import pk_text, tombstones
 from core.tree import subtree_q, top_roots, within
 
 _realms: list[Realm] = []
@@ -75,6 +77,13 @@ class Reach:
 
     def __init__(self, identity: Any, realm: Realm):
         self.identity, self.realm = identity, realm
+
+    def expect(self, realm: Realm) -> Reach:
+        """This reach, checked to be of `realm` (queries that take a reach call it)."""
+        if self.realm is not realm:
+            raise TypeError(f"a reach of the {realm.name} realm expected, not of "
+                            f"{self.realm.name}")
+        return self
 
     @cached_property
     def everything(self) -> bool:
@@ -152,6 +161,18 @@ def of(identity: Any, realm: Realm) -> Reach:
     return reach
 
 
+def first_granted(realm: Realm, *, identity_id: Any) -> QuerySet:
+    """The object of the identity's first grant of `realm` (by grant id), its own before its
+    groups' (not the global grant: check `everything` first). Built from a plain id, so that a
+    hot path can compile it once (core.compiled)."""
+    perm = realm._permission_q()
+    own = (realm.user_grants.objects.filter(perm, user_id=identity_id)
+           .order_by("id").values("content_object_id")[:1])
+    groups = (realm.group_grants.objects.filter(perm, group__user=identity_id)
+              .order_by("id").values("content_object_id")[:1])
+    return realm.model.objects.filter(pk=Coalesce(Subquery(own), Subquery(groups)))
+
+
 def reachable(identity: Any, realm: Realm) -> QuerySet:
     """Which objects of `realm` may this identity reach."""
     return of(identity, realm).objects()
@@ -226,6 +247,27 @@ def grants_withdraw(grantee: Any) -> int:
         for row in rows:
             withdrawn += ungrant(grantee, realm, row.content_object)
     return withdrawn
+
+
+def grants_of_objects_withdraw(realm: Realm, objects: QuerySet) -> None:
+    """Withdraw every grant of `objects` (a queryset of the realm's model, about to be
+    deleted), each recorded as `ungrant` records it: what deleting them would otherwise take
+    away unrecorded. A fixed number of statements whatever the number of grants (per grant
+    table one INSERT … SELECT of change records and one DELETE); call it in the deleting
+    transaction, under its audit context."""
+    key = Cast(F(f"content_object__{realm.key}"), CharField())
+    for model, grantee, name in (
+            (realm.user_grants, "user", f"user__{get_user_model().USERNAME_FIELD}"),
+            (realm.group_grants, "group", "group__name")):
+        rows = model.objects.filter(content_object__in=objects)
+        permission = Concat(F("permission__content_type__app_label"), Value("."),
+                            F("permission__codename"), output_field=CharField())
+        tombstones(rows, object_repr=Concat(F(name), Value(f" reaches {realm.name} "), key,
+                                            output_field=CharField()),
+                   state={"realm": Value(realm.name), "permission": permission,
+                          grantee: F(name), "object": key,
+                          "object_id": pk_text(realm.model, "content_object_id")})
+        rows._raw_delete(rows.db)
 
 
 def _forget(grantee: Any) -> None:

@@ -18,6 +18,7 @@ from accounts import services
 from accounts.api import schema
 from accounts.validation import accounts_clean, user_ids_clean, users_clean
 from foundation.api.permissions import RequiredPermission
+from foundation.api.reach import NoRealm, ReachPermission
 from identities.api.authentication import BearerAuthentication
 
 BEARER_ONLY = ("This API takes a Bearer token (OAuth2 client credentials from /oauth/token/): "
@@ -43,7 +44,10 @@ class AinuaView(APIView):
     """What the three maps share: Bearer only, PATCH only, problem errors, permissions."""
 
     authentication_classes = [BearerAuthentication]
-    permission_classes = [RequiredPermission]
+    permission_classes = [RequiredPermission, ReachPermission]
+    reach_realm = NoRealm("write-only maps that read no rows of a realm: every write is "
+                          "confined to the token's connector (its OAuth2 application), the "
+                          "namespace of the external ids")
     http_method_names = ["patch", "options"]
     error_style = "problem"
     required_permissions: dict[str, str] = {}

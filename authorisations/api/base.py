@@ -18,9 +18,8 @@ from authorisations.models import (
 )
 from authorisations.validation import INSTANT
 from core.patterns import INSTANT_RANGE, NUL_FREE_FILLED
-from foundation import reach
 from foundation.api.permissions import RequiredPermission
-from foundation.api.reach import ReachFilterBackend, ReachPermission
+from foundation.api.reach import ReachFilterBackend, ReachPermission, reach_of
 from foundation.api.schema import EMPTY_IS_DEFAULT
 from identities.api.authentication import ChallengeEveryScheme
 
@@ -49,7 +48,7 @@ class OnePortalViewSet(ChallengeEveryScheme, viewsets.GenericViewSet):
     error_style = "oneportal"
     permission_classes = [RequiredPermission, ReachPermission]
     filter_backends = [ReachFilterBackend, ScimFilterBackend]
-    reach_realm, reach_field = NAMESPACES, "namespace"
+    reach_realm, reach_field = NAMESPACES, "namespace"  # every row names its namespace
     pagination_class = ScimPagination
     lookup_value_regex = "[^/]+"
 
@@ -73,13 +72,12 @@ class OnePortalViewSet(ChallengeEveryScheme, viewsets.GenericViewSet):
     def namespace_for_write(self, code: str | None):
         """The namespace a create goes to: the one named (403 if not the client's) or the
         client's default (400 if it has none)."""
-        user = self.request.user
         if code:
-            namespace = reach.of(user, NAMESPACES).find(code=code)
+            namespace = reach_of(self).find(code=code)
             if namespace is None:
                 raise NamespaceForbiddenError(f"Client may not use namespace {code}.")
             return namespace
-        namespace = queries.default_namespace_for(user)
+        namespace = queries.default_namespace_for(self.request.user)
         if namespace is None:
             raise exceptions.ValidationError(
                 {"nsCode": ["The client has no default namespace; name one."]})

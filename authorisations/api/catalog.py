@@ -20,6 +20,7 @@ from authorisations.models import (
 )
 from authorisations.services import catalog
 from foundation.api.permissions import RequiredPermission
+from foundation.api.reach import ReachPermission
 
 
 class CodedItemViewSet(OnePortalViewSet):
@@ -121,8 +122,8 @@ class NamespaceViewSet(mixins.ListModelMixin, OnePortalViewSet):
     """The namespaces the client may use (no permission beyond authentication)."""
 
     serializer_class = NamespaceSerializer
-    permission_classes = [RequiredPermission]
-    reach_field = "pk"
+    permission_classes = [RequiredPermission, ReachPermission]
+    reach_field = "pk"  # the rows are the realm's own objects
     filter_attrs = queries.NAMESPACE_ATTRS
 
     def get_queryset(self):

@@ -30,7 +30,6 @@ from authorisations.api.serializers import (
 )
 from authorisations.clients import client_id_of
 from authorisations.models import (
-    NAMESPACES,
     Authorisation,
     Namespace,
     ObjectType,
@@ -39,9 +38,8 @@ from authorisations.models import (
 from authorisations.queries import grant_rights
 from authorisations.services import authorisations as writes
 from authorisations.validation import INSTANT, instant
-from foundation import reach
 from foundation.api.permissions import RequiredPermission
-from foundation.api.reach import ReachPermission
+from foundation.api.reach import ReachPermission, reach_of
 from foundation.api.schema import EMPTY_IS_DEFAULT
 
 CREATE = "authorisations.AUTHORISATION_CREATE"
@@ -226,7 +224,7 @@ class AuthorisationViewSet(OnePortalViewSet):
                     {name: [f"Expected one of {', '.join(choices)}."]})
         namespace = None
         if params.get("nsCode"):
-            namespace = reach.of(request.user, NAMESPACES).find(code=params["nsCode"])
+            namespace = reach_of(self).find(code=params["nsCode"])
             if namespace is None:
                 raise exceptions.NotFound(f"Namespace {params['nsCode']} was not found.")
         ids = queries.authorisation_check(

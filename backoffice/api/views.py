@@ -28,11 +28,11 @@ from identities.models import Member
 TAG = "additiv DFS: BackOfficeManagement"
 
 
-def member_or_404(request, tenantId: str, identityId: str) -> Member:  # noqa: N803
+def member_or_404(view, tenantId: str, identityId: str) -> Member:  # noqa: N803
     """The identity's member of the tenant: the tenant and the identity within the client's
     reach, and the identity a member of the tenant (enabled or not), else 404."""
-    tenant = tenant_by_id(request, tenantId)
-    identity = identity_or_404(request, identityId)
+    tenant = tenant_by_id(view, tenantId)
+    identity = identity_or_404(view, identityId)
     member = Member.objects.filter(tenant=tenant, identity=identity).first()
     if member is None:
         raise NotFound("The identity is no member of this tenant.")
@@ -60,7 +60,7 @@ class TenantMenusView(AdditivView):
                                "`Children`, siblings in their order.",
                    parameters=[TENANT_ID], responses={200: s.TenantMenus})
     def get(self, request, tenantId: str):  # noqa: N803
-        tenant = tenant_by_id(request, tenantId)
+        tenant = tenant_by_id(self, tenantId)
         return Response({"Menus": menu_tree(queries.menus_of(tenant))})
 
 
@@ -73,7 +73,7 @@ class TenantAccessPoliciesView(AdditivView):
                    description="The tenant's access-policy groups, each with its policies.",
                    parameters=[TENANT_ID], responses={200: s.TenantAccessPolicies})
     def get(self, request, tenantId: str):  # noqa: N803
-        tenant = tenant_by_id(request, tenantId)
+        tenant = tenant_by_id(self, tenantId)
         return Response({"AccessPolicyGroups": [
             {"Id": group.id, "Key": group.key, "Name": group.name,
              "AccessPolicies": [{"Id": policy.id, "Key": policy.key, "Name": policy.name}
@@ -91,7 +91,7 @@ class IdentityMenusView(AdditivView):
                    description="404 also when the identity is no member of the tenant.",
                    parameters=[TENANT_ID, IDENTITY_ID], responses={200: s.IdentityMenus})
     def get(self, request, tenantId: str, identityId: str):  # noqa: N803
-        given = queries.member_menus(member_or_404(request, tenantId, identityId))
+        given = queries.member_menus(member_or_404(self, tenantId, identityId))
         defaults = set(given.default_ids)
         return Response({"DefaultMenuId": given.default_id, "MenuItems": [
             {"Id": menu.id, "Key": menu.key, "Name": menu.name, "ParentId": menu.parent_id,
@@ -104,12 +104,12 @@ class IdentityMenusView(AdditivView):
                    parameters=[TENANT_ID, IDENTITY_ID], request=s.IdentityMenusSet,
                    responses={200: TRUE})
     def patch(self, request, tenantId: str, identityId: str):  # noqa: N803
-        member = member_or_404(request, tenantId, identityId)
+        member = member_or_404(self, tenantId, identityId)
         data = validated(s.IdentityMenusSet, request)
         assignments.member_menus_set(
             member=member, menu_ids=data.get("MenuIds") or [],
             default_menu_ids=data.get("DefaultMenuIds") or [],
-            context=context_of(request, data))
+            context=context_of(self, data))
         return Response(True)
 
 
@@ -124,7 +124,7 @@ class IdentityAccessPoliciesView(AdditivView):
                    parameters=[TENANT_ID, IDENTITY_ID],
                    responses={200: s.IdentityAccessPolicies})
     def get(self, request, tenantId: str, identityId: str):  # noqa: N803
-        member = member_or_404(request, tenantId, identityId)
+        member = member_or_404(self, tenantId, identityId)
         return Response({"AccessPolicyIds": queries.member_policy_ids(member)})
 
     @extend_schema(tags=[TAG], operation_id="identity_access_policies_set_v1_0",
@@ -135,9 +135,9 @@ class IdentityAccessPoliciesView(AdditivView):
                    parameters=[TENANT_ID, IDENTITY_ID], request=s.IdentityAccessPoliciesSet,
                    responses={200: TRUE})
     def patch(self, request, tenantId: str, identityId: str):  # noqa: N803
-        member = member_or_404(request, tenantId, identityId)
+        member = member_or_404(self, tenantId, identityId)
         data = validated(s.IdentityAccessPoliciesSet, request)
         assignments.member_policies_set(member=member,
                                         policy_ids=data.get("AccessPolicyIds") or [],
-                                        context=context_of(request, data))
+                                        context=context_of(self, data))
         return Response(True)

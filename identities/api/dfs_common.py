@@ -14,8 +14,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.exceptions import NotFound, ParseError
 
 from core.patterns import UUID, matches
-from foundation import reach
-from identities.models import TENANTS, Identity, IdentityRole, Member, Tenant
+from foundation.api.reach import reach_of
+from identities.models import Identity, IdentityRole, Member, Tenant
 from identities.queries import directory
 
 TAG_ROLES = "additiv DFS: RoleManagement"
@@ -61,31 +61,34 @@ def validated(serializer_class, request) -> dict:
     return body.validated_data
 
 
-def context_of(request, data: dict):
+# The lookups below take the view: its declared reach (AdditivView: the tenants,
+# foundation.api.reach.reach_of) is what they hand to identities.queries.directory.
+
+def context_of(view, data: dict):
     """The audit context a body names (`AuditContextId`), else None; 422 when foreign."""
-    return directory.audit_context_for(request.user, data.get("AuditContextId"))
+    return directory.audit_context_for(reach_of(view), data.get("AuditContextId"))
 
 
-def default_tenant(request) -> Tenant | None:
-    return directory.default_tenant_for(request.user)
+def default_tenant(view) -> Tenant | None:
+    return directory.default_tenant_for(reach_of(view))
 
 
-def identity_or_404(request, identity_id: str, name: str = "identityId") -> Identity:
-    identity = directory.identity_for(request.user, parse_uuid(identity_id, name))
+def identity_or_404(view, identity_id: str, name: str = "identityId") -> Identity:
+    identity = directory.identity_for(reach_of(view), parse_uuid(identity_id, name))
     if identity is None:
         raise NotFound("No identity with this id was found.")
     return identity
 
 
-def tenant_by_id(request, tenant_id: str) -> Tenant:
-    tenant = reach.of(request.user, TENANTS).find(pk=parse_int32(tenant_id, "tenantId"))
+def tenant_by_id(view, tenant_id: str) -> Tenant:
+    tenant = reach_of(view).find(pk=parse_int32(tenant_id, "tenantId"))
     if tenant is None:
         raise NotFound("No tenant with this id was found.")
     return tenant
 
 
-def tenant_by_key(request, key: str) -> Tenant:
-    tenant = reach.of(request.user, TENANTS).find(key=key)
+def tenant_by_key(view, key: str) -> Tenant:
+    tenant = reach_of(view).find(key=key)
     if tenant is None:
         raise NotFound(f"Tenant {key!r} was not found.")
     return tenant

@@ -53,8 +53,8 @@ class IdentitiesView(AdditivView):
                    request=s.IdentityCreate, responses={200: s.IdentityCreated})
     def post(self, request):
         data = validated(s.IdentityCreate, request)
-        context = context_of(request, data)
-        tenant = default_tenant(request)
+        context = context_of(self, data)
+        tenant = default_tenant(self)
         if tenant is None:
             raise UnprocessableError("IdentityRoleId", "The client has no default tenant.")
         attributes = {field: data[wire] for field, wire in ATTRIBUTES.items()
@@ -80,8 +80,8 @@ class IdentityView(AdditivView):
                    summary="Get the identity by Internal User ID", parameters=[IDENTITY_ID],
                    responses={200: s.IdentityItem})
     def get(self, request, identityId: str):  # noqa: N803 (the spec's name)
-        identity = identity_or_404(request, identityId)
-        tenant = default_tenant(request)
+        identity = identity_or_404(self, identityId)
+        tenant = default_tenant(self)
         member = None if tenant is None else (
             Member.objects.select_related("identity_role")
             .filter(tenant=tenant, identity=identity).first())
@@ -91,9 +91,9 @@ class IdentityView(AdditivView):
                    summary="Update the identity with specified Internal User ID",
                    parameters=[IDENTITY_ID], request=s.IdentityUpdate, responses={200: TRUE})
     def patch(self, request, identityId: str):  # noqa: N803
-        identity = identity_or_404(request, identityId)
+        identity = identity_or_404(self, identityId)
         data = validated(s.IdentityUpdate, request)
-        context = context_of(request, data)
+        context = context_of(self, data)
         changes = {}
         for field, wire in ATTRIBUTES.items():
             if data.get(FLAGS[field]):
@@ -110,6 +110,6 @@ class IdentityView(AdditivView):
             password = PasswordChange(
                 password=data.get("Password"), confirm=data.get("ConfirmPassword"),
                 old=data.get("OldPassword"), verify=bool(data.get("ChangePassword")))
-        identity_update(identity=identity, changes=changes, tenant=default_tenant(request),
+        identity_update(identity=identity, changes=changes, tenant=default_tenant(self),
                         tenant_access=tenant_access, password=password, context=context)
         return Response(True)

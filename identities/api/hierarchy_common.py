@@ -14,9 +14,9 @@ from rest_framework.response import Response
 
 from core.errors import InvalidInputError
 from core.patterns import matches
-from foundation import reach
 from foundation.api.fields import StrictIntegerField, StrictUUIDField
 from foundation.api.permissions import RequiredPermission
+from foundation.api.reach import ReachPermission, reach_of
 from identities.api import hierarchy_serializers as s
 from identities.api.dfs_common import (
     INT32_MAX,
@@ -26,7 +26,7 @@ from identities.api.dfs_common import (
     role_item,
 )
 from identities.errors import UnprocessableError
-from identities.models import TENANTS, IdentityRole, Member
+from identities.models import IdentityRole, Member
 from identities.queries import directory, hierarchy
 
 ROLE_ID = OpenApiParameter("roleId", OpenApiTypes.INT32, OpenApiParameter.PATH,
@@ -61,10 +61,10 @@ class ReachesEveryTenant(BasePermission):
                "identities.access_tenant; a client made with --tenant reaches only its own).")
 
     def has_permission(self, request, view) -> bool:
-        return request.method in SAFE_METHODS or reach.of(request.user, TENANTS).everything
+        return request.method in SAFE_METHODS or reach_of(view).everything
 
 
-CATALOG_WRITE = [RequiredPermission, ReachesEveryTenant]
+CATALOG_WRITE = [RequiredPermission, ReachPermission, ReachesEveryTenant]
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -97,15 +97,15 @@ def parse_internal_id(value: str):
         raise UnprocessableError("internalId", "Not a UUID.") from None
 
 
-def audit_context(request):
+def audit_context(view):
     """The `AuditContextId` query parameter's context (None when not given); 422 when it is
     no context of a tenant the client reaches or no integer."""
-    raw = request.query_params.get("AuditContextId")
+    raw = view.request.query_params.get("AuditContextId")
     if raw is None or raw == "":
         return None
     if not matches(r"^[0-9]{1,19}$", raw) or not 1 <= int(raw) <= 2**63 - 1:
         raise UnprocessableError("AuditContextId", "Not a 64-bit integer.")
-    return directory.audit_context_for(request.user, int(raw))
+    return directory.audit_context_for(reach_of(view), int(raw))
 
 
 @contextmanager
@@ -142,19 +142,19 @@ def identity_ids(request) -> list:
     return id_list(request.data, StrictUUIDField())
 
 
-def base_member(request, identity_id) -> Member:
+def base_member(view, identity_id) -> Member:
     """The identity's member of the client's default tenant (the tenant-less paths'
     tenant), else 404."""
-    member = hierarchy.member_base(default_tenant(request), identity_id)
+    member = hierarchy.member_base(default_tenant(view), identity_id)
     if member is None:
         raise NotFound(NOT_FOUND_MEMBER)
     return member
 
 
-def base_member_or_422(request, identity_id) -> Member:
+def base_member_or_422(view, identity_id) -> Member:
     """002's member restriction route lists no 404: "The Member ID is invalid"."""
     try:
-        return base_member(request, identity_id)
+        return base_member(view, identity_id)
     except NotFound:
         raise UnprocessableError("internalId", f"The Member ID is invalid: "
                                                f"{NOT_FOUND_MEMBER}") from None

@@ -83,7 +83,7 @@ class _RankView(AdditivView):
         up = OPERATIONS.get(operation.lower())
         if up is None:
             self.refuse_operation(operation)
-        identity_role_move(role=role, up=up, context=audit_context(request))
+        identity_role_move(role=role, up=up, context=audit_context(self))
         return Response(True)
 
 
@@ -141,7 +141,7 @@ class RoleRestrictionsView(AdditivView):
     def post(self, request, roleId: str):  # noqa: N803
         role = role_or_422(roleId)
         role_restrictions_set(role=role, restricted_role_ids=role_ids(request),
-                              context=audit_context(request))
+                              context=audit_context(self))
         return empty()
 
 
@@ -160,7 +160,7 @@ class RoleExcludeView(AdditivView):
         role = role_or_404(roleId)
         with as_bad_request():
             role_restrictions_set(role=role, restricted_role_ids=role_ids(request),
-                                  context=audit_context(request))
+                                  context=audit_context(self))
         return Response(True)
 
 
@@ -175,7 +175,7 @@ class MemberHierarchyV2View(AdditivView):
                                "member of it: 404.",
                    parameters=[INTERNAL_ID], responses={200: s.MemberHierarchy})
     def get(self, request, internalId: str):  # noqa: N803
-        return member_hierarchy_answer(base_member(request, parse_internal_id(internalId)))
+        return member_hierarchy_answer(base_member(self, parse_internal_id(internalId)))
 
 
 class IdentityHierarchyView(AdditivView):
@@ -188,7 +188,7 @@ class IdentityHierarchyView(AdditivView):
                    responses={200: s.MemberHierarchy})
     def get(self, request, identityId: str):  # noqa: N803
         return member_hierarchy_answer(
-            base_member(request, parse_uuid(identityId, "identityId")))
+            base_member(self, parse_uuid(identityId, "identityId")))
 
 
 class MemberRestrictionsView(AdditivView):
@@ -203,9 +203,9 @@ class MemberRestrictionsView(AdditivView):
                    parameters=[INTERNAL_ID, AUDIT_CONTEXT],
                    request={"application/json": s.IDENTITY_IDS_BODY}, responses=EMPTY)
     def post(self, request, internalId: str):  # noqa: N803
-        member = base_member_or_422(request, parse_internal_id(internalId))
+        member = base_member_or_422(self, parse_internal_id(internalId))
         member_restrictions_set(member=member, restricted_identity_ids=identity_ids(request),
-                                context=audit_context(request))
+                                context=audit_context(self))
         return empty()
 
 
@@ -220,16 +220,16 @@ class IdentityExcludeView(AdditivView):
                    parameters=[IDENTITY_ID, AUDIT_CONTEXT],
                    request={"application/json": s.IDENTITY_IDS_BODY}, responses={200: TRUE})
     def put(self, request, identityId: str):  # noqa: N803
-        member = base_member(request, parse_uuid(identityId, "identityId"))
+        member = base_member(self, parse_uuid(identityId, "identityId"))
         with as_bad_request():
             member_restrictions_set(member=member,
                                     restricted_identity_ids=identity_ids(request),
-                                    context=audit_context(request))
+                                    context=audit_context(self))
         return Response(True)
 
 
-def access_answer(request, identity_id, person_id: int) -> Response:
-    answer = hierarchy.has_access(default_tenant(request), identity_id, person_id)
+def access_answer(view, identity_id, person_id: int) -> Response:
+    answer = hierarchy.has_access(default_tenant(view), identity_id, person_id)
     if answer is None:
         raise NotFound(NOT_FOUND_MEMBER)
     return Response(answer)
@@ -246,7 +246,7 @@ class MemberAccessView(AdditivView):
     def post(self, request, internalId: str):  # noqa: N803
         identity_id = parse_internal_id(internalId)
         data = validated(s.AccessCheck, request)
-        return access_answer(request, identity_id, data["PersonId"])
+        return access_answer(self, identity_id, data["PersonId"])
 
 
 class IdentityAccessExistsView(AdditivView):
@@ -259,7 +259,7 @@ class IdentityAccessExistsView(AdditivView):
                    parameters=[IDENTITY_ID, PERSON_ID], responses={200: BOOL})
     def get(self, request, identityId: str, personId: str):  # noqa: N803
         identity_id = parse_uuid(identityId, "identityId")
-        return access_answer(request, identity_id, parse_int32(personId, "personId"))
+        return access_answer(self, identity_id, parse_int32(personId, "personId"))
 
 
 class TenantMembersView(AdditivView):
@@ -273,7 +273,7 @@ class TenantMembersView(AdditivView):
                                "answers `[]`).",
                    responses={200: s.HierarchyMemberItem(many=True)})
     def get(self, request):
-        members = member_items(hierarchy.tenant_members(default_tenant(request)))
+        members = member_items(hierarchy.tenant_members(default_tenant(self)))
         if not members:
             raise NotFound("Couldn't find the list of tenant member policy items.")
         return Response(members)
@@ -287,4 +287,4 @@ class IdentityRolesLevelView(AdditivView):
                    description="As `GET /v2.0/members` (one query).",
                    responses={200: s.HierarchyMemberItem(many=True)})
     def get(self, request):
-        return Response(member_items(hierarchy.tenant_members(default_tenant(request))))
+        return Response(member_items(hierarchy.tenant_members(default_tenant(self))))

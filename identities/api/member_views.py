@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.patterns import UUID, matches
+from foundation.api.reach import reach_of
 from identities.api import dfs_serializers as s
 from identities.api.dfs_common import (
     IDENTITY_ID,
@@ -47,8 +48,8 @@ class TenantAccessView(AdditivView):
                    parameters=[TENANT_ID, IDENTITY_ID], request=s.TenantAccess,
                    responses={200: TRUE})
     def patch(self, request, tenantId: str, identityId: str):  # noqa: N803
-        tenant = tenant_by_id(request, tenantId)
-        identity = identity_or_404(request, identityId)
+        tenant = tenant_by_id(self, tenantId)
+        identity = identity_or_404(self, identityId)
         data = validated(s.TenantAccess, request)
         if data.get("TenantId") is not None and data["TenantId"] != tenant.id:
             raise UnprocessableError("TenantId", "Differs from the path's tenantId.")
@@ -66,7 +67,7 @@ class MemberView(AdditivView):
                    summary="Get the member by Member ID", parameters=[MEMBER_ID],
                    responses={200: s.MemberItem})
     def get(self, request, memberId: str):  # noqa: N803
-        member = (directory.reachable_members(request.user)
+        member = (directory.reachable_members(reach_of(self))
                   .select_related("identity", "identity__bank_branch", "identity_role")
                   .filter(pk=parse_int32(memberId, "memberId")).first())
         if member is None:
@@ -85,7 +86,7 @@ class MemberSearchView(AdditivView):
         data = validated(s.MemberSearch, request)
         rows = directory.members_query(
             # [] (the spec's sample sends it) filters nothing, as the identity search's lists
-            request.user, tenant=default_tenant(request),
+            reach_of(self), tenant=default_tenant(self),
             member_ids=data.get("MemberIds") or None,
             term=data.get("SearchTerm"), sort=data.get("SortBy"),
             descending=data.get("SortOrder") == "Descending")
@@ -111,7 +112,7 @@ class ActiveMembersView(AdditivView):
     def post(self, request):
         data = validated(s.ActiveMembers, request)
         rows = directory.members_query(
-            request.user, tenant=default_tenant(request), term=data.get("Search"),
+            reach_of(self), tenant=default_tenant(self), term=data.get("Search"),
             first_name=data.get("FirstName"), last_name=data.get("LastName"),
             branch_id=data.get("BranchId"), country_id=data.get("CountryId"),
             role_id=data.get("RoleId"), active_only=True, sort=_sort_column(data),
@@ -128,13 +129,13 @@ class _SyncView(AdditivView):
     required_permissions = {"POST": "identities.add_member"}
 
     def sync(self, request, tenant_key: str, identity_id: str, name: str):
-        tenant = tenant_by_key(request, tenant_key)
-        identity = identity_or_404(request, identity_id, name)
+        tenant = tenant_by_key(self, tenant_key)
+        identity = identity_or_404(self, identity_id, name)
         data = validated(s.SyncMember, request)
         member = data.get("Member") or {}
         given = data.get("Context") or {}
         context = ContextRequest(
-            context=directory.audit_context_for(request.user, given.get("AuditContextId")),
+            context=directory.audit_context_for(reach_of(self), given.get("AuditContextId")),
             created_by=given.get("Createdby"), authorized_app_id=given.get("AuthorizedAppId"))
         role = member.get("IdentityRoleId")
         synced, used = member_sync(

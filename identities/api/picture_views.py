@@ -31,7 +31,7 @@ class ProfilePictureView(AdditivView):
                                "`IsDefaultImage: true`.",
                    responses={200: s.ProfilePictureItem})
     def get(self, request, identityId: str):  # noqa: N803 (the spec's name)
-        identity = identity_or_404(request, identityId)
+        identity = identity_or_404(self, identityId)
         content, is_default = picture_of(identity)
         return Response({"ImageContentBase64": content, "IsDefaultImage": is_default})
 
@@ -45,7 +45,7 @@ class ProfilePictureView(AdditivView):
                                "answers 400 and keeps the stored picture.",
                    request=s.ProfilePictureUpload, responses={200: TRUE})
     def put(self, request, identityId: str):  # noqa: N803
-        identity = identity_or_404(request, identityId)
+        identity = identity_or_404(self, identityId)
         data = validated(s.ProfilePictureUpload, request)
         picture_set(identity=identity, content_base64=data.get("ImageContentBase64"))
         return Response(True)
@@ -55,5 +55,5 @@ class ProfilePictureView(AdditivView):
                    description="Back to the default image; `true` also when there was none.",
                    responses={200: TRUE})
     def delete(self, request, identityId: str):  # noqa: N803
-        picture_delete(identity=identity_or_404(request, identityId))
+        picture_delete(identity=identity_or_404(self, identityId))
         return Response(True)

@@ -8,6 +8,7 @@ from functools import partial
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from foundation.api.reach import reach_of
 from identities.api import dfs_serializers as s
 from identities.api.dfs_common import (
     TAG_IDENTITIES,
@@ -36,7 +37,7 @@ class IdentitySearchView(AdditivView):
                    request=s.IdentitySearch, responses={200: s.IdentityPage})
     def post(self, request):
         data = validated(s.IdentitySearch, request)
-        tenant = default_tenant(request)
+        tenant = default_tenant(self)
         criteria = IdentitySearch(
             term=data.get("SearchTerm"), search_by=data.get("SearchIdentityBy") or "All",
             first_name=data.get("FirstName"), last_name=data.get("LastName"),
@@ -45,7 +46,7 @@ class IdentitySearchView(AdditivView):
             inactive=data.get("SearchByInactive", False),
             system_accounts=data.get("SearchBySystemAccounts", False),
             sort=data.get("SortBy"), descending=data.get("SortOrder") == "Descending")
-        rows = identities_query(request.user, criteria=criteria, default_tenant=tenant)
+        rows = identities_query(reach_of(self), criteria=criteria, default_tenant=tenant)
         rows = rows.select_related("identity_role", "identity_provider", "bank_branch")
 
         def render(found):

@@ -10,15 +10,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import audit_context_create
-from foundation import reach
 from foundation.api.permissions import RequiredPermission
+from foundation.api.reach import ReachPermission
+from identities.api.dfs_common import default_tenant, tenant_by_key
 from identities.api.serializers import (
     AuditContextResponse,
     InternalIdContextRequest,
     PersonContextRequest,
 )
 from identities.models import TENANTS, Member, Tenant
-from identities.queries import directory
 
 TAG = "additiv Admin Management / DFS Service Layer: AuditContext"
 
@@ -28,7 +28,10 @@ class AdditivView(APIView):
 
     error_style = "additiv"
     validation_status = 422
-    permission_classes = [RequiredPermission]
+    permission_classes = [RequiredPermission, ReachPermission]
+    # Rows lead to their tenant (members, audit contexts, menus; identities through their
+    # members): the lookups of identities.api.dfs_common hand reach_of(view) to the queries.
+    reach_realm, reach_field = TENANTS, "tenant"
 
 
 class _GenerateView(AdditivView):
@@ -38,15 +41,9 @@ class _GenerateView(AdditivView):
     def tenant(self, request, **kwargs) -> Tenant:
         """The 1.x calls name no tenant: the client's default tenant, as its other tenant-less
         calls use (TESSERA_DEFAULT_TENANT_KEY with global reach, else its first tenant)."""
-        tenant = directory.default_tenant_for(request.user)
+        tenant = default_tenant(self)
         if tenant is None:
             raise NotFound("The client reaches no tenant.")
-        return tenant
-
-    def _reachable(self, request, key: str) -> Tenant:
-        tenant = reach.of(request.user, TENANTS).find(key=key)
-        if tenant is None:
-            raise NotFound(f"Tenant {key!r} was not found.")
         return tenant
 
     def generate(self, request, **kwargs):
@@ -106,7 +103,7 @@ class GenerateV20(_GenerateView):
     request_serializer = InternalIdContextRequest
 
     def tenant(self, request, tenantKey: str) -> Tenant:  # noqa: N803 (the spec's name)
-        return self._reachable(request, tenantKey)
+        return tenant_by_key(self, tenantKey)
 
     @extend_schema(
         tags=[TAG],

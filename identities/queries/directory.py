@@ -1,18 +1,22 @@
 """Reads of the additiv surfaces: which identities, members and audit contexts a client reaches,
-its default tenant, the role catalog, and the one member query behind both member listings."""
+its default tenant, the role catalog, and the one member query behind both member listings.
+
+Each read takes the client's reach of the tenants (`tenants`, a foundation.reach.Reach of the
+realm TENANTS): the views hand over the reach they declare (foundation.api.reach.reach_of);
+the grant tables are read by foundation.reach alone."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from functools import partial
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from audit.models import AuditContext
 from core.compiled import Compiled
 from foundation import reach
+from foundation.reach import Reach
 from identities.errors import UnprocessableError
 from identities.models import (
     TENANTS,
@@ -20,41 +24,29 @@ from identities.models import (
     IdentityRole,
     Member,
     Tenant,
-    TenantGroupObjectPermission,
-    TenantUserObjectPermission,
 )
 
 
-def default_tenant_for(client: Any) -> Tenant | None:
+def default_tenant_for(tenants: Reach) -> Tenant | None:
     """The client's default tenant: TESSERA_DEFAULT_TENANT_KEY with global tenant reach,
     otherwise its first granted tenant (its own grants before its groups')."""
-    if reach.of(client, TENANTS).everything:
+    if tenants.expect(TENANTS).everything:
         found = _TENANT_BY_KEY.objects(key=settings.TESSERA_DEFAULT_TENANT_KEY)
     else:
-        found = _FIRST_GRANTED.objects(client_id=client.pk)
+        found = _FIRST_GRANTED.objects(identity_id=tenants.identity.pk)
     return found[0] if found else None
 
 
-def _first_granted(*, client_id: Any) -> QuerySet[Tenant]:
-    """The tenant of the client's first grant (by grant id), its own before its groups'."""
-    perm = TENANTS._permission_q()
-    own = (TenantUserObjectPermission.objects.filter(perm, user_id=client_id)
-           .order_by("id").values("content_object_id")[:1])
-    groups = (TenantGroupObjectPermission.objects.filter(perm, group__user=client_id)
-              .order_by("id").values("content_object_id")[:1])
-    return Tenant.objects.filter(pk=Coalesce(Subquery(own), Subquery(groups)))
-
-
 # every request of the additiv surfaces asks for its default tenant: compiled once a process
-_FIRST_GRANTED = Compiled(Tenant, _first_granted,
-                          client_id=uuid.UUID("00000000-defa-417e-7e4a-000000000001"))
+_FIRST_GRANTED = Compiled(Tenant, partial(reach.first_granted, TENANTS),
+                          identity_id=uuid.UUID("00000000-defa-417e-7e4a-000000000001"))
 _TENANT_BY_KEY = Compiled(Tenant, lambda *, key: Tenant.objects.filter(key=key)[:1],
                           key="(marker: the default tenant key)")
 
 
-def reachable_members(client: Any) -> QuerySet:
+def reachable_members(tenants: Reach) -> QuerySet:
     """The members of every tenant the client reaches."""
-    return Member.objects.filter(reach.of(client, TENANTS).q("tenant"))
+    return Member.objects.filter(tenants.expect(TENANTS).q("tenant"))
 
 
 # The people the additiv surfaces manage: not API clients' service accounts, not the admin's
@@ -62,31 +54,31 @@ def reachable_members(client: Any) -> QuerySet:
 PEOPLE = Q(kind=Identity.Kind.PERSON, is_staff=False, is_superuser=False)
 
 
-def reachable_identities(client: Any) -> QuerySet:
+def reachable_identities(tenants: Reach) -> QuerySet:
     """The people (PEOPLE) that are members of a tenant the client reaches (all of them with
     the global tenant permission)."""
     people = Identity.objects.filter(PEOPLE)
-    if reach.of(client, TENANTS).everything:
+    if tenants.expect(TENANTS).everything:
         return people
     # EXISTS, not `pk IN (…)`: SQLite builds the IN list of every member of the tenant
     # first (0.19 s at 1,000,000 members), where EXISTS probes the one identity's members
-    return people.filter(Exists(reachable_members(client).filter(identity_id=OuterRef("pk"))))
+    return people.filter(Exists(reachable_members(tenants).filter(identity_id=OuterRef("pk"))))
 
 
-def identity_for(client: Any, identity_id: Any) -> Identity | None:
+def identity_for(tenants: Reach, identity_id: object) -> Identity | None:
     """The identity if the client reaches it; None also hides whether it exists."""
-    return (reachable_identities(client)
+    return (reachable_identities(tenants)
             .select_related("identity_role", "identity_provider", "bank_branch")
             .filter(pk=identity_id).first())
 
 
-def audit_context_for(client: Any, context_id: int | None) -> AuditContext | None:
+def audit_context_for(tenants: Reach, context_id: int | None) -> AuditContext | None:
     """The audit context a body names (`AuditContextId`): one of a tenant the client reaches,
     else 422. None when the body names none."""
     if context_id is None:
         return None
     context = AuditContext.objects.filter(
-        reach.of(client, TENANTS).q("tenant"), pk=context_id).first()
+        tenants.expect(TENANTS).q("tenant"), pk=context_id).first()
     if context is None:
         raise UnprocessableError("AuditContextId", f"No audit context {context_id} of a tenant "
                                                    "the client reaches.")
@@ -110,7 +102,7 @@ SORT_FIELDS = {
 
 
 def members_query(
-    client: Any,
+    tenants: Reach,
     *,
     tenant: Tenant | None,
     member_ids: list[int] | None = None,
@@ -130,7 +122,7 @@ def members_query(
     a key of SORT_FIELDS (the member id breaks ties)."""
     if tenant is None:
         return Member.objects.none()
-    rows = reachable_members(client).filter(tenant=tenant).select_related(
+    rows = reachable_members(tenants).filter(tenant=tenant).select_related(
         "identity", "identity__bank_branch", "identity_role")
     if member_ids is not None:
         rows = rows.filter(id__in=member_ids)

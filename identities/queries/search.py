@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import CharField, Count, Exists, F, Func, Max, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
 
-from foundation import reach
+from foundation.reach import Reach
 from identities.models import TENANTS, Identity, IdentityProvider, IdentityRole, Member, Tenant
 
 # SearchIdentityBy → what the term is matched against ("All": every one of them)
@@ -79,7 +79,7 @@ def _term_q(term: str, search_by: str) -> Q:
             | catalog("identity_role_id", IdentityRole))
 
 
-def identities_query(client: Any, *, criteria: IdentitySearch,
+def identities_query(tenants: Reach, *, criteria: IdentitySearch,
                      default_tenant: Tenant | None) -> QuerySet:
     """The identities matching `criteria` that the client reaches, sorted (the id breaks
     ties); one query for a page whatever its size. Scope: the members of the client's default
@@ -87,7 +87,7 @@ def identities_query(client: Any, *, criteria: IdentitySearch,
     tenant permission). People only, plus service accounts with `system_accounts`; never the
     admin's operators. Without `inactive`, only active identities: sign-in enabled and an
     enabled member in scope."""
-    tenants = reach.of(client, TENANTS)
+    tenants.expect(TENANTS)
     kinds = [Identity.Kind.PERSON] + ([Identity.Kind.SERVICE] if criteria.system_accounts
                                       else [])
     rows = Identity.objects.filter(kind__in=kinds, is_staff=False, is_superuser=False)

@@ -14,8 +14,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from foundation import reach
 from foundation.api.permissions import RequiredPermission
+from foundation.api.reach import ReachPermission, reach_of
+from foundation.reach import Reach
 from identities.api.authentication import BearerAuthentication, ServiceBasicAuthentication
 from orgs import conf
 from orgs.api.codes import NUMBERS
@@ -38,7 +39,11 @@ class CustomerIdView(APIView):
     error_style = "customerid"
     error_numbers = NUMBERS  # the vendor's error numbers by kind (foundation.api.exceptions)
     authentication_classes = [ServiceBasicAuthentication, BearerAuthentication]
-    permission_classes = [RequiredPermission]
+    permission_classes = [RequiredPermission, ReachPermission]
+    # Rows lead to their organization's path. The views look rows up by the path in the URL,
+    # which DRF's queryset hooks do not see: orgs.queries takes `scope` (reach_of(view), the
+    # answer ReachPermission and ReachFilterBackend use) and answers "not found" outside it.
+    reach_realm, reach_field = SUBTREES, "path"
     renderer_classes = [XMLRenderer]
     parser_classes = [XMLParser, FormParser, MultiPartParser]
     content_negotiation_class = AlwaysXML
@@ -50,9 +55,9 @@ class CustomerIdView(APIView):
         return Response(None)
 
     @property
-    def scope(self) -> reach.Reach:
-        """The organization subtrees the client reaches (foundation.reach)."""
-        return reach.of(self.request.user, SUBTREES)
+    def scope(self) -> Reach:
+        """The organization subtrees the client reaches (the declared realm's reach)."""
+        return reach_of(self)
 
     def params(self, known: set[str], ignored: frozenset[str] = frozenset(), *,
                custom: bool = False) -> Params:

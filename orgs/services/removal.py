@@ -9,17 +9,10 @@ from django.db.models.functions import Concat
 
 from audit.tombstones import state_of, tombstones, uuid_text
 from core import locks
+from foundation import reach
 from identities.queries import username_is_own_id
 from identities.services.holders import persons_release
-from orgs.models import (
-    Assignment,
-    Organization,
-    OrganizationGroupObjectPermission,
-    OrganizationUserObjectPermission,
-    OrgUser,
-    Role,
-    RoleLink,
-)
+from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role, RoleLink
 
 ROLE_GRAPH = "orgs.role-graph"  # the memberOf graph's one writer at a time
 
@@ -84,9 +77,8 @@ def remove(*, orgs=None, roles=None, users=None) -> None:
             orgs, object_type="orgs.organization", object_id=F("pk"), object_repr=F("path"),
             state=state_of(Organization),
         )
-        for grant_model in (OrganizationUserObjectPermission, OrganizationGroupObjectPermission):
-            grants = grant_model.objects.filter(content_object_id__in=orgs.values("pk"))
-            grants._raw_delete(grants.db)
+        # the grants on them are withdrawn as grants are, each with its change record
+        reach.grants_of_objects_withdraw(SUBTREES, orgs)
         orgs._raw_delete(orgs.db)
 
 

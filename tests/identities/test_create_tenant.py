@@ -7,7 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import ChangeRecord
-from identities.models import Identity, Tenant
+from foundation import reach
+from identities.models import TENANTS, Identity, Tenant
 from identities.queries.directory import default_tenant_for
 
 pytestmark = pytest.mark.django_db
@@ -44,4 +45,4 @@ def test_create_api_client_creates_a_missing_tenant_its_default():
                           "default", "--json"))
     client = Identity.objects.get(username=data["username"])
     assert Tenant.objects.filter(key="fresh").exists()
-    assert default_tenant_for(client).key == "fresh"
+    assert default_tenant_for(reach.of(client, TENANTS)).key == "fresh"

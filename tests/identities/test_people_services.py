@@ -104,16 +104,16 @@ def test_the_default_tenant_is_the_first_grant_or_the_setting_with_global_reach(
     tenant_create(key="b", name="B")
     tenant_create(key="a", name="A")
     confined = api_client_create(name="c1", tenant_keys=["b", "a"]).identity
-    assert default_tenant_for(confined).key == "b"
+    assert default_tenant_for(reach.of(confined, TENANTS)).key == "b"
     everything = api_client_create(name="c2", all_permissions=True).identity
-    assert default_tenant_for(everything).key == "default"
+    assert default_tenant_for(reach.of(everything, TENANTS)).key == "default"
     grouped = api_client_create(name="c3", tenant_keys=["a"]).identity
     reach.ungrant(grouped, TENANTS, Tenant.objects.get(key="a"))
     group = Group.objects.create(name="g")
     grouped.groups.add(group)
     reach.grant(group, TENANTS, Tenant.objects.get(key="b"))
     grouped = Identity.objects.get(pk=grouped.pk)
-    assert default_tenant_for(grouped).key == "b"
+    assert default_tenant_for(reach.of(grouped, TENANTS)).key == "b"
 
 
 def test_reach_of_identities_and_contexts():
@@ -122,13 +122,13 @@ def test_reach_of_identities_and_contexts():
     inside, outside = person_create(username="in"), person_create(username="out")
     Member.objects.create(tenant=acme, identity=inside)
     Member.objects.create(tenant=Tenant.objects.get(key="default"), identity=outside)
-    assert identity_for(client, inside.pk) == inside
-    assert identity_for(client, outside.pk) is None
+    assert identity_for(reach.of(client, TENANTS), inside.pk) == inside
+    assert identity_for(reach.of(client, TENANTS), outside.pk) is None
     mine = audit_context_create(tenant=acme)
-    assert audit_context_for(client, mine.pk) == mine
-    assert audit_context_for(client, None) is None
+    assert audit_context_for(reach.of(client, TENANTS), mine.pk) == mine
+    assert audit_context_for(reach.of(client, TENANTS), None) is None
     with pytest.raises(UnprocessableError, match=r"^AuditContextId"):
-        audit_context_for(client, audit_context_create().pk)
+        audit_context_for(reach.of(client, TENANTS), audit_context_create().pk)
 
 
 def test_a_name_taken_by_a_concurrent_write_is_still_422_naming_it(tenant, monkeypatch):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from identities.models import Identity, Member, Tenant
+from foundation import reach
+from identities.models import TENANTS, Identity, Member, Tenant
 from identities.queries import directory
 from identities.queries.search import SORT_FIELDS, IdentitySearch, count_and_order, identities_query
 
@@ -51,8 +52,9 @@ def test_either_way_the_same_rows_in_the_same_order(caller, crowd, sort, descend
                                                      walked):
     client = caller.identity
     criteria = IdentitySearch(term=term, sort=sort, descending=descending)
-    rows = identities_query(client, criteria=criteria,
-                            default_tenant=directory.default_tenant_for(client))
+    tenants = reach.of(client, TENANTS)
+    rows = identities_query(tenants, criteria=criteria,
+                            default_tenant=directory.default_tenant_for(tenants))
     total, ordered = count_and_order(rows, criteria)
     want = expected(criteria)
     assert total == len(want)
