@@ -19,6 +19,7 @@ from foundation.admin.names import WordLabelsMixin
 from identities.admin.reach import GrantedClientsMixin
 from orgs import conf, services
 from orgs.admin import tree as admin_tree
+from orgs.admin.names import user_label, user_name
 from orgs.errors import AlreadyExistsError, ParentNotNonVirtualError, ParentNotVirtualError
 from orgs.hetu import hetu_mask
 from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
@@ -42,24 +43,17 @@ class RoleInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-def user_label(user: OrgUser) -> str:
-    """An organization user as `path/name`; a user without a uid (its name is its identity's
-    id) by the person's label."""
-    name = str(user.identity) if user.name == str(user.identity_id) else user.name
-    return f"{user.organization.path}/{name}"
-
-
 class UserInline(ReadOnlyInline):
     model = OrgUser
     fields = ("user_name", "uid", "status")
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("identity")
+        return super().get_queryset(request).select_related("identity", "organization")
 
     @admin.display(description="name", ordering="name")
     def user_name(self, obj: OrgUser) -> str:
-        return str(obj.identity) if obj.name == str(obj.identity_id) else obj.name
+        return user_name(obj)
 
 
 class ChildInline(ReadOnlyInline):
