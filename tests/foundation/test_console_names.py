@@ -8,6 +8,7 @@ import io
 import json
 import re
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 from django.contrib import admin
@@ -19,8 +20,8 @@ from django.urls import NoReverseMatch, reverse
 from audit.models import ChangeRecord
 from audit.services import record
 from authorisations.models import Authorisation, AuthorisationType, Namespace
-from authorisations.services.catalog import coded_item_create, namespace_create
 from authorisations.services.authorisations import authorisation_create
+from authorisations.services.catalog import coded_item_create, namespace_create
 from authorisations.validation import clean_authorisation
 from core.names import UUID_RE, person_label
 from identities.models import Identity
@@ -327,8 +328,8 @@ def test_a_history_page_names_its_people_in_one_query_however_many(operator):
     for code, n in (("one", 1), ("many", MANY)):
         [row] = _authorisations(code, 1)
         people = _nameless_people(n, f"{code}-o")
-        for before, after in zip([row.object_value] + [str(p.pk) for p in people][:-1],
-                                 [str(p.pk) for p in people]):
+        values = [row.object_value, *(str(p.pk) for p in people)]
+        for before, after in pairwise(values):
             record(action=ChangeRecord.Action.UPDATE, instance=row,
                    before={"object_value": before}, after={"object_value": after})
         counts.append(_queries(operator, reverse("admin:authorisations_authorisation_history",
