@@ -22,6 +22,7 @@ from audit.services import record
 from authorisations.models import Authorisation, AuthorisationType, Namespace
 from authorisations.services.authorisations import authorisation_create
 from authorisations.services.catalog import coded_item_create, namespace_create
+from authorisations.services.grant_rights import grant_right_create
 from authorisations.validation import clean_authorisation
 from core.names import UUID_RE, person_label
 from identities.models import Identity
@@ -37,7 +38,8 @@ PER_MODEL = 60  # change pages walked per model
 @pytest.fixture
 def demo(client):
     """The demo data, plus what it lacks: a CustomerID user without a uid (its username is
-    its id) holding a role and named by an authorisation, and one without any name."""
+    its id) holding a role and named by an authorisation and a grant right, and one without
+    any name."""
     call_command("load_demo", stdout=io.StringIO())
     org = Organization.objects.get(path="1234567-8/support")
     nina = org_services.user_create(organization=org, data=org_services.UserFields(
@@ -48,6 +50,9 @@ def demo(client):
         "authType": "mandate", "subject": {"type": "user", "value": str(nobody.pk)},
         "object": {"type": "user", "value": str(nina.pk)}}))
     root = person_create(username="root", password="pw-Operat0r!", superuser=True)
+    grant_right_create(namespace=Namespace.objects.get(code="demo"), type_codes=["mandate"],
+                       principal_type="user", principal_value=str(nobody.pk),
+                       object_type="user", object_value=str(nina.pk))
     client.force_login(root)
     return client
 
