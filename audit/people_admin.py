@@ -11,11 +11,11 @@ from audit.people import NAMES_ATTR, name_people, named, names_in, prefetch_pers
 
 class PeopleNamedMixin:
     """A ModelAdmin mixin. `person_texts(obj)`: what a list shows of an object that may hold
-    a person's id (its `str` by default; add the columns), `object_texts(obj)`: what its own
-    pages show. Their people are named once
-    per page — the list's rows together (one query), the object of a change form or History
-    page, the rows of its inlines — and shown by `object_label` (the title, breadcrumbs,
-    inline rows) and by display callables through `audit.people.named(obj, text)`."""
+    a person's id (its `str` by default; add the columns); `object_texts(obj)`: what its own
+    pages show. Their people are named once a page — the list's rows together (one query),
+    the object of a change form or History page, the rows of its inlines — and shown by
+    `object_label` (the title, breadcrumbs, success message, inline rows) and by display
+    callables through `audit.people.named(obj, text)`."""
 
     def person_texts(self, obj: Any) -> list[Any]:
         return [str(obj)]
