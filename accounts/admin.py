@@ -13,6 +13,8 @@ from django.utils.html import format_html, format_html_join
 from accounts import queries, services
 from accounts.models import Account, AccountSource, AccountUser
 from audit.admin import ChangeHistoryMixin
+from audit.people import named
+from audit.people_admin import PeopleNamedMixin
 from foundation.admin.mixins import ServiceErrorsMixin
 from orgs.admin import OrganizationAdmin
 from orgs.models import Organization
@@ -140,15 +142,28 @@ class AccountAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(AccountUser)
-class AccountUserAdmin(ChangeHistoryMixin, admin.ModelAdmin):
+class AccountUserAdmin(PeopleNamedMixin, ChangeHistoryMixin, admin.ModelAdmin):
     """Every binding, searchable by user external id; read-only (connectors write them)."""
 
-    list_display = ("external_id", "connector", "account", "identity", "authorisation")
-    list_select_related = ("connector", "account", "identity")
+    list_display = ("external_id", "connector", "account", "identity", "mirror")
+    list_select_related = ("connector", "account", "identity", "authorisation")
     list_filter = (("identity", admin.EmptyFieldListFilter),)
     search_fields = ("=external_id", "=account__common_id", "identity__email")
     fields = readonly_fields = ("account", "connector", "external_id", "identity",
-                                "authorisation", "created")
+                                "mirror", "created")
+
+    def person_texts(self, obj: AccountUser) -> list:
+        # the mirror authorisation reads `subject ← object`: ids, named
+        return [str(obj.authorisation)] if obj.authorisation_id else []
+
+    object_texts = person_texts
+
+    @admin.display(description="authorisation", ordering="authorisation")
+    def mirror(self, obj: AccountUser):
+        if obj.authorisation_id is None:
+            return "—"
+        return _link("authorisations_authorisation", obj.authorisation_id,
+                     named(obj, str(obj.authorisation)))
 
     def has_add_permission(self, request):
         return False

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from audit.effective_access import effective_access
+from audit.people import names_in
 
 
 class EffectiveAccessMixin:
@@ -23,6 +24,10 @@ class EffectiveAccessMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="",
                            obj=None):
         if obj is not None and obj.pk is not None and not add:
-            context["effective_access"] = effective_access(self.access_identity(obj))
+            answers = effective_access(self.access_identity(obj))
+            context["effective_access"] = answers
+            # the people its lines name by id (an authorisation's subject or object): one query
+            context["effective_access_people"] = names_in(
+                line.text for answer in answers for line in answer.lines)
         return super().render_change_form(request, context, add=add, change=change,
                                           form_url=form_url, obj=obj)

@@ -14,6 +14,8 @@ from django.utils.html import format_html
 from audit.csv_export import csv_rows
 from audit.diff import diff_of, diffs
 from audit.models import AuditContext, ChangeRecord
+from audit.people import named, names_in
+from audit.people_admin import PeopleNamedMixin
 from audit.people_search import PersonSearchMixin
 from audit.queries import changes_of
 
@@ -29,9 +31,11 @@ class ChangeHistoryMixin:
         changed = diffs(changes)
         for change in changes:
             change.field_changes = changed[change.pk]
+        label = getattr(self, "object_label", str)(obj)  # audit.people_admin: people named
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Change history: {obj}",
+            "title": f"Change history: {label}",
+            "object_label": label,
             "subtitle": None,
             "opts": self.opts,
             "object": obj,
@@ -76,13 +80,14 @@ class AuditContextAdmin(ReadOnlyAdmin):
             change.field_changes = changed[change.pk]
         return render_to_string("admin/audit/context_changes.html", {
             "changes": changes, "more": more,
+            "people": names_in(c.object_repr or c.object_id for c in changes),
             "all_url": reverse("admin:audit_changerecord_changelist") + f"?context={obj.pk}",
         })
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(PersonSearchMixin, ReadOnlyAdmin):
-    list_display = ("created_at", "action", "object_type", "object_id", "object_repr",
+class ChangeRecordAdmin(PeopleNamedMixin, ChangeHistoryMixin, PersonSearchMixin, ReadOnlyAdmin):
+    list_display = ("created_at", "action", "object_type", "object_named", "repr_named",
                     "actor_repr", "context_id")
     list_filter = (
         "object_type",
@@ -94,13 +99,28 @@ class ChangeRecordAdmin(PersonSearchMixin, ReadOnlyAdmin):
     person_search_fields = ("object_id", "actor")  # a person's records by username, uid, email
     date_hierarchy = "created_at"
     fieldsets = (
-        (None, {"fields": ("created_at", "action", "object_type", "object_link", "object_repr",
+        (None, {"fields": ("created_at", "action", "object_type", "object_link", "repr_named",
                            "actor_repr", "client_id", "context", "correlation_id")}),
         ("Changes", {"fields": ("changes",)}),
         ("Stored state", {"classes": ("collapse",), "fields": ("before_pretty", "after_pretty")}),
     )
-    readonly_fields = ("object_link", "changes", "before_pretty", "after_pretty")
+    readonly_fields = ("object_link", "repr_named", "changes", "before_pretty", "after_pretty")
     show_full_result_count = False
+
+    def person_texts(self, obj):
+        # a stored state's ids are named on the record's page only (`before_pretty`)
+        return [obj.object_id, obj.object_repr]
+
+    def object_texts(self, obj):
+        return [*self.person_texts(obj), _dump(obj.before), _dump(obj.after)]
+
+    @admin.display(description="object id", ordering="object_id")
+    def object_named(self, obj):
+        return named(obj, obj.object_id)
+
+    @admin.display(description="object repr", ordering="object_repr")
+    def repr_named(self, obj):
+        return named(obj, obj.object_repr)
 
     def lookup_allowed(self, lookup, value, request=None):
         # an audit context's page links to the list of its changes
@@ -124,7 +144,7 @@ class ChangeRecordAdmin(PersonSearchMixin, ReadOnlyAdmin):
     def object_link(self, obj):
         url = (None if obj.action == ChangeRecord.Action.DELETE
                else _admin_url_of(obj.object_type, obj.object_id))
-        text = f"{obj.object_type} {obj.object_id}"
+        text = f"{obj.object_type} {named(obj, obj.object_id)}"
         return format_html('<a href="{}">{}</a>', url, text) if url else text
 
     @admin.display(description="changed fields")
@@ -133,11 +153,11 @@ class ChangeRecordAdmin(PersonSearchMixin, ReadOnlyAdmin):
 
     @admin.display(description="before")
     def before_pretty(self, obj):
-        return _pretty(obj.before)
+        return _pretty(obj, obj.before)
 
     @admin.display(description="after")
     def after_pretty(self, obj):
-        return _pretty(obj.after)
+        return _pretty(obj, obj.after)
 
 
 def _admin_url_of(object_type: str, object_id: str) -> str | None:
@@ -154,5 +174,6 @@ def _dump(value) -> str:
     return "—" if value is None else json.dumps(value, indent=2, sort_keys=True)
 
 
-def _pretty(value):
-    return format_html("<pre>{}</pre>", _dump(value))
+def _pretty(record, value):
+    """A stored state as JSON; a person's id stays (it is the record) and the name follows."""
+    return format_html("<pre>{}</pre>", named(record, _dump(value), keep_ids=True))

@@ -3,7 +3,8 @@ related rows' ids resolved to their names — for the History pages, the change-
 an audit context's page.
 
 Resolving costs one query per related model the records refer to, however many records and
-fields there are (`diffs` reads a whole page of records at once).
+fields there are (`diffs` reads a whole page of records at once), and one (two when some are
+gone) for the people whose ids are left in the values (audit.people).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.apps import apps
@@ -21,6 +22,7 @@ from django.db import models
 from django.utils.text import capfirst
 
 from audit.models import ChangeRecord
+from audit.people import name_people, names_in
 
 EMPTY = "—"
 # values longer than this are cut in the diff (the record's page keeps the whole state)
@@ -58,8 +60,17 @@ def diffs(changes: Sequence[ChangeRecord]) -> dict[int, list[FieldChange]]:
     names = {related: {str(pk): str(row) for pk, row in
                        related._default_manager.in_bulk(list(ids)).items()}
              for related, ids in wanted.items() if ids}
-    return {change.pk: [_field_change(model, key, change, names) for key in keys]
-            for change, model, keys in plans}
+    shown = {change.pk: [_field_change(model, key, change, names) for key in keys]
+             for change, model, keys in plans}
+    # people's ids left in the values (a text field holding one, a related row whose name
+    # holds one): named, one query for them all
+    people = names_in(value for items in shown.values() for item in items
+                      for value in (item.before, item.after))
+    if not people:
+        return shown
+    return {pk: [replace(item, before=name_people(item.before, people),
+                         after=name_people(item.after, people)) for item in items]
+            for pk, items in shown.items()}
 
 
 def diff_of(change: ChangeRecord) -> list[FieldChange]:

@@ -63,7 +63,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "foundation.api.correlation.AuditActorMiddleware",
-    "foundation.admin.names.PersonNamesMiddleware",  # the console names people, not their ids
 ]
 
 ROOT_URLCONF = "config.urls"

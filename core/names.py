@@ -1,7 +1,7 @@
 """How a person is named to an operator: `uid (First Last)`, or the username alone.
 
 One rule, used by `Identity.__str__` and by the console's name resolution
-(`foundation.admin.names`), so a person reads the same on every page. A CustomerID user without
+(`audit.people`), so a person reads the same on every page. A CustomerID user without
 a uid has its own id as username (docs/identities.md): it is named by its names, else its
 email; one with none of them reads `(no name) <id>`.
 """

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.admin import ChangeHistoryMixin
+from audit.people import named
+from audit.people_admin import PeopleNamedMixin
 from audit.people_search import PersonSearchMixin
 from authorisations.admin.common import ActiveFilter, DeletedFilter, change_history
 from authorisations.models import (
@@ -65,10 +67,11 @@ class AuthorisationForm(forms.ModelForm):
 
 
 @admin.register(Authorisation)
-class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, PersonSearchMixin,
-                         PersonFieldsMixin, NamespacedChoicesMixin, admin.ModelAdmin):
+class AuthorisationAdmin(ServiceErrorsMixin, PeopleNamedMixin, ChangeHistoryMixin,
+                         PersonSearchMixin, PersonFieldsMixin, NamespacedChoicesMixin,
+                         admin.ModelAdmin):
     form = AuthorisationForm
-    list_display = ("subject_value", "object_value", "type", "source", "namespace",
+    list_display = ("subject_named", "object_named", "type", "source", "namespace",
                     "valid_from", "valid_to", "is_active_now", "revoked", "deleted_at")
     list_filter = ("namespace", ("type", NamespacedFilter), ("source", NamespacedFilter),
                    ActiveFilter, "revoked", DeletedFilter)
@@ -96,6 +99,17 @@ class AuthorisationAdmin(ServiceErrorsMixin, ChangeHistoryMixin, PersonSearchMix
         # the start defaults to now, as on the API (to the second: what the widget shows)
         return {"valid_from": timezone.now().replace(microsecond=0),
                 **super().get_changeform_initial_data(request)}
+
+    def person_texts(self, obj):
+        return [obj.subject_value, obj.object_value]
+
+    @admin.display(description="subject value", ordering="subject_value")
+    def subject_named(self, obj):
+        return named(obj, obj.subject_value)
+
+    @admin.display(description="object value", ordering="object_value")
+    def object_named(self, obj):
+        return named(obj, obj.object_value)
 
     @admin.display(boolean=True, description="active")
     def is_active_now(self, obj):

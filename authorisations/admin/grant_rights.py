@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 
 from audit.admin import ChangeHistoryMixin
+from audit.people import named
+from audit.people_admin import PeopleNamedMixin
 from audit.people_search import PersonSearchMixin
 from authorisations.admin.common import change_history
 from authorisations.models import (
@@ -46,13 +48,14 @@ class GrantRightForm(forms.ModelForm):
 
 
 @admin.register(AuthorisationGrantRight)
-class AuthorisationGrantRightAdmin(ServiceErrorsMixin, ChangeHistoryMixin, PersonSearchMixin,
-                                   PersonFieldsMixin, NamespacedChoicesMixin, admin.ModelAdmin):
+class AuthorisationGrantRightAdmin(ServiceErrorsMixin, PeopleNamedMixin, ChangeHistoryMixin,
+                                   PersonSearchMixin, PersonFieldsMixin, NamespacedChoicesMixin,
+                                   admin.ModelAdmin):
     """Created through the service (the operator is who gives the right), revoked by an
     action; otherwise read-only, as on the API."""
 
     form = GrantRightForm
-    list_display = ("principal_type", "principal_value", "type_codes", "namespace",
+    list_display = ("principal_type", "principal_named", "type_codes", "namespace",
                     "valid_from", "valid_to", "is_active_now", "revoked")
     list_filter = ("namespace", ("revoked", admin.BooleanFieldListFilter))
     list_select_related = ("namespace",)
@@ -70,15 +73,30 @@ class AuthorisationGrantRightAdmin(ServiceErrorsMixin, ChangeHistoryMixin, Perso
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("types")
 
+    # a grant right is only viewed once made: its types by code, its people by name
+    SHOWN = {"types": "type_codes", "principal_value": "principal_named",
+             "object_value": "object_named"}
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        return (*(f for f in self.fields if f != "types"), "type_codes")
+        return self.get_fields(request, obj)
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return self.fields
-        return tuple("type_codes" if f == "types" else f for f in self.fields)
+        return tuple(self.SHOWN.get(f, f) for f in self.fields)
+
+    def person_texts(self, obj):
+        return [obj.principal_value, obj.object_value]
+
+    @admin.display(description="principal value", ordering="principal_value")
+    def principal_named(self, obj):
+        return named(obj, obj.principal_value)
+
+    @admin.display(description="object value")
+    def object_named(self, obj):
+        return named(obj, obj.object_value)
 
     @admin.display(description="authorisation types")
     def type_codes(self, obj):

@@ -10,6 +10,7 @@ from oauth2_provider.models import AccessToken
 
 from audit.access_admin import EffectiveAccessMixin
 from audit.admin import ChangeHistoryMixin
+from audit.people_admin import PeopleNamedMixin
 from foundation.admin.mixins import ServiceErrorsMixin, ServiceWritesMixin
 from foundation.admin.names import PersonFieldsMixin
 from identities.admin import access as access_admin  # noqa: F401  (groups, OAuth2 applications and tokens)
@@ -69,9 +70,9 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Identity)
 class IdentityAdmin(ServiceErrorsMixin, ServiceWritesMixin, ChangeHistoryMixin,
                     EffectiveAccessMixin, PersonFieldsMixin, PictureThumbnailMixin, UserAdmin):
-    list_display = ("picture", "username", "kind", "first_name", "last_name", "email",
+    list_display = ("picture", "uid_or_name", "kind", "first_name", "last_name", "email",
                     "external_id", "is_active", "is_staff")
-    list_display_links = ("username",)
+    list_display_links = ("uid_or_name",)
     list_filter = ("kind", "is_active", "is_staff", "is_superuser", "identity_role")
     search_fields = ("username", "first_name", "last_name", "email", "=external_id", "=id")
     fieldsets = (*UserAdmin.fieldsets,
@@ -89,6 +90,11 @@ class IdentityAdmin(ServiceErrorsMixin, ServiceWritesMixin, ChangeHistoryMixin,
     # set by sign-in and creation, not edited: a form would round them to the second
     readonly_fields = ("last_login", "date_joined", "picture_large")
     change_password_form = AuditedPasswordChangeForm
+
+    @admin.display(description="username", ordering="username")
+    def uid_or_name(self, obj: Identity) -> str:
+        """The username; a person without a uid (its username is its id) by its names."""
+        return obj.username if obj.username != str(obj.pk) else str(obj)
 
     def service_save(self, request, obj, form, change, related):
         # groups and permissions (on the change form) recorded with the rest
@@ -221,8 +227,18 @@ class BankBranchAdmin(CatalogAdmin):
 
 
 @admin.register(ExternalIdentity)
-class ExternalIdentityAdmin(ChangeHistoryMixin, admin.ModelAdmin):
+class ExternalIdentityAdmin(PeopleNamedMixin, ChangeHistoryMixin, admin.ModelAdmin):
     """Connectors' external user ids of identities (the Ainua Users API writes them)."""
+
+    def person_texts(self, obj: ExternalIdentity) -> list:
+        return []  # the list shows the identity (by its name), not its id
+
+    def object_texts(self, obj: ExternalIdentity) -> list:
+        return []
+
+    def object_label(self, obj: ExternalIdentity) -> str:
+        """Its title: the person by name (its `str` shows the identity's id)."""
+        return f"{obj.external_id} → {obj.identity}"
 
     list_display = ("external_id", "connector", "email", "identity", "modified")
     list_select_related = ("connector", "identity")

@@ -13,11 +13,13 @@ from django.utils.http import urlencode
 
 from audit.access_admin import EffectiveAccessMixin
 from audit.admin import ChangeHistoryMixin
+from audit.people_admin import PeopleNamedMixin
 from foundation.admin.mixins import ServiceErrorsMixin
 from foundation.admin.names import WordLabelsMixin
 from identities.admin.reach import GrantedClientsMixin
 from orgs import conf, services
 from orgs.admin import tree as admin_tree
+from orgs.admin.names import user_label, user_name
 from orgs.errors import AlreadyExistsError, ParentNotNonVirtualError, ParentNotVirtualError
 from orgs.hetu import hetu_mask
 from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
@@ -43,8 +45,15 @@ class RoleInline(ReadOnlyInline):
 
 class UserInline(ReadOnlyInline):
     model = OrgUser
-    fields = ("name", "uid", "status")
+    fields = ("user_name", "uid", "status")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("identity", "organization")
+
+    @admin.display(description="name", ordering="name")
+    def user_name(self, obj: OrgUser) -> str:
+        return user_name(obj)
 
 
 class ChildInline(ReadOnlyInline):
@@ -70,8 +79,8 @@ class OrganizationForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ServiceErrorsMixin, GrantedClientsMixin, ChangeHistoryMixin,
-                        WordLabelsMixin, admin.ModelAdmin):
+class OrganizationAdmin(ServiceErrorsMixin, PeopleNamedMixin, GrantedClientsMixin,
+                        ChangeHistoryMixin, WordLabelsMixin, admin.ModelAdmin):
     form = OrganizationForm
     reach_realm = SUBTREES
     list_display = ("indented", "friendly_name", "org_type", "virtual", "sub_organizations",
@@ -242,10 +251,10 @@ class AssignmentInline(ReadOnlyInline):
 
 
 @admin.register(OrgUser)
-class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, EffectiveAccessMixin, WordLabelsMixin,
-                   admin.ModelAdmin):
+class OrgUserAdmin(ServiceErrorsMixin, PeopleNamedMixin, ChangeHistoryMixin, EffectiveAccessMixin,
+                   WordLabelsMixin, admin.ModelAdmin):
     form = OrgUserForm
-    list_display = ("name", "organization", "uid", "effective_status", "masked_hetu",
+    list_display = ("user_name", "organization", "uid", "effective_status", "masked_hetu",
                     "pwd_activated")
     list_filter = ("identity__is_active", "status", "pwd_activated", "organization__org_type")
     labels = {"pwd_activated": "Password activated", "identity__is_active": "Sign-in enabled",
@@ -257,12 +266,29 @@ class OrgUserAdmin(ServiceErrorsMixin, ChangeHistoryMixin, EffectiveAccessMixin,
     readonly_fields = ("masked_hetu", "identity")
     inlines = [AssignmentInline]
 
+    def person_texts(self, obj: OrgUser) -> list:
+        return []  # named by their identities (selected with them)
+
+    def object_label(self, obj: OrgUser) -> str:
+        return user_label(obj)
+
+    picker_label = object_label  # foundation.admin.pickers: the person, not the id
+    picker_select_related = ("organization", "identity")
+    user_name = UserInline.user_name
+
     @admin.display(description="hetu")
     def masked_hetu(self, obj: OrgUser) -> str:
         return hetu_mask(obj.hetu)
 
     def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "organization", "name") if obj else self.readonly_fields
+        return ((*self.readonly_fields, "organization", "name", "user_name") if obj
+                else self.readonly_fields)
+
+    def get_fields(self, request, obj=None):
+        # a user's name is its identity's id when it has no uid: shown by the person's name
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f != "user_name"] if obj is None else [
+            "user_name" if f == "name" else f for f in fields if f != "user_name"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -338,14 +364,29 @@ class RoleAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
-    list_display = ("user", "role", "created_at")
-    list_select_related = ("user__organization", "role__organization")
+class AssignmentAdmin(ServiceErrorsMixin, PeopleNamedMixin, ChangeHistoryMixin, admin.ModelAdmin):
+    list_display = ("user_named", "role", "created_at")
+    list_select_related = ("user__organization", "user__identity", "role__organization")
     search_fields = ("user__name", "user__uid", "role__name", "role__organization__path")
     autocomplete_fields = ("user", "role")
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def person_texts(self, obj: Assignment) -> list:
+        return []  # the user named by its identity (selected with it)
+
+    def object_label(self, obj: Assignment) -> str:
+        return f"{user_label(obj.user)} has {obj.role}"
+
+    def get_fields(self, request, obj=None):
+        # an assignment is only viewed once made: its user by name
+        return ("user_named", "role") if obj else super().get_fields(request, obj)
+
+    @admin.display(description="user", ordering="user__name")
+    def user_named(self, obj: Assignment):
+        return format_html('<a href="{}">{}</a>', reverse("admin:orgs_orguser_change",
+                                                          args=[obj.user_id]), user_label(obj.user))
 
     def save_model(self, request, obj, form, change):
         saved = services.assignment_create(user=obj.user, role=obj.role)

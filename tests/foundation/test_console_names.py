@@ -8,14 +8,21 @@ import io
 import json
 import re
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
+from audit.models import ChangeRecord
+from audit.services import record
 from authorisations.models import Authorisation, AuthorisationType, Namespace
 from authorisations.services.authorisations import authorisation_create
+from authorisations.services.catalog import coded_item_create, namespace_create
+from authorisations.services.grant_rights import grant_right_create
 from authorisations.validation import clean_authorisation
 from core.names import UUID_RE, person_label
 from identities.models import Identity
@@ -31,7 +38,8 @@ PER_MODEL = 60  # change pages walked per model
 @pytest.fixture
 def demo(client):
     """The demo data, plus what it lacks: a CustomerID user without a uid (its username is
-    its id) holding a role and named by an authorisation, and one without any name."""
+    its id) holding a role and named by an authorisation and a grant right, and one without
+    any name."""
     call_command("load_demo", stdout=io.StringIO())
     org = Organization.objects.get(path="1234567-8/support")
     nina = org_services.user_create(organization=org, data=org_services.UserFields(
@@ -42,6 +50,9 @@ def demo(client):
         "authType": "mandate", "subject": {"type": "user", "value": str(nobody.pk)},
         "object": {"type": "user", "value": str(nina.pk)}}))
     root = person_create(username="root", password="pw-Operat0r!", superuser=True)
+    grant_right_create(namespace=Namespace.objects.get(code="demo"), type_codes=["mandate"],
+                       principal_type="user", principal_value=str(nobody.pk),
+                       object_type="user", object_value=str(nina.pk))
     client.force_login(root)
     return client
 
@@ -249,3 +260,83 @@ def test_types_shared_by_namespaces_show_their_namespace(demo):
     assert AuthorisationType.objects.filter(code="employment").count() == 2
     grant_form = demo.get(reverse("admin:authorisations_authorisationgrantright_add"))
     assert ">employment (partners)</option>" in grant_form.content.decode()
+
+
+# --- what naming costs: a fixed number of queries a page, however many people it shows ------
+
+MANY = 6
+
+
+@pytest.fixture
+def operator(client):
+    client.force_login(person_create(username="root", password="pw-Operat0r!", superuser=True))
+    return client
+
+
+def _nameless_people(n: int, prefix: str) -> list[Identity]:
+    """People without a uid (their username is their id), so only a name can show them."""
+    people = [person_create(username=f"{prefix}{i}", first_name=f"{prefix.title()}{i}",
+                            last_name="Person") for i in range(n)]
+    for person in people:
+        Identity.objects.filter(pk=person.pk).update(username=str(person.pk))
+        person.username = str(person.pk)
+    return people
+
+
+def _queries(client, url: str) -> int:
+    """The queries of one page (asked once before: the session and caches are warm), which
+    names everyone it shows."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    people = {str(i.pk): i for i in Identity.objects.all()}
+    assert not uuid_only(response.content.decode(), people), url
+    return len(queries)
+
+
+def _authorisations(code: str, n: int) -> list[Authorisation]:
+    """`n` authorisations in a namespace of their own, each between two people of its own."""
+    namespace = namespace_create(code=code)
+    coded_item_create(model=AuthorisationType, namespace=namespace, code="mandate")
+    people = _nameless_people(2 * n, code)
+    return [authorisation_create(namespace=namespace, data=clean_authorisation({
+        "authType": "mandate", "subject": {"type": "user", "value": str(people[2 * i].pk)},
+        "object": {"type": "user", "value": str(people[2 * i + 1].pk)}})) for i in range(n)]
+
+
+def test_a_list_names_its_people_in_one_query_however_many(operator):
+    one, many = _authorisations("one", 1), _authorisations("many", MANY)
+    url = reverse("admin:authorisations_authorisation_changelist")
+    counts = [_queries(operator, f"{url}?namespace__id__exact={rows[0].namespace_id}")
+              for rows in (one, many)]
+    assert counts == [10, 10]
+
+
+def test_a_change_form_names_its_inline_people_in_one_query_however_many(operator):
+    parent = org_services.organization_create(parent=None, organization_id="1111111-1",
+                                              friendly_name="Parent")
+    counts = []
+    for name, n in (("one", 1), ("many", MANY)):
+        org = org_services.organization_create(parent=parent, organization_id=name,
+                                               friendly_name=name)
+        for i in range(n):
+            org_services.user_create(organization=org, data=org_services.UserFields(
+                firstname=f"{name.title()}{i}", surname="Person"))
+        counts.append(_queries(operator, reverse("admin:orgs_organization_change",
+                                                 args=[org.pk])))
+    assert counts == [11, 11]
+
+
+def test_a_history_page_names_its_people_in_one_query_however_many(operator):
+    counts = []
+    for code, n in (("one", 1), ("many", MANY)):
+        [row] = _authorisations(code, 1)
+        people = _nameless_people(n, f"{code}-o")
+        values = [row.object_value, *(str(p.pk) for p in people)]
+        for before, after in pairwise(values):
+            record(action=ChangeRecord.Action.UPDATE, instance=row,
+                   before={"object_value": before}, after={"object_value": after})
+        counts.append(_queries(operator, reverse("admin:authorisations_authorisation_history",
+                                                 args=[row.pk])))
+    assert counts == [9, 9]
