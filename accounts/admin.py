@@ -15,7 +15,7 @@ from accounts.models import Account, AccountSource, AccountUser
 from audit.admin import ChangeHistoryMixin
 from audit.people import named
 from audit.people_admin import PeopleNamedMixin
-from foundation.admin.mixins import ServiceErrorsMixin
+from foundation.admin.mixins import ReadOnlyInline, ServiceErrorsMixin
 from orgs.admin import OrganizationAdmin
 from orgs.models import Organization
 
@@ -24,20 +24,9 @@ def _link(model: str, pk, text) -> str:
     return format_html("<a href='{}'>{}</a>", reverse(f"admin:{model}_change", args=[pk]), text)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class SourceInline(ReadOnlyInline):
     model = AccountSource
+    show_change_link = False
     fields = readonly_fields = ("connector", "external_id", "name", "modified")
     verbose_name_plural = "sources (each connector's external account)"
 
@@ -48,6 +37,7 @@ class SourceInline(ReadOnlyInline):
 
 class UserInline(ReadOnlyInline):
     model = AccountUser
+    show_change_link = False
     fields = readonly_fields = ("connector", "external_id", "who", "mirror")
     verbose_name_plural = "users (per connector; pending until the Users API names them)"
 

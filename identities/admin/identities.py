@@ -11,7 +11,7 @@ from oauth2_provider.models import AccessToken
 from audit.access_admin import EffectiveAccessMixin
 from audit.admin import ChangeHistoryMixin
 from audit.people_admin import PeopleNamedMixin
-from foundation.admin.mixins import ServiceErrorsMixin, ServiceWritesMixin
+from foundation.admin.mixins import ReadOnlyInline, ServiceErrorsMixin, ServiceWritesMixin
 from foundation.admin.names import PersonFieldsMixin
 from identities.admin import access as access_admin  # noqa: F401  (groups, OAuth2 applications and tokens)
 from identities.admin.hierarchy import MemberHierarchyMixin, RoleLadderMixin
@@ -46,21 +46,12 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
         return identity_set_password(identity=self.user, password=password)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     """An identity's memberships per tenant, read-only here (edited on the member's page)."""
 
     model = Member
     fields = ("tenant", "identity_role", "is_enabled", "created_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("tenant", "identity_role",

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from audit.access_admin import EffectiveAccessMixin
 from audit.admin import ChangeHistoryMixin
 from audit.people_admin import PeopleNamedMixin
-from foundation.admin.mixins import ServiceErrorsMixin
+from foundation.admin.mixins import ReadOnlyInline, ServiceErrorsMixin
 from foundation.admin.names import WordLabelsMixin
 from identities.admin.reach import GrantedClientsMixin
 from orgs import conf, services
@@ -23,18 +23,6 @@ from orgs.admin.names import user_label, user_name
 from orgs.errors import AlreadyExistsError, ParentNotNonVirtualError, ParentNotVirtualError
 from orgs.hetu import hetu_mask
 from orgs.models import SUBTREES, Assignment, Organization, OrgUser, Role
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class RoleInline(ReadOnlyInline):
