@@ -12,9 +12,9 @@ from django.utils.html import format_html, format_html_join
 
 from accounts import queries, services
 from accounts.models import Account, AccountSource, AccountUser
-from audit.admin import ChangeHistoryMixin
+from audit.admin.mixins import ChangeHistoryMixin
+from audit.admin.people import PeopleNamedMixin
 from audit.people import named
-from audit.people_admin import PeopleNamedMixin
 from foundation.admin.mixins import ReadOnlyInline, ServiceErrorsMixin
 from orgs.admin import OrganizationAdmin
 from orgs.models import Organization

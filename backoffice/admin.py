@@ -11,7 +11,7 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html
 
-from audit.admin import ChangeHistoryMixin
+from audit.admin.mixins import ChangeHistoryMixin
 from backoffice import queries
 from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice, Menu
 from backoffice.queries import tree_order

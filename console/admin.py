@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin.mixins import ReadOnlyAdmin
 from console.models import Refusal
 
 

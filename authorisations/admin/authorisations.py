@@ -8,10 +8,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from audit.admin import ChangeHistoryMixin
+from audit.admin.mixins import ChangeHistoryMixin
+from audit.admin.people import PeopleNamedMixin
+from audit.admin.search import PersonSearchMixin
 from audit.people import named
-from audit.people_admin import PeopleNamedMixin
-from audit.people_search import PersonSearchMixin
 from authorisations.admin.common import ActiveFilter, DeletedFilter, change_history
 from authorisations.models import (
     Authorisation,

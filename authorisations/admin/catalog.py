@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from audit.admin import ChangeHistoryMixin
+from audit.admin.mixins import ChangeHistoryMixin
 from authorisations.admin.common import DeletedFilter, change_history
 from authorisations.models import (
     NAMESPACES,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from audit.admin import ChangeHistoryMixin
+from audit.admin.mixins import ChangeHistoryMixin
+from audit.admin.people import PeopleNamedMixin
+from audit.admin.search import PersonSearchMixin
 from audit.people import named
-from audit.people_admin import PeopleNamedMixin
-from audit.people_search import PersonSearchMixin
 from authorisations.admin.common import change_history
 from authorisations.models import (
     AuthorisationGrantRight,

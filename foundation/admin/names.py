@@ -2,10 +2,10 @@
 
 - People are named where the console shows them, by the admin's own means: `audit.people`
   (`person_names`, kept here too, names a page's people in one query), the ModelAdmin mixin
-  `audit.people_admin.PeopleNamedMixin` (lists, titles, inline rows), display callables, the
+  `audit.admin.people.PeopleNamedMixin` (lists, titles, inline rows), display callables, the
   `person_name` template filter, and `PersonFieldsMixin` (a form's field holding a person's id
   says whom it names).
-- (`audit.people_search.PersonSearchMixin`: a list whose rows name people by id is searchable
+- (`audit.admin.search.PersonSearchMixin`: a list whose rows name people by id is searchable
   by username, uid and email.)
 - `WordLabelsMixin`: labels in words where a model's verbose name is a wire name, on forms,
   list columns and filters, without a migration.

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from oauth2_provider import admin as oauth_admin
 from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
-from audit.admin import ChangeHistoryMixin, ReadOnlyAdmin
+from audit.admin.mixins import ChangeHistoryMixin, ReadOnlyAdmin
 from foundation.admin.mixins import ServiceErrorsMixin, ServiceWritesMixin
 from identities.services.clients import (
     access_token_revoke,

@@ -8,9 +8,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from oauth2_provider.models import AccessToken
 
-from audit.access_admin import EffectiveAccessMixin
-from audit.admin import ChangeHistoryMixin
-from audit.people_admin import PeopleNamedMixin
+from audit.admin.access import EffectiveAccessMixin
+from audit.admin.mixins import ChangeHistoryMixin
+from audit.admin.people import PeopleNamedMixin
 from foundation.admin.mixins import ReadOnlyInline, ServiceErrorsMixin, ServiceWritesMixin
 from foundation.admin.names import PersonFieldsMixin
 from identities.admin import access as access_admin  # noqa: F401  (groups, OAuth2 applications and tokens)

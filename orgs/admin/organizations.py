@@ -11,9 +11,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from audit.access_admin import EffectiveAccessMixin
-from audit.admin import ChangeHistoryMixin
-from audit.people_admin import PeopleNamedMixin
+from audit.admin.access import EffectiveAccessMixin
+from audit.admin.mixins import ChangeHistoryMixin
+from audit.admin.people import PeopleNamedMixin
 from foundation.admin.mixins import ReadOnlyInline, ServiceErrorsMixin
 from foundation.admin.names import WordLabelsMixin
 from identities.admin.reach import GrantedClientsMixin
