@@ -54,7 +54,6 @@ class PeopleNamedMixin:
         return super().render_change_form(request, context, add=add, change=change,
                                           form_url=form_url, obj=obj)
 
-
     def response_add(self, request, obj, post_url_continue=None):
         # the success message names the object by its label
         return super().response_add(request, _Labelled(obj, self._fresh_label(obj)),
