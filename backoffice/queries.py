@@ -7,22 +7,14 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from audit.models import ChangeRecord
 from backoffice.models import (
     AccessPolicy,
     AccessPolicyGroup,
     MemberAccessPolicy,
-    MemberBackOffice,
     MemberMenu,
     Menu,
 )
 from identities.models import Member, Tenant
-
-Action = ChangeRecord.Action
-OBJECT_TYPE = MemberBackOffice._meta.label_lower
-
-
-
 
 # --- the catalog -------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,9 +24,7 @@ from authorisations.errors import ConflictError
 from authorisations.models import (
     NAMESPACES,
     Authorisation,
-    AuthorisationSource,
     AuthorisationState,
-    AuthorisationType,
     AuthorisationVersion,
     Namespace,
     natural_key,
@@ -38,7 +36,6 @@ from core.errors import ForbiddenError
 from foundation import reach
 
 Action = ChangeRecord.Action
-Item = TypeVar("Item", AuthorisationType, AuthorisationSource)
 STATE_FIELDS = [f.attname for f in AuthorisationState._meta.concrete_fields]
 
 

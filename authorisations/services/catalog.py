@@ -21,7 +21,6 @@ from authorisations.models import (
     RESERVED_NAMESPACES,
     Authorisation,
     AuthorisationSource,
-    AuthorisationState,
     AuthorisationType,
     DefaultNamespace,
     Namespace,
@@ -30,7 +29,6 @@ from foundation import reach
 
 Action = ChangeRecord.Action
 Item = TypeVar("Item", AuthorisationType, AuthorisationSource)
-STATE_FIELDS = [f.attname for f in AuthorisationState._meta.concrete_fields]
 
 
 # --- namespaces and who may use them ------------------------------------------------------------
