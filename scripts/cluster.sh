@@ -77,7 +77,7 @@ up_postgres() {
     || as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres "$DB"
   if [ ! -d "$DIR/pg/replica" ]; then
     as_postgres "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres \
-      -D "$DIR/pg/replica" -R -X stream -C -S replica
+      -D "$DIR/pg/replica" -R -X stream -C -S replica -c fast  # fast: no spread checkpoint wait
   fi
   start_pg "$DIR/pg/replica" "$REPLICA_PORT"
 }
@@ -147,6 +147,10 @@ cmd_up() {
   [ -x "$PY" ] || make -C "$ROOT" venv
   install_missing
   mkdir -p "$DIR/log" "$DIR/run" "$DIR/pg"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$DIR"; then
+    echo "the postgres user cannot reach $DIR: set CLUSTER_DIR to a folder it can" >&2
+    exit 1
+  fi
   [ -s "$DIR/secret_key" ] || "$PY" -c "import secrets; print(secrets.token_urlsafe(50))" >"$DIR/secret_key"
   chown postgres "$DIR/pg" "$DIR/run" "$DIR/log" 2>/dev/null || true
   chmod 1777 "$DIR/log" "$DIR/run"
