@@ -31,8 +31,11 @@ from authorisations.models import (
 )
 from authorisations.queries.references import ITEMS, Resolver, live_held, unknown, user_sides
 from authorisations.services import bulk
-from authorisations.services.authorisations import authorisation_change_check, authorisation_values
-from authorisations.services.catalog import STATE_FIELDS
+from authorisations.services.authorisations import (
+    STATE_FIELDS,
+    authorisation_change_check,
+    authorisation_values,
+)
 from authorisations.validation import clean_authorisation, instant
 from foundation.bulk.report import RowError, RowErrors
 from foundation.bulk.run import Importer
