@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts import queries, services
 from accounts.models import Account, AccountSource, AccountUser
-from audit.admin.mixins import ChangeHistoryMixin
+from audit.admin.mixins import ChangeHistoryMixin, ReadOnlyAdmin
 from audit.admin.people import PeopleNamedMixin
 from audit.people import named
 from foundation.admin.mixins import ReadOnlyInline, ServiceErrorsMixin
@@ -132,7 +132,7 @@ class AccountAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(AccountUser)
-class AccountUserAdmin(PeopleNamedMixin, ChangeHistoryMixin, admin.ModelAdmin):
+class AccountUserAdmin(PeopleNamedMixin, ChangeHistoryMixin, ReadOnlyAdmin):
     """Every binding, searchable by user external id; read-only (connectors write them)."""
 
     list_display = ("external_id", "connector", "account", "identity", "mirror")
@@ -154,15 +154,6 @@ class AccountUserAdmin(PeopleNamedMixin, ChangeHistoryMixin, admin.ModelAdmin):
             return "—"
         return _link("authorisations_authorisation", obj.authorisation_id,
                      named(obj, str(obj.authorisation)))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.unregister(Organization)

@@ -82,6 +82,20 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
 class Server:
     def __init__(self, process: subprocess.Popen, port: int, logs: Path):
         self.process, self.port, self.logs = process, port, logs
@@ -101,16 +115,7 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         """The master's children (gunicorn's workers)."""
-        pids = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                    pids.append(int(entry))
-        return pids
+        return children_of(self.process.pid)
 
 
 @contextmanager

@@ -121,13 +121,11 @@ class AuthorisationAdmin(ServiceErrorsMixin, PeopleNamedMixin, ChangeHistoryMixi
 
     def save_model(self, request, obj, form, change):
         data = form.service_data()
+        if data["valid_from"] is None:
+            data.pop("valid_from")
         if change:
-            if data["valid_from"] is None:
-                data.pop("valid_from")
             writes.authorisation_update(authorisation=obj, data=data, replace=True)
         else:
-            if data["valid_from"] is None:
-                data.pop("valid_from")
             created = writes.authorisation_create(
                 namespace=form.cleaned_data["namespace"], data=data)
             obj.pk = created.pk

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from oauth2_provider.models import AccessToken
 
 from audit.admin.access import EffectiveAccessMixin
-from audit.admin.mixins import ChangeHistoryMixin
+from audit.admin.mixins import ChangeHistoryMixin, ReadOnlyAdmin
 from audit.admin.people import PeopleNamedMixin
 from foundation.admin.mixins import ReadOnlyInline, ServiceErrorsMixin, ServiceWritesMixin
 from foundation.admin.names import PersonFieldsMixin
@@ -218,7 +218,7 @@ class BankBranchAdmin(CatalogAdmin):
 
 
 @admin.register(ExternalIdentity)
-class ExternalIdentityAdmin(PeopleNamedMixin, ChangeHistoryMixin, admin.ModelAdmin):
+class ExternalIdentityAdmin(PeopleNamedMixin, ChangeHistoryMixin, ReadOnlyAdmin):
     """Connectors' external user ids of identities (the Ainua Users API writes them)."""
 
     def person_texts(self, obj: ExternalIdentity) -> list:
@@ -236,12 +236,3 @@ class ExternalIdentityAdmin(PeopleNamedMixin, ChangeHistoryMixin, admin.ModelAdm
     search_fields = ("=external_id", "email", "identity__username")
     fields = readonly_fields = ("connector", "external_id", "identity", "email", "name",
                                 "created", "modified")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -15,23 +15,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.servers import ROOT, manage, server_env, shared_database
+from tests.servers import ROOT, children_of, manage, server_env, shared_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROWS = 60_000
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -132,8 +121,8 @@ def test_a_killed_import_leaves_nothing_behind_and_imports_again_at_once(databas
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                    stderr=output, text=True)
         try:
-            assert _wait(lambda: _children(process.pid)), "the reading process never started"
-            workers = _children(process.pid)
+            assert _wait(lambda: children_of(process.pid)), "the reading process never started"
+            workers = children_of(process.pid)
             # batches read and written (the import's transaction holds locks), the import
             # far from done (60,000 organizations take an idle machine about 2 s)
             time.sleep(0.5)
