@@ -13,11 +13,12 @@ from gunicorn.http import wsgi as _wsgi
 wsgi_app = "config.wsgi:application"
 
 # --- access log: on stdout, secrets masked (foundation.access_log), with the correlation id -------
+# and, with a read replica, which database served the reads (foundation.consistency)
 accesslog = "-"
 logger_class = "foundation.access_log.AccessLogger"
 access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms '
-    "cid=%({x-correlation-id}o)s"
+    "cid=%({x-correlation-id}o)s db=%({tessera.db}e)s"
 )
 
 # --- request limits ---------------------------------------------------------------------------

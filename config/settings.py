@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "foundation.api.correlation.CorrelationIdMiddleware",
     "console.refusals.RefusalLogMiddleware",  # sees every answer, the body limit's 413 too
     "foundation.api.body_limit.BodyLimitMiddleware",  # before anything reads a body
+    "foundation.consistency.middleware.ConsistencyMiddleware",  # before anything reads rows
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -100,6 +101,32 @@ DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- a read replica (foundation/consistency; docs/deployment.md, "Read-your-writes") ----------
+# DATABASE_REPLICA_URL names a streaming replica of DATABASE_URL (PostgreSQL both): reads that
+# cannot miss the caller's own writes go to it. A client that wrote reads from the primary for
+# REPLICA_PIN_SECONDS (shared through Redis: set REDIS_URL with several processes); a replica
+# lagging more than REPLICA_MAX_LAG_SECONDS, or unreachable, is left out (tried again after
+# REPLICA_RETRY_SECONDS).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=1.0)
+if DATABASE_REPLICA_URL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    if {_replica["ENGINE"], DATABASES["default"]["ENGINE"]} != {
+            "django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, as DATABASE_URL.")
+    _replica.update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+                    CONN_HEALTH_CHECKS=False,  # the router's probe checks it (consistency)
+                    TEST={"MIRROR": "default"})
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    if DB_PREPARED_STATEMENTS:
+        _replica["OPTIONS"].setdefault("prepare_threshold", 0)
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["foundation.consistency.router.ReplicaRouter"]
 
 # --- identities and passwords -------------------------------------------------------------------
 AUTH_USER_MODEL = "identities.Identity"
@@ -162,6 +189,18 @@ CACHES = {
         "LOCATION": "tessera-basic-auth",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
+    # read-your-writes pins (foundation/consistency/pins): every node must see them
+    "consistency": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tessera",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+              "LOCATION": "tessera-consistency"}
+    ),
     "throttle": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -160,3 +160,29 @@ def fresh_auth_throttle(settings):
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "tessera-test-throttle"}}
     caches["throttle"].clear()
+
+
+@pytest.fixture(autouse=True)
+def replica_in_the_test_transaction(settings):
+    """With DATABASE_REPLICA_URL (a mirror of the test database), the replica's alias uses the
+    test's own connection: what a test wrote in its transaction, a read routed to the replica
+    sees. Pins start empty, in this process's memory, and the replica is not left out."""
+    from django.core.cache import caches
+    from django.db import connections
+
+    from foundation.consistency import replica
+
+    if "locmem" not in settings.CACHES["consistency"]["BACKEND"]:
+        settings.CACHES = {**settings.CACHES, "consistency": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tessera-test-consistency"}}
+    caches["consistency"].clear()
+    replica._down_until = 0.0
+    if not replica.configured():
+        yield
+        return
+    connections[replica.REPLICA] = connections["default"]
+    try:
+        yield
+    finally:
+        del connections[replica.REPLICA]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import BigIntegerField, F, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -166,7 +166,7 @@ def authorisation_check(
         params.append(object_type)
     sql.append("LIMIT %s")
     params.append(limit)
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Authorisation)].cursor() as cursor:
         cursor.execute(" ".join(sql), params)
         return [value if isinstance(value, uuid.UUID) else uuid.UUID(value)
                 for (value,) in cursor.fetchall()]

@@ -27,6 +27,7 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from audit import context as scope
 from foundation.api import lockout
+from foundation.consistency.route import primary
 from identities.oauth import api_client_recall, api_client_verify, is_api_client
 
 
@@ -88,7 +89,8 @@ class BearerAuthentication(BaseAuthentication):
         attempt = lockout.Attempt.of(request)
         refuse_if_locked(attempt)
         try:
-            return self._verify(parts)
+            with primary():  # a revoked token is refused at once, whatever the replica's lag
+                return self._verify(parts)
         except AuthenticationFailed:
             lockout.failed(attempt)
             raise
@@ -151,6 +153,10 @@ class ServiceBasicAuthentication(BasicAuthentication):
             raise
 
     def authenticate_credentials(self, userid, password, request=None):
+        with primary():  # a changed secret or deactivated client counts at once
+            return self._credentials(userid, password, request)
+
+    def _credentials(self, userid, password, request):
         attempt = lockout.Attempt.of(request, userid)
         refuse_if_locked(attempt)
         cache = caches["auth"]

@@ -236,6 +236,7 @@ def access_answer(view, identity_id, person_id: int) -> Response:
 
 
 class MemberAccessView(AdditivView):
+    reads_only = True  # a POST that only reads: the replica may serve it
     required_permissions = {"POST": "identities.view_member"}
 
     @extend_schema(tags=[TAG_MEMBERS], operation_id="members_hierarchy_access_v2_0",

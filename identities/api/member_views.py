@@ -76,6 +76,7 @@ class MemberView(AdditivView):
 
 
 class MemberSearchView(AdditivView):
+    reads_only = True  # a POST that only reads: the replica may serve it
     required_permissions = {"POST": "identities.view_member"}
 
     @extend_schema(tags=[TAG_MEMBERS], operation_id="members_search_v1_0",
@@ -101,6 +102,7 @@ def _sort_column(data: dict) -> str | None:
 
 
 class ActiveMembersView(AdditivView):
+    reads_only = True  # a POST that only reads: the replica may serve it
     required_permissions = {"POST": "identities.view_member"}
 
     @extend_schema(tags=[TAG_MEMBERS], operation_id="members_active_v1_0",

@@ -27,6 +27,7 @@ from identities.queries.search import (
 
 
 class IdentitySearchView(AdditivView):
+    reads_only = True  # a POST that only reads: the replica may serve it
     required_permissions = {"POST": "identities.view_identity"}
 
     @extend_schema(tags=[TAG_IDENTITIES], operation_id="identities_search_v1_0",
