@@ -6,6 +6,9 @@
 # against 8 min 06 s one after the other (SQLite 3 min 42 s, PostgreSQL 4 min 12 s alone).
 # PostgreSQL's run prints as it goes; SQLite's log is printed when both are done.
 # TEST_SERIAL=1 runs them one after the other, each printing as it goes.
+# The PostgreSQL run reads through the replica router (DATABASE_REPLICA_URL names the test
+# database itself, a mirror: foundation/consistency), as production does; TEST_REPLICA=0 runs
+# it without, as the SQLite run always is.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -34,19 +37,21 @@ run_suite() {  # live|quiet, name, database url, extra pytest args...
 rc=0
 sqlite_url="sqlite:///$PWD/.test-db.sqlite3"
 pg_url=$("$PY" scripts/find_postgres.py)
+pg_replica=$pg_url
+[ "${TEST_REPLICA:-1}" = 0 ] && pg_replica=""
 
 if [ -n "$pg_url" ] && [ -z "${TEST_SERIAL:-}" ]; then
-  run_suite quiet SQLite "$sqlite_url" "$@" &
+  DATABASE_REPLICA_URL="" run_suite quiet SQLite "$sqlite_url" "$@" &
   sqlite_pid=$!
   trap 'kill "$sqlite_pid" 2>/dev/null; rm -rf "$out"' EXIT  # interrupted: stop it too
-  run_suite live PostgreSQL "$pg_url" "$@"
+  DATABASE_REPLICA_URL=$pg_replica run_suite live PostgreSQL "$pg_url" "$@"
   wait "$sqlite_pid"
   echo "== pytest on SQLite (ran beside PostgreSQL)"
   cat "$out/SQLite.log"
 else
-  run_suite live SQLite "$sqlite_url" "$@"
+  DATABASE_REPLICA_URL="" run_suite live SQLite "$sqlite_url" "$@"
   if [ -n "$pg_url" ]; then
-    run_suite live PostgreSQL "$pg_url" "$@"
+    DATABASE_REPLICA_URL=$pg_replica run_suite live PostgreSQL "$pg_url" "$@"
   fi
 fi
 

@@ -36,6 +36,8 @@ def free_port() -> int:
 def server_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO"))}
     env.update(DATABASE_URL=database_url, DEBUG="1", PYTHONUNBUFFERED="1")
+    if env.pop("DATABASE_REPLICA_URL", None) and database_url.startswith("postgres"):
+        env["DATABASE_REPLICA_URL"] = database_url  # the suite's replica mirrors its database
     return env
 
 

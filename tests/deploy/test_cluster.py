@@ -69,7 +69,7 @@ def cluster_env():
     # the postgres user must reach it: not tmp_path (pytest's own folder is its owner's only)
     directory = Path(tempfile.mkdtemp(prefix="tessera-cluster-"))
     directory.chmod(0o755)
-    outer = {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}  # the suite's, not the cluster's
+    outer = {"DATABASE_URL", "DATABASE_REPLICA_URL", "DJANGO_SETTINGS_MODULE"}  # the suite's
     env = {**{k: v for k, v in os.environ.items() if k not in outer},
            **PORTS, "CLUSTER_DIR": str(directory)}
     yield env
