@@ -93,11 +93,19 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DB_TRANSACTION_POOLING=1: DATABASE_URL is a pooler in transaction mode (PgBouncer 1.18,
+# deploy/pgbouncer.ini), where a server connection serves one transaction of a client at a
+# time: nothing may outlive a transaction on it. So no server-side cursors (Django's
+# `.iterator()` declares them WITH HOLD outside a transaction and fetches later) and no prepared
+# statements (docs/deployment.md, "Behind PgBouncer").
+DB_TRANSACTION_POOLING = env.bool("DB_TRANSACTION_POOLING", default=False)
+if DB_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # The few hot statements written once a process (core.compiled) are prepared on PostgreSQL:
-# parsed and planned once a connection. Turn off behind a pooler that cannot keep prepared
-# statements (PgBouncer before 1.21 in transaction mode). Django's own queries are never
-# prepared (they bind parameters on the client), whatever this says.
-DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+# parsed and planned once a connection; off behind a transaction pooler (PgBouncer before 1.21
+# cannot keep them). Django's own queries are never prepared (they bind parameters on the
+# client), whatever this says.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=not DB_TRANSACTION_POOLING)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -36,7 +36,7 @@ app_env() {  # the environment of the app nodes and of `manage`
   export DEBUG=0 SECRET_KEY=${SECRET_KEY:-$(cat "$DIR/secret_key")} \
     ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 \
     CSRF_COOKIE_SECURE=0 NUM_PROXIES=1 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0} \
-    DB_PREPARED_STATEMENTS=0 DATABASE_URL=$(pgbouncer_dsn) DATABASE_REPLICA_URL=$(replica_dsn)
+    DB_TRANSACTION_POOLING=1 DATABASE_URL=$(pgbouncer_dsn) DATABASE_REPLICA_URL=$(replica_dsn)
 }
 
 install_missing() {
