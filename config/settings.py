@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "foundation.api.schema.add_error_responses",
         "foundation.api.schema.allow_empty_values",
         "foundation.api.schema.require_marked_bodies",
+        "foundation.api.schema.add_consistency_headers",
         "identities.api.schema.add_token_endpoint",
     ],
 }

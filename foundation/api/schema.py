@@ -119,6 +119,35 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
     return result
 
 
+CONSISTENCY = "Tessera-Consistency"
+CONSISTENCY_READ = {
+    "name": CONSISTENCY, "in": "header", "required": False, "schema": {"type": "string"},
+    "description": ("A token a write answered: the read is served from a copy that has that "
+                    "write, or from the primary (docs/deployment.md, \"Read-your-writes\")."),
+}
+CONSISTENCY_WRITTEN = {CONSISTENCY: {
+    "schema": {"type": "string"},
+    "description": ("Where a read replica serves reads: an opaque token of this write's "
+                    "position; send it back on a read that must see the write."),
+}}
+
+
+def add_consistency_headers(result: dict, generator, request, public) -> dict:
+    """The read-your-writes token (foundation.consistency) on every authenticated operation:
+    a read may send it, a successful write answers it."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or not authenticates(operation):
+                continue
+            if method == "get":
+                operation.setdefault("parameters", []).append(dict(CONSISTENCY_READ))
+            elif method in {"post", "put", "patch", "delete"}:
+                for status, response in operation.get("responses", {}).items():
+                    if status.startswith("2"):
+                        response.setdefault("headers", {}).update(CONSISTENCY_WRITTEN)
+    return result
+
+
 # An OpenApiParameter cannot say `allowEmptyValue`; `extensions=EMPTY_IS_DEFAULT` marks one.
 EMPTY_IS_DEFAULT = {"x-empty-is-default": True}
 
