@@ -162,13 +162,38 @@ def fresh_auth_throttle(settings):
     caches["throttle"].clear()
 
 
-@pytest.fixture(autouse=True)
-def replica_in_the_test_transaction(settings):
-    """With DATABASE_REPLICA_URL (a mirror of the test database), the replica's alias uses the
-    test's own connection: what a test wrote in its transaction, a read routed to the replica
-    sees. Pins start empty, in this process's memory, and the replica is not left out."""
-    from django.core.cache import caches
+def pytest_configure(config):
+    """With DATABASE_REPLICA_URL (a mirror of the test database), the replica's alias is, in
+    every thread, that thread's default connection, unless a test put another in its place:
+    what a test wrote in its transaction, a read routed to the replica sees. Django's test
+    machinery does not see the alias at all (it would open, wrap or flush it as a database of
+    its own); the router and `replica.configured()` do."""
+    from django.conf import settings
     from django.db import connections
+    from django.utils.connection import BaseConnectionHandler
+
+    if "replica" not in settings.DATABASES:
+        return
+    connection_of, aliases = BaseConnectionHandler.__getitem__, BaseConnectionHandler.__iter__
+
+    def mirrored(handler, alias):
+        if handler is connections and alias == "replica" and not hasattr(
+                handler._connections, alias):
+            alias = "default"
+        return connection_of(handler, alias)
+
+    def without_replica(handler):
+        return (alias for alias in aliases(handler)
+                if handler is not connections or alias != "replica")
+
+    BaseConnectionHandler.__getitem__ = mirrored
+    BaseConnectionHandler.__iter__ = without_replica
+
+
+@pytest.fixture(autouse=True)
+def fresh_read_routes(settings):
+    """Pins start empty, in this process's memory, and the replica is not left out."""
+    from django.core.cache import caches
 
     from foundation.consistency import replica
 
@@ -178,11 +203,3 @@ def replica_in_the_test_transaction(settings):
             "LOCATION": "tessera-test-consistency"}}
     caches["consistency"].clear()
     replica._down_until = 0.0
-    if not replica.configured():
-        yield
-        return
-    connections[replica.REPLICA] = connections["default"]
-    try:
-        yield
-    finally:
-        del connections[replica.REPLICA]

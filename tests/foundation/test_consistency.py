@@ -62,7 +62,6 @@ def _replica_alias(settings, **changes):
             del connections.settings[REPLICA]
         else:
             connections.settings[REPLICA] = kept
-            connections[REPLICA] = connections["default"]
 
 
 @pytest.fixture
