@@ -96,7 +96,8 @@ alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 up_nodes() {
   app_env
-  DATABASE_URL=$(primary_dsn) "$PY" "$ROOT/manage.py" migrate --noinput >/dev/null  # not via the pooler
+  DB_TRANSACTION_POOLING=0 DATABASE_URL=$(primary_dsn) "$PY" "$ROOT/manage.py" migrate --noinput \
+    >/dev/null  # not via the pooler
   "$PY" "$ROOT/manage.py" collectstatic --noinput >/dev/null
   local port
   for port in "${NODE_PORTS[@]}"; do
@@ -174,7 +175,8 @@ cmd_status() {
 
 cmd_manage() {
   app_env
-  DATABASE_URL=$(primary_dsn) exec "$PY" "$ROOT/manage.py" "$@"
+  # straight to the primary: no pooler between (docs/deployment.md, "Behind PgBouncer")
+  DB_TRANSACTION_POOLING=0 DATABASE_URL=$(primary_dsn) exec "$PY" "$ROOT/manage.py" "$@"
 }
 
 stop_pid() {  # pidfile: TERM, then KILL after 10 s
