@@ -339,3 +339,29 @@ def test_what_counts_as_a_write(sql, writes):
 def test_the_replica_of_the_test_database_has_everything(with_replica):
     position = replica.position()
     assert position == Position(None, 0.0) and position.has(2**63) and position.fresh
+
+
+# --- every surface -------------------------------------------------------------------------------
+
+def test_every_surface_answers_a_token_on_its_writes_and_reads_the_replica_otherwise(
+        with_replica, make_caller):
+    from tests.accounts.conftest import ALL as AINUA
+    from tests.identities.dfs import ALL as ADDITIV
+    from tests.orgs.conftest import ALL as CUSTOMERID
+
+    customerid = make_caller(CUSTOMERID, name="crm").basic()
+    written = customerid.post("/eidm2/services/orgs/?organizationId=acme&friendlyName=Acme")
+    assert written.status_code == 200 and tokens.HEADER in written
+    additiv = make_caller(ADDITIV, tenants=["default"], name="dfs").basic()
+    searched = additiv.post("/v1.0/identities/search", {"SearchTerm": "x"}, format="json")
+    assert searched.status_code == 200 and served(searched) == "replica"  # a POST that reads
+    assert tokens.HEADER not in searched
+    ainua = make_caller(AINUA, name="connector").bearer()
+    patched = ainua.patch("/api/integrations/v1/accounts", {"a1": {"name": "A", "id": "1"}},
+                          format="json")
+    assert patched.status_code == 200 and tokens.HEADER in patched
+    caches["consistency"].clear()  # as if the pins had run out (Ainua only writes)
+    for client, path in ((customerid, "/eidm2/services/orgs/"),
+                         (customerid, "/eidm2/services/org/acme"), (additiv, "/v2.0/roles")):
+        answer = client.get(path)
+        assert answer.status_code == 200 and served(answer) == "replica", path
