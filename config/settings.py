@@ -184,14 +184,24 @@ OAUTH2_PROVIDER = {
 }
 
 # --- caches --------------------------------------------------------------------------------------
-# "auth" remembers verified HTTP Basic credentials in process memory
-# (identities/api/authentication).
-# "throttle" counts failed authentication (foundation/api/lockout): shared by every worker through
-# Redis when REDIS_URL is set (redis://host:6379/0), this process's memory otherwise.
+# "auth" remembers verified HTTP Basic credentials in process memory, re-checked against the
+# database on every use (identities/api/authentication).
+# "throttle" counts failed authentication (foundation/api/lockout) and "default" keeps the
+# console dashboard's figures for a minute (console/dashboard): shared by every worker and node
+# through Redis when REDIS_URL is set (redis://host:6379/0), this process's memory otherwise.
+# Every per-process cache is listed in docs/deployment.md, "Nothing node-local".
 BASIC_AUTH_CACHE_SECONDS = env.int("BASIC_AUTH_CACHE_SECONDS", default=60)
 REDIS_URL = env.str("REDIS_URL", default="")
+_REDIS = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": "tessera",
+    # a Redis that hangs must not hang every request (the lockout and the dashboard fail open)
+    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+}
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": (_REDIS if REDIS_URL
+                else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}),
     "auth": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tessera-basic-auth",
@@ -210,13 +220,7 @@ CACHES = {
               "LOCATION": "tessera-consistency"}
     ),
     "throttle": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "tessera",
-            # a Redis that hangs must not hang every request (lockout fails open)
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+        _REDIS
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -1,8 +1,14 @@
 """The figures of the console's index page, each one aggregate query (cached for a minute:
-the change log can hold millions of rows, and operators reload the index often)."""
+the change log can hold millions of rows, and operators reload the index often).
+
+The minute is kept in the "default" cache: Redis when REDIS_URL is set, so that every node
+shows the same figures (a node's own copy would make a reload through the proxy jump between
+two ages); this process's memory otherwise. Without the cache (Redis down) the figures are
+computed on each view."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,6 +31,8 @@ CACHE_SECONDS = 60
 SURFACES = {"orgs": "CustomerID", "authorisations": "onePortal", "accounts": "Ainua",
             "identities": "additiv", "audit": "additiv", "backoffice": "additiv"}
 OTHER = "other"
+KEY = "console:dashboard"
+log = logging.getLogger("tessera.console")
 
 
 @dataclass(frozen=True)
@@ -40,10 +48,17 @@ class Figures:
 
 
 def figures() -> Figures:
-    found = cache.get("console:dashboard")
+    try:
+        found = cache.get(KEY)
+    except Exception:  # any backend's error: answer without the cache, loudly
+        log.error("dashboard: cache unavailable, figures computed", exc_info=True)
+        return _figures()
     if found is None:
         found = _figures()
-        cache.set("console:dashboard", found, CACHE_SECONDS)
+        try:
+            cache.set(KEY, found, CACHE_SECONDS)
+        except Exception:
+            log.error("dashboard: cache unavailable, figures not kept", exc_info=True)
     return found
 
 

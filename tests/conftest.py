@@ -152,13 +152,18 @@ def forget_basic_credentials():
 @pytest.fixture(autouse=True)
 def fresh_auth_throttle(settings):
     """Each test starts with no failed authentication counted: the throttle counts in this
-    process's memory (a shared Redis named by REDIS_URL is never cleared by a test)."""
+    process's memory (a shared Redis named by REDIS_URL is never cleared by a test), and so
+    does the default cache (the dashboard's figures: two runs at once would share them)."""
     from django.core.cache import caches
 
-    if "locmem" not in settings.CACHES["throttle"]["BACKEND"]:
-        settings.CACHES = {**settings.CACHES, "throttle": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "tessera-test-throttle"}}
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                         "LOCATION": "tessera-test-default"},
+             "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "LOCATION": "tessera-test-throttle"}}
+    shared = {alias: backend for alias, backend in local.items()
+              if "locmem" not in settings.CACHES[alias]["BACKEND"]}
+    if shared:
+        settings.CACHES = {**settings.CACHES, **shared}
     caches["throttle"].clear()
 
 

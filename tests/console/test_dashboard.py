@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,6 +88,20 @@ def test_authorisations_are_counted_by_state():
             revoked=revoked, created=now, modified=now)
     assert figures().authorisations == {"active": 2, "expiring": 1, "future": 1,
                                          "expired": 1, "revoked": 1}
+
+
+def test_the_figures_are_kept_in_the_default_cache_and_computed_without_it(tree, settings,
+                                                                           caplog):
+    # kept where every node reads them (Redis when REDIS_URL is set: config/settings.py)
+    found = figures()
+    assert cache.get("console:dashboard") == found
+    # a Redis that refuses: the page still has its figures (and says so in the log)
+    with override_settings(CACHES={**settings.CACHES, "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}):
+        assert figures().organizations == found.organizations
+    assert "dashboard: cache unavailable" in caplog.text
 
 
 def test_the_dashboard_is_for_those_who_may_read_the_change_log(client):
