@@ -208,17 +208,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
     # read-your-writes pins (foundation/consistency/pins): every node must see them
-    "consistency": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "tessera",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-              "LOCATION": "tessera-consistency"}
-    ),
+    "consistency": (_REDIS if REDIS_URL else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tessera-consistency"}),
     "throttle": (
         _REDIS
         if REDIS_URL

@@ -51,8 +51,9 @@ def mark_down() -> None:
     """Leave the replica alone for REPLICA_RETRY_SECONDS, its connection closed."""
     global _down_until
     _down_until = time.monotonic() + settings.REPLICA_RETRY_SECONDS
-    with contextlib.suppress(DatabaseError, psycopg.Error):
-        connections[REPLICA].close()
+    if configured():
+        with contextlib.suppress(DatabaseError, psycopg.Error):
+            connections[REPLICA].close()
 
 
 def configured() -> bool:

@@ -38,6 +38,7 @@ RECHECKED = "re-verified against the database on every use"
 SHARED = "Redis when REDIS_URL is set: one copy for every node (process memory on one node)"
 PACKAGE = "a file of an installed package: changes only with a deploy"
 SCOPE = "the state of one request or command, set at its start and cleared at its end"
+HEALTH = "this node's view of its replica's health: when to ask it again, never data"
 NODES = "tests/deploy/test_nodes.py"
 
 
@@ -127,6 +128,16 @@ INVENTORY: dict[str, Cache] = {
     "identities/services/hooks.py:_before_delete": Cache(
         "what higher apps do before identities are deleted", CODE,
         "test_registries_are_filled_at_start_up_only"),
+    "foundation/consistency/pins.py:caches[\"consistency\"]": Cache(
+        "read-your-writes pins: the actors that wrote in the last REPLICA_PIN_SECONDS", SHARED,
+        "test_the_django_caches_are_what_the_inventory_says"),
+    "foundation/consistency/replica.py:_down_until": Cache(
+        "until when a replica that refused a connection is left alone (REPLICA_RETRY_SECONDS)",
+        HEALTH + ": reads meanwhile go to the primary, which is never stale",
+        "test_the_replica_memo_is_only_when_to_ask_it_again"),
+    "foundation/consistency/route.py:_current": Cache(
+        "the request's read route (its token, whether it wrote, the database chosen)", SCOPE,
+        "test_a_request_leaves_no_scope_behind"),
     "audit/context.py:_scope": Cache(
         "the audit scope: actor, client id, correlation id, audit context", SCOPE,
         "test_a_request_leaves_no_scope_behind"),
@@ -152,7 +163,7 @@ def test_every_per_process_cache_is_listed(found):
 def test_each_entry_says_what_it_holds_why_and_where_that_is_checked():
     tests = {name for name, value in globals().items() if name.startswith("test_")
              and callable(value)}
-    reasons = (SCHEMA, PURE, CODE, REQUEST, RECHECKED, SHARED, PACKAGE, SCOPE)
+    reasons = (SCHEMA, PURE, CODE, REQUEST, RECHECKED, SHARED, PACKAGE, SCOPE, HEALTH)
     for key, cache in INVENTORY.items():
         assert cache.holds and cache.why.startswith(reasons), key
         assert cache.checked_by in tests, key
@@ -355,12 +366,13 @@ def cache_backends(env: dict[str, str]) -> dict[str, str]:
 
 def test_the_django_caches_are_what_the_inventory_says():
     aliases = {key.split('"')[1] for key in INVENTORY if ":caches[" in key}
-    assert set(settings.CACHES) == aliases == {"default", "auth", "throttle"}
+    assert set(settings.CACHES) == aliases == {"default", "auth", "consistency", "throttle"}
     assert cache_backends({}) == {"default": "LocMemCache", "auth": "LocMemCache",
-                                  "throttle": "LocMemCache"}
+                                  "consistency": "LocMemCache", "throttle": "LocMemCache"}
     # the shared ones are Redis once there is one; the re-checked memo stays in the process
     assert cache_backends({"REDIS_URL": "redis://127.0.0.1:6379/0"}) == {
-        "default": "RedisCache", "auth": "LocMemCache", "throttle": "RedisCache"}
+        "default": "RedisCache", "auth": "LocMemCache", "consistency": "RedisCache",
+        "throttle": "RedisCache"}
 
 
 # --- Django's own ---------------------------------------------------------------------------------
@@ -384,6 +396,7 @@ def test_no_content_type_is_read_through_djangos_cache_and_no_snapshot_outlives_
 def test_a_request_leaves_no_scope_behind(make_caller):
     from audit import context as scope
     from foundation.bulk import write
+    from foundation.consistency import route
 
     caller = make_caller(["AUTHORISATION_VIEW"])
     client = APIClient()
@@ -391,6 +404,23 @@ def test_a_request_leaves_no_scope_behind(make_caller):
                        HTTP_X_CORRELATION_ID=str(uuid.uuid4()))
     assert client.get("/api/rest/v1/namespace").status_code == 200
     assert scope._scope.get() == scope.Scope()  # cleared when the response was closed
+    assert route.current() is None
     with write.tables_written() as tables:
         assert write._written.get() is tables
     assert write._written.get() is None
+
+
+# --- HEALTH: the replica's ------------------------------------------------------------------------
+
+def test_the_replica_memo_is_only_when_to_ask_it_again(settings, monkeypatch):
+    """A moment on this node's clock, no row: while it lasts the reads go to the primary."""
+    import time
+
+    from foundation.consistency import replica
+
+    settings.REPLICA_RETRY_SECONDS = 30
+    monkeypatch.setattr(replica, "_down_until", 0.0)
+    replica.mark_down()
+    assert isinstance(replica._down_until, float)
+    assert 0 < replica._down_until - time.monotonic() <= 30
+    assert replica.position() is None  # not asked: the primary serves
