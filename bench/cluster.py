@@ -1,7 +1,8 @@
 """Benchmark and drills of the production topology (docs/deployment.md); prints its figures.
 
     scripts/cluster.sh up            # first: the cluster this bench measures (CLUSTER_* respected)
-    .venv/bin/python bench/cluster.py [--seconds 20] [--clients 8] [--drills abc] [--json]
+    .venv/bin/python bench/cluster.py [--seconds 20] [--clients 8] [--drills abc] [--parts mds]
+                                      [--sizing-seconds 15] [--sizing-threads 4] [--json]
 
 It reads `scripts/cluster.sh status --json` (same CLUSTER_* environment), makes its own API
 clients with `scripts/cluster.sh manage create_api_client` (namespace `benchcluster`, every
@@ -21,13 +22,19 @@ back by its writer, half with its Tessera-Consistency token) for `--seconds`:
    those later than 2 s after the fault: a. `kill -9` of an app node (master and workers), then
    `scripts/cluster.sh up`, which starts it again; b. the replica stopped (`pg_ctl stop -m
    fast`) for 5 s, then started; c. the replica's replay paused (`pg_wal_replay_pause()`) for
-   10 s, with the stale read-backs made meanwhile.
+   10 s, with the stale read-backs made meanwhile;
+5. sizing (bench/cluster_sizing.py): one node of a single sync worker, as the cluster runs its
+   nodes, saturated by `--sizing-threads` clients with checks only, then writes only, for
+   `--sizing-seconds` each: requests a second, the CPU seconds of the node, of each PostgreSQL
+   server and of PgBouncer per 1000 requests, hence requests a second per vCPU of an app node,
+   and the database connections the node held.
 
-The direct run goes first: it outlasts REPLICA_PIN_SECONDS, so the readers' token requests and
-the seeding pin no one by the proxy run. The machine's cores are shared by the nodes, the
-databases and the bench's clients: single figures are noisy, the ratios of one run are the
-point. Runs in about 2 minutes with the defaults. Leaves the cluster up (and its rows: the clients
-and authorisations carry the run id in their names). Only loopback traffic.
+`--parts` picks among m (1-3), d (4) and s (5). The direct run goes first: it outlasts
+REPLICA_PIN_SECONDS, so the readers' token requests and the seeding pin no one by the proxy
+run. The machine's cores are shared by the nodes, the databases and the bench's clients: single
+figures are noisy, the ratios of one run are the point. Runs in about 3 minutes with the
+defaults. Leaves the cluster up (and its rows: the clients and authorisations carry the run id
+in their names). Only loopback traffic.
 """
 
 from __future__ import annotations
@@ -38,7 +45,6 @@ import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -48,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import cluster_drills as drills  # noqa: E402
+from bench import cluster_sizing as sizing  # noqa: E402
 from bench.cluster_load import (  # noqa: E402
     NAMESPACE,
     Client,
@@ -61,7 +68,6 @@ from bench.cluster_load import (  # noqa: E402
     served_by,
     stale,
 )
-from bench.common import free_port, wait_up  # noqa: E402
 
 SCRIPT = ROOT / "scripts" / "cluster.sh"
 
@@ -107,37 +113,9 @@ def measure(base: str, clients: list[Client], world: World, phase: str, seconds:
 @contextmanager
 def direct_node(primary: str):
     """A gunicorn of this checkout (2 workers, DEBUG=0) on a free port, its database the
-    primary itself; yields its URL. Its access log is kept in a temporary file."""
-    port = free_port()
-    keep_out = {"DATABASE_URL", "DATABASE_REPLICA_URL", "DB_PREPARED_STATEMENTS",
-                "DJANGO_SETTINGS_MODULE"}
-    env = {k: v for k, v in os.environ.items() if k not in keep_out}
-    env.update(DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="0",
-               SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0", NUM_PROXIES="1",
-               REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-               SECRET_KEY=os.environ.get("SECRET_KEY")
-               or (cluster_dir() / "secret_key").read_text().strip(),
-               DATABASE_URL=primary)
-    logs = tempfile.TemporaryDirectory(prefix="bench-cluster-")
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", f"{logs.name}/access.log",
-         "--error-logfile", f"{logs.name}/error.log"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_up(port)
-        yield f"http://127.0.0.1:{port}"
-    except BaseException:
-        sys.stderr.write(Path(logs.name, "error.log").read_text(errors="replace")[-3000:])
-        raise
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        logs.cleanup()
+    primary itself; yields its URL."""
+    with sizing.app_node(cluster_dir(), 2, {"DATABASE_URL": primary}) as node:
+        yield node.url
 
 
 def main() -> None:
@@ -147,10 +125,19 @@ def main() -> None:
     parser.add_argument("--drills", default="abc",
                         help="which drills: a (node killed), b (replica stopped), c (replay "
                         "paused); '' for none (abc)")
+    parser.add_argument("--parts", default="mds",
+                        help="which parts: m (mixed workload, proxy and direct), d (the drills "
+                        "of --drills), s (sizing of one node) (mds)")
+    parser.add_argument("--sizing-seconds", type=float, default=15,
+                        help="each sizing phase, checks then writes (15)")
+    parser.add_argument("--sizing-threads", type=int, default=4,
+                        help="client threads saturating the sizing node (4)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     args = parser.parse_args()
     if args.clients < 2:
         parser.error("--clients: at least 2 (half write, half only read)")
+    if set(args.parts) - set("mds"):
+        parser.error("--parts: letters among m, d, s")
 
     status = json.loads(cluster("status", "--json"))
     down = [n["url"] for n in status["nodes"] if not n["pid"]]
@@ -162,24 +149,32 @@ def main() -> None:
     base = status["http"]
     for client in clients:
         fetch_token(base, client)
+    tokens_at = time.perf_counter()  # a token is a write: it pins its client for a while
     world = prepare(base, clients, run)
     logs = [cluster_dir() / "log" / f"node-{n['url'].rsplit(':', 1)[1]}.log"
             for n in status["nodes"]]
     report = {"run": run, "proxy": base, "nodes": [n["url"] for n in status["nodes"]],
               "clients": args.clients, "writers": sum(c.writer for c in clients),
-              "seconds": args.seconds, "replica": drills.replica_state(status["replica"])}
-    # direct first: it outlasts REPLICA_PIN_SECONDS, so the readers' token requests and the
-    # seeding no longer pin anyone when the proxy run starts
-    with direct_node(status["primary"]) as url:
-        report["direct"] = measure(url, clients, world, "direct", args.seconds, [])
-    report["via_proxy"] = measure(base, clients, world, "proxy", args.seconds, logs)
-    proxy, direct = report["via_proxy"]["latency"], report["direct"]["latency"]
-    report["ratio"] = {key: round(proxy[key] / direct[key], 2) if direct[key] else None
-                       for key in ("p50_ms", "p99_ms", "rps")}
+              "seconds": args.seconds, "replica": drills.replica_state(status["replica"]),
+              "parts": args.parts}
+    if "m" in args.parts:
+        # direct first: it outlasts REPLICA_PIN_SECONDS, so the readers' token requests and the
+        # seeding no longer pin anyone when the proxy run starts
+        with direct_node(status["primary"]) as url:
+            report["direct"] = measure(url, clients, world, "direct", args.seconds, [])
+        report["via_proxy"] = measure(base, clients, world, "proxy", args.seconds, logs)
+        proxy, direct = report["via_proxy"]["latency"], report["direct"]["latency"]
+        report["ratio"] = {key: round(proxy[key] / direct[key], 2) if direct[key] else None
+                           for key in ("p50_ms", "p99_ms", "rps")}
     context = drills.Context(base, clients, world, logs, status, cluster, cluster_dir())
     report["drills"] = {name: run(context) for letter, name, run in (
         ("a", "kill_node", drills.kill_node), ("b", "replica_stopped", drills.replica_stopped),
-        ("c", "replay_paused", drills.replay_paused)) if letter in args.drills}
+        ("c", "replay_paused", drills.replay_paused))
+        if letter in args.drills and "d" in args.parts}
+    if "s" in args.parts:
+        # last: the drills may have restarted the replica (its postmaster is read then)
+        report["sizing"] = sizing.run(status, cluster_dir(), clients, world,
+                                      args.sizing_seconds, args.sizing_threads, tokens_at)
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(report, indent=2))

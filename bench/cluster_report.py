@@ -45,7 +45,6 @@ def _failed(drill: dict) -> str:
 
 
 def render(report: dict) -> str:
-    proxy, direct, ratio = report["via_proxy"], report["direct"], report["ratio"]
     replica = report["replica"]
     lines = [
         f"Tessera cluster bench (run {report['run']}): proxy {report['proxy']} before "
@@ -55,6 +54,20 @@ def render(report: dict) -> str:
                                 f"in recovery {replica['in_recovery']}, receiver "
                                 f"{replica['receiver']}, replay "
                                 f"{replica['replay_behind_bytes']} bytes behind"),
+    ]
+    if "via_proxy" in report:
+        lines += _mixed(report)
+    lines += _drills(report["drills"])
+    if "sizing" in report:
+        lines += ["", *_sizing(report["sizing"])]
+    lines.append("")
+    lines.append(f"total {report['total_seconds']} s")
+    return "\n".join(lines)
+
+
+def _mixed(report: dict) -> list[str]:
+    proxy, direct, ratio = report["via_proxy"], report["direct"], report["ratio"]
+    lines = [
         "workload: reads 55% checks, 15% filtered lists, 15% by id, 15% CustomerID org; "
         "writers: 20% writes (create or revoke), each read back",
         "",
@@ -78,7 +91,11 @@ def render(report: dict) -> str:
     backs = [direct["stale"][k] for k in ("back:token", "back:plain", "back:none")]
     lines.append(f"   (direct run, one database: {sum(b['stale'] for b in backs)} stale of "
                  f"{sum(b['reads'] for b in backs)} read-backs)")
-    drills = report["drills"]
+    return lines
+
+
+def _drills(drills: dict) -> list[str]:
+    lines: list[str] = []
     if drills:
         lines += ["", "4. drills under the same load (times from the fault):"]
     if "kill_node" in drills:
@@ -109,6 +126,63 @@ def render(report: dict) -> str:
             f"      stale read-backs during the pause (expected 0): "
             f"{_stale(pause['stale_during'])}",
         ]
-    lines.append("")
-    lines.append(f"total {report['total_seconds']} s")
-    return "\n".join(lines)
+    return lines
+
+
+def _n(value: float | None, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _sizing(sizing: dict) -> list[str]:
+    machine = sizing["machine"]
+    lines = [
+        f"5. sizing: one app node, {sizing['workers']} sync gunicorn worker (PgBouncer in "
+        f"transaction mode, the replica for reads), saturated by {sizing['threads']} client "
+        f"threads, {sizing['seconds']:g} s a phase",
+        f"   machine: {machine['cpus']} CPUs (load average {machine['load_average'][0]} at "
+        "start). On this one small machine the nodes, the databases, PgBouncer and the load",
+        "   generator share the cores, so scaling is planned on paper from the per-vCPU "
+        "figures, not claimed.",
+        f"   {'':<8}{'req/s':>7}{'p50':>9}{'failed':>7}{'app CPU s':>11}{'req/s per':>11}"
+        f"{'DB CPU s per 1000 requests':>31}{'node time:':>20}",
+        f"   {'':<8}{'':>7}{'':>9}{'':>7}{'per 1000':>11}{'app vCPU':>11}"
+        f"{'primary':>11}{'replica':>10}{'PgBouncer':>10}{'CPU / queue / wait':>20}",
+    ]
+    for kind, label in (("checks", "checks"), ("writes", "writes")):
+        p = sizing[kind]
+        db, split = p["db_cpu_per_1000"], p["node_time"]
+        lines.append(
+            f"   {label:<8}{p['rps']:>7.1f}{_n(p['p50_ms'], '.1f') + ' ms':>9}{p['failed']:>7}"
+            f"{_n(p['app_cpu_per_1000']):>11}{_n(p['per_vcpu'], '.0f'):>11}"
+            f"{_n(db['primary']):>11}{_n(db['replica']):>10}{_n(db['pgbouncer']):>10}"
+            + f"{split['cpu']:.0%} / {split['run_queue']:.0%} / {split['waits']:.0%}".rjust(20))
+    lines.append("   (writes: an authorisation created, then revoked, alternately; req/s per app "
+                 "vCPU = requests / the node's CPU seconds; node time: shares of its wall time "
+                 "computing, waiting for a core, waiting on the databases and Redis)")
+    lines.append("   CPU seconds of each phase: " + "; ".join(
+        f"{k} " + ", ".join(f"{name} {_n(value, '.1f')}"
+                            for name, value in sizing[k]["cpu_seconds"].items())
+        for k in ("checks", "writes")))
+    lines.append("   served by: " + "; ".join(
+        f"{k} " + ", ".join(f"{db} {n}" for db, n in sizing[k]["served_by"].items())
+        for k in ("checks", "writes")))
+    lines.append(f"   connections, highest of the 1-s samples (1 worker: per node = per worker; "
+                 f"before the node: primary {sizing['backends_before']['primary']}, replica "
+                 f"{sizing['backends_before']['replica']} client backends of the other nodes "
+                 "and PgBouncer):")
+    for kind in ("checks", "writes"):
+        c = sizing[kind]["connections"]
+        text = (f"     {kind:<7} the node's sockets: PgBouncer {c.get('node_to_pgbouncer')}, "
+                f"replica {c.get('node_to_replica')}, primary {c.get('node_to_primary')}, "
+                f"Redis {c.get('node_to_redis')}; client backends: primary "
+                f"{c.get('primary_backends')} ({c.get('primary_active')} active), replica "
+                f"{c.get('replica_backends')} ({c.get('replica_active')} active)")
+        if "pgbouncer_sv_active" in c:
+            text += (f"; PgBouncer pool: clients {c.get('pgbouncer_cl_active')} active + "
+                     f"{c.get('pgbouncer_cl_waiting')} waiting, servers "
+                     f"{c.get('pgbouncer_sv_active')} active, {c.get('pgbouncer_sv_idle')} "
+                     f"idle, {c.get('pgbouncer_sv_used')} used")
+        lines.append(text)
+    if sizing["pgbouncer_admin"] != "reachable":
+        lines.append(f"     PgBouncer's SHOW POOLS: not reachable ({sizing['pgbouncer_admin']})")
+    return lines
