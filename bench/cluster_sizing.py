@@ -47,7 +47,7 @@ from bench.cluster_load import (
     log_offsets,
     served_by,
 )
-from bench.common import free_port, pct, wait_up
+from bench.common import free_port, pct, stop, wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
@@ -88,12 +88,7 @@ def app_node(directory: Path, workers: int, database: dict[str, str]) -> Iterato
         sys.stderr.write(Path(logs.name, "error.log").read_text(errors="replace")[-3000:])
         raise
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         logs.cleanup()
 
 

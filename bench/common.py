@@ -67,6 +67,16 @@ def token_for(client, creds) -> str:
     return response.json()["access_token"]
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Terminate `process`; kill it when it will not stop within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def gunicorn(*, timeout: int = 120) -> Iterator[int]:
     """A gunicorn of this checkout (2 sync workers, DEBUG=0) on a free loopback port, up, for
@@ -88,12 +98,7 @@ def gunicorn(*, timeout: int = 120) -> Iterator[int]:
         sys.stderr.write(log.read().decode(errors="replace")[-5000:])
         raise
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         log.close()
 
 
