@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from redis import RedisError
 
 from audit.models import ChangeRecord
 from authorisations.models import Authorisation
@@ -50,14 +51,14 @@ class Figures:
 def figures() -> Figures:
     try:
         found = cache.get(KEY)
-    except Exception:  # any backend's error: answer without the cache, loudly
+    except RedisError:  # answer without the cache, loudly
         log.error("dashboard: cache unavailable, figures computed", exc_info=True)
         return _figures()
     if found is None:
         found = _figures()
         try:
             cache.set(KEY, found, CACHE_SECONDS)
-        except Exception:
+        except RedisError:
             log.error("dashboard: cache unavailable, figures not kept", exc_info=True)
     return found
 
