@@ -19,6 +19,18 @@ class AppendOnlyQuerySet(models.QuerySet):
     _raw_delete = delete
 
 
+class TransactionId(models.Func):
+    """The id of the transaction that writes the row: PostgreSQL's `pg_current_xact_id()` (a
+    64-bit xid8, never wrapping), 0 elsewhere (SQLite runs one writer at a time, so its rows'
+    ids are already in commit order). The change feed's order rests on it (audit.feed)."""
+
+    template = "(pg_current_xact_id()::text::bigint)"
+    output_field = models.BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "0", []
+
+
 class AppendOnlyModel(models.Model):
     """A row that may be inserted once and never changed or deleted."""
 
@@ -101,10 +113,16 @@ class ChangeRecord(AppendOnlyModel):
     after = models.JSONField(null=True, blank=True)
     correlation_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # where the write came from: api, admin, command:<name>, system (audit.context's origin)
+    origin = models.CharField(max_length=100, blank=True, default="", db_default="")
+    # the writing transaction (set by the database on every insert, COPY included)
+    xid = models.BigIntegerField(db_default=TransactionId(), editable=False)
 
     class Meta:
         ordering = ["-id"]
         indexes = [
+            # the change feed's order (audit.feed): by transaction, then by id
+            models.Index(fields=["xid", "id"], name="change_feed_idx"),
             # the history of an object (audit.queries.changes_of): object ids are UUIDs or
             # numbers, so the id alone is selective, and its shorter key is cheaper to
             # insert at random (a bulk import's records) than (object_type, object_id); a

@@ -61,13 +61,15 @@ def _default_tenant():
 
 
 def actor_fields() -> dict:
-    """The actor columns of a change record, from the current scope."""
+    """The actor columns of a change record (and where the write came from), from the current
+    scope."""
     current = scope.current()
     actor = current.actor if getattr(current.actor, "is_authenticated", False) else None
     return {
         "actor": actor,
         "actor_repr": actor.get_username() if actor else current.origin,
         "client_id": current.client_id,
+        "origin": current.origin,
     }
 
 
@@ -274,7 +276,7 @@ def record_bulk(
 # a raw change record: the change's own columns, then those every record of a write shares
 OWN_COLUMNS = ("action", "object_type", "object_id", "object_repr", "before", "after")
 SHARED_COLUMNS = ("context_id", "actor_id", "actor_repr", "client_id", "correlation_id",
-                  "created_at")
+                  "created_at", "origin")
 COPY_COLUMNS = OWN_COLUMNS + SHARED_COLUMNS
 
 
@@ -313,7 +315,7 @@ def _copy_records(changes: Iterable[Change], prepared: Sequence[str], context: A
     server inserts while the states are still being serialised."""
     actor_id = actor["actor"].pk if actor["actor"] else None
     shared = "\t" + copy_fields((context.pk, actor_id, actor["actor_repr"], actor["client_id"],
-                                 cid, timezone.now().isoformat())) + "\n"
+                                 cid, timezone.now().isoformat(), actor["origin"])) + "\n"
     count = 0
     with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {ChangeRecord._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
@@ -346,7 +348,8 @@ def _executemany_records(changes: Iterable[Change], prepared: Sequence[str],
     if isinstance(actor_id, uuid.UUID) and not connection.features.has_native_uuid_field:
         actor_id = actor_id.hex  # as UUIDField stores it
     now = ops.adapt_datetimefield_value(timezone.now())
-    shared = (context.pk, actor_id, actor["actor_repr"], actor["client_id"], cid, now)
+    shared = (context.pk, actor_id, actor["actor_repr"], actor["client_id"], cid, now,
+              actor["origin"])
     count = 0
     batch: list[tuple] = []
     own = chain(map(copy_values, prepared), map(_own_values, changes))

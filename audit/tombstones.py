@@ -104,6 +104,7 @@ def tombstones(
         "actor_id": Cast(Value(actor_id, output_field=models.UUIDField()), models.UUIDField()),
         "actor_repr": Value(actor["actor_repr"], output_field=models.CharField()),
         "client_id": Value(actor["client_id"], output_field=models.CharField()),
+        "origin": Value(actor["origin"], output_field=models.CharField()),
         "action": Value(ChangeRecord.Action.DELETE.value, output_field=models.CharField()),
         "object_type": Value(object_type, output_field=models.CharField()),
         "object_id": Cast(object_id, models.CharField()),

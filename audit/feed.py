@@ -1,0 +1,84 @@
+"""The change feed's pages: every change record once, in transaction order, resumable.
+
+Records are read in the order of their transaction's id, then their own (`xid`, `id`), and on
+PostgreSQL only those of transactions older than every transaction still running
+(`pg_snapshot_xmin(pg_current_snapshot())`, taken by the page's own statement). A transaction
+still open may hold records with smaller ids than records already committed (ids are taken at
+insert, transactions commit in another order): those wait until it ends, so a cursor past
+a page never passes over a record that appears later: no gap, and no repeat. On SQLite writers
+take turns, every `xid` is 0 and the order is the ids', which is the commit order.
+
+The cursor is opaque to clients: `xid.id` of the page's last record, base64url.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+from django.db import connections, models
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from audit.models import ChangeRecord
+
+_CURSOR = re.compile(r"^(\d{1,19})\.(\d{1,19})$")
+MAX_LIMIT = 1000
+
+
+class CursorError(ValueError):
+    """A cursor this feed did not give."""
+
+
+@dataclass(frozen=True, order=True)
+class Cursor:
+    xid: int = 0
+    id: int = 0
+
+    def token(self) -> str:
+        return base64.urlsafe_b64encode(f"{self.xid}.{self.id}".encode()).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str | None) -> Cursor:
+        """The cursor of a token (none: the beginning); CursorError for anything else."""
+        if not token:
+            return cls()
+        try:
+            text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise CursorError("not a cursor of this feed") from None
+        found = _CURSOR.match(text)
+        if found is None:
+            raise CursorError("not a cursor of this feed")
+        return cls(int(found[1]), int(found[2]))
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[ChangeRecord]
+    next: Cursor
+
+
+def after_cursor(records: QuerySet, cursor: Cursor) -> QuerySet:
+    table = records.model._meta.db_table
+    return records.filter(RawSQL(f'("{table}"."xid", "{table}"."id") > (%s, %s)',
+                                 (cursor.xid, cursor.id), output_field=models.BooleanField()))
+
+
+def settled(records: QuerySet) -> QuerySet:
+    """Only the records of transactions that have ended (PostgreSQL; all, elsewhere)."""
+    if connections[records.db].vendor != "postgresql":
+        return records
+    return records.filter(xid__lt=RawSQL(
+        "pg_snapshot_xmin(pg_current_snapshot())::text::bigint", (),
+        output_field=models.BigIntegerField()))
+
+
+def page(cursor: Cursor, limit: int, records: QuerySet | None = None) -> Page:
+    """Up to `limit` records after `cursor` (of `records`, all by default), and the cursor to
+    resume from (the same one when there is nothing new)."""
+    records = ChangeRecord.objects.all() if records is None else records
+    found = list(settled(after_cursor(records, cursor)).order_by("xid", "id")[:limit])
+    return Page(found, Cursor(found[-1].xid, found[-1].pk) if found else cursor)
