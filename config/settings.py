@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "backoffice",
     "console",
+    "events",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("backoffice.api.urls")),
     path("eidm2/services/", include("orgs.api.urls")),
     path("api/rest/v1/", include("authorisations.api.urls")),
+    path("api/events/v1/", include("events.api.urls")),
     # Ainua (spec 000): one URL conf at both prefixes of the vendor's docs
     path("api/integrations/v1/", include("accounts.api.urls")),
     path("integrations/v1/", include("accounts.api.urls")),
