@@ -228,9 +228,11 @@ CACHES = {
 # (PostgreSQL's planner statistics) right after it commits (foundation.bulk.run.analyze).
 BULK_ANALYZE_ROWS = env.int("BULK_ANALYZE_ROWS", default=10_000)
 
-# --- the console's log of refused API requests (console/refusals) ------------------------------
+# --- the console's log of refused API requests (console/refusals); webhooks (events/webhooks):
+# WEBHOOK_ALLOW_PRIVATE=1 lets them reach loopback, private and link-local addresses
 TESSERA_REFUSAL_LOG = env.bool("TESSERA_REFUSAL_LOG", default=True)
 TESSERA_REFUSALS_KEPT = env.int("TESSERA_REFUSALS_KEPT", default=10_000)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 
 # --- throttling of failed authentication (foundation/api/lockout) ------------------------------
 # Failures within the window: AUTH_FAILURES_PER_CLIENT of one client identifier (username or
@@ -240,8 +242,7 @@ TESSERA_REFUSALS_KEPT = env.int("TESSERA_REFUSALS_KEPT", default=10_000)
 # one secret check per AUTH_SLOWDOWN_SECONDS for the rest of the window. 0 turns a bound off.
 AUTH_FAILURES_PER_CLIENT = env.int("AUTH_FAILURES_PER_CLIENT", default=10)
 AUTH_FAILURES_PER_ADDRESS = env.int("AUTH_FAILURES_PER_ADDRESS", default=50)
-AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS = env.int("AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS",
-                                               default=100)
+AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS = env.int("AUTH_FAILURES_PER_CLIENT_ANY_ADDRESS", 100)
 AUTH_SLOWDOWN_SECONDS = env.int("AUTH_SLOWDOWN_SECONDS", default=2)
 AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=300)
 AUTH_LOCKOUT_SECONDS = env.int("AUTH_LOCKOUT_SECONDS", default=AUTH_FAILURE_WINDOW_SECONDS)
