@@ -151,20 +151,21 @@ def forget_basic_credentials():
 
 @pytest.fixture(autouse=True)
 def fresh_auth_throttle(settings):
-    """Each test starts with no failed authentication counted: the throttle counts in this
-    process's memory (a shared Redis named by REDIS_URL is never cleared by a test), and so
-    does the default cache (the dashboard's figures: two runs at once would share them)."""
+    """Each test starts with no failed authentication counted and no read-your-writes pin:
+    the throttle and the pins are kept in this process's memory (a shared Redis named by
+    REDIS_URL is never cleared by a test), and so is the default cache (the dashboard's
+    figures: two runs at once would share them)."""
     from django.core.cache import caches
 
-    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                         "LOCATION": "tessera-test-default"},
-             "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                          "LOCATION": "tessera-test-throttle"}}
+    local = {alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                     "LOCATION": f"tessera-test-{alias}"}
+             for alias in ("default", "throttle", "consistency")}
     shared = {alias: backend for alias, backend in local.items()
               if "locmem" not in settings.CACHES[alias]["BACKEND"]}
     if shared:
         settings.CACHES = {**settings.CACHES, **shared}
     caches["throttle"].clear()
+    caches["consistency"].clear()
 
 
 def pytest_configure(config):
@@ -196,15 +197,8 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
-def fresh_read_routes(settings):
-    """Pins start empty, in this process's memory, and the replica is not left out."""
-    from django.core.cache import caches
-
+def replica_not_left_out():
+    """No test inherits another's moment of leaving the replica alone."""
     from foundation.consistency import replica
 
-    if "locmem" not in settings.CACHES["consistency"]["BACKEND"]:
-        settings.CACHES = {**settings.CACHES, "consistency": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "tessera-test-consistency"}}
-    caches["consistency"].clear()
     replica._down_until = 0.0

@@ -69,13 +69,9 @@ class ConsistencyMiddleware:
 
 def primary_position() -> int | None:
     """The primary's WAL insert position now: past the commit of every write made so far."""
-    connection = connections[PRIMARY]
     try:
-        connection.ensure_connection()
-        with connection.connection.cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
-            return lsn_from_text(cursor.fetchone()[0])
+        (position,) = replica.unlogged_row(PRIMARY, "SELECT pg_current_wal_insert_lsn()::text")
     except (DatabaseError, psycopg.Error):
         log.warning("could not read the primary's WAL position", exc_info=True)
         return None
-
+    return lsn_from_text(position)

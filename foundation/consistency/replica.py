@@ -47,6 +47,16 @@ class Position:
         return self.lag is not None and self.lag <= settings.REPLICA_MAX_LAG_SECONDS
 
 
+def unlogged_row(alias: str, sql: str) -> tuple:
+    """The one row of `sql` on `alias`, through psycopg's own cursor: the router's statements
+    are not the request's (not logged, not counted among its queries)."""
+    connection = connections[alias]
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()
+
+
 def mark_down() -> None:
     """Leave the replica alone for REPLICA_RETRY_SECONDS, its connection closed."""
     global _down_until
@@ -64,18 +74,12 @@ def position() -> Position | None:
     """The replica's position now, or None when it cannot be asked."""
     if time.monotonic() < _down_until:
         return None
-    connection = connections[REPLICA]
     try:
-        connection.ensure_connection()
-        # psycopg's own cursor: the probe is the router's, not the request's (not logged,
-        # not counted among a request's queries)
-        with connection.connection.cursor() as cursor:
-            cursor.execute(_PROBE)
-            in_recovery, replayed, lag = cursor.fetchone()
+        in_recovery, replayed, lag = unlogged_row(REPLICA, _PROBE)
     except (DatabaseError, psycopg.Error):
         mark_down()
         return None
-    connection.health_check_done = True
+    connections[REPLICA].health_check_done = True
     if not in_recovery:
         return Position(None, 0.0)
     return Position(lsn_from_text(replayed) if replayed else 0,
