@@ -19,7 +19,7 @@ from django.db import models
 
 # Field names whose values never enter the change log in clear.
 SECRET_FIELDS = frozenset({"password", "client_secret", "hetu", "pwd", "token",
-                           "token_checksum"})
+                           "token_checksum", "secret"})
 MASK = "***"
 # the after-state of a secret a write replaced: masked too, but a reader of the change log
 # sees that it changed (before and after would otherwise both read MASK)

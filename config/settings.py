@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "backoffice",
     "console",
     "events",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -71,20 +73,16 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [BASE_DIR / "templates"],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
 
 # --- database -----------------------------------------------------------------------------------
 DATABASES = {
@@ -146,11 +144,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+    {"NAME": f"django.contrib.auth.password_validation.{name}Validator"} for name in (
+        "UserAttributeSimilarity", "MinimumLength", "CommonPassword", "NumericPassword")]
 AUTHENTICATION_BACKENDS = [
     "foundation.backends.WrittenOutModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -212,15 +207,9 @@ CACHES = {
     "consistency": (_REDIS if REDIS_URL else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tessera-consistency"}),
-    "throttle": (
-        _REDIS
-        if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "tessera-auth-throttle",
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
-    ),
+    "throttle": (_REDIS if REDIS_URL else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tessera-auth-throttle", "OPTIONS": {"MAX_ENTRIES": 100_000}}),
 }
 
 # --- bulk imports ---------------------------------------------------------------------------------
@@ -228,11 +217,21 @@ CACHES = {
 # (PostgreSQL's planner statistics) right after it commits (foundation.bulk.run.analyze).
 BULK_ANALYZE_ROWS = env.int("BULK_ANALYZE_ROWS", default=10_000)
 
-# --- the console's log of refused API requests (console/refusals); webhooks (events/webhooks):
-# WEBHOOK_ALLOW_PRIVATE=1 lets them reach loopback, private and link-local addresses
+# --- the console's log of refused API requests (console/refusals) ----------------------------
 TESSERA_REFUSAL_LOG = env.bool("TESSERA_REFUSAL_LOG", default=True)
 TESSERA_REFUSALS_KEPT = env.int("TESSERA_REFUSALS_KEPT", default=10_000)
+
+# --- webhooks (events/webhooks, docs/events.md): attempts are tasks of the database queue ------
+# WEBHOOK_ALLOW_PRIVATE=1 lets deliveries reach loopback, private and link-local addresses.
+# A failed attempt is retried for WEBHOOK_RETRY_HOURS; a worker's attempt still running after
+# WEBHOOK_LEASE_SECONDS counts as lost (its worker killed) and is made again: keep it well above
+# what an attempt may take (connecting, then each read, within their timeouts).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["webhooks"]}}
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24.0)
+WEBHOOK_LEASE_SECONDS = env.float("WEBHOOK_LEASE_SECONDS", default=30.0)
+WEBHOOK_CONNECT_SECONDS = env.float("WEBHOOK_CONNECT_SECONDS", default=3.0)
+WEBHOOK_READ_SECONDS = env.float("WEBHOOK_READ_SECONDS", default=5.0)
 
 # --- throttling of failed authentication (foundation/api/lockout) ------------------------------
 # Failures within the window: AUTH_FAILURES_PER_CLIENT of one client identifier (username or
@@ -353,22 +352,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"correlation": {"()": "foundation.api.correlation.CorrelationIdLogFilter"}},
-    "formatters": {
-        "plain": {
-            "format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s",
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["correlation"],
-            "formatter": "plain",
-        },
-    },
+    "formatters": {"plain": {
+        "format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["correlation"],
+                             "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-    },
+    # the task queue logs every task twice at INFO: the webhook worker logs its own outcomes
+    "loggers": {name: {"level": "WARNING"} for name in (
+        "django.db.backends", "django_tasks", "django_tasks_db")},
 }
 
 # --- organizations (spec 001, the CustomerID surface under /eidm2/services/) --------------------
