@@ -40,7 +40,7 @@ def is_public(address: str) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
-def check(url: str, *, resolver: Resolver = resolve) -> list[str]:
+def check(url: str, *, resolver: Resolver | None = None) -> list[str]:
     """The addresses `url` may be delivered to; AddressRefused when it may not be."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -51,7 +51,7 @@ def check(url: str, *, resolver: Resolver = resolve) -> list[str]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise AddressRefused("the URL's port is not a number from 0 to 65535") from None
-    addresses = resolver(parts.hostname, port)
+    addresses = (resolver or resolve)(parts.hostname, port)
     if not addresses:
         raise AddressRefused(f"{parts.hostname} resolves to no address")
     if getattr(settings, "WEBHOOK_ALLOW_PRIVATE", False):

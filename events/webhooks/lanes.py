@@ -45,7 +45,7 @@ def open_lanes(lanes: Iterable[Lane]) -> set[Lane]:
     query = Q()
     for webhook in {w for w, _ in lanes}:
         query |= Q(webhook_id=webhook, lane__in=[lane for w, lane in lanes if w == webhook])
-    return set(Delivery.objects.filter(query, status__in=Delivery.OPEN)
+    return set(Delivery.objects.filter(query, status__in=Delivery.OPEN).order_by()
                .values_list("webhook_id", "lane").distinct())
 
 

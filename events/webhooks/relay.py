@@ -28,7 +28,9 @@ from audit.models import ChangeRecord
 from core.locks import try_exclusive
 from events.models import Delivery, RelayPosition, Webhook
 from events.webhooks.filters import Judge
-from events.webhooks.lanes import enqueue, lane_of, lane_transaction, open_lanes, retry_until
+from events.webhooks.lanes import lane_of, lane_transaction, open_lanes, retry_until
+from events.webhooks.queue import enqueue_many
+from events.webhooks.tasks import deliver
 
 NAME = "webhooks"
 PAGE = 500
@@ -72,8 +74,11 @@ def head(*, settled_only: bool = True) -> Cursor:
 
 
 def _move(position: RelayPosition | None, cursor: Cursor) -> None:
-    RelayPosition.objects.update_or_create(
-        name=NAME, defaults={"cursor": cursor.token(), "updated_at": timezone.now()})
+    if position is None:
+        RelayPosition.objects.create(name=NAME, cursor=cursor.token())
+    elif position.cursor != cursor.token():
+        position.cursor, position.updated_at = cursor.token(), timezone.now()
+        position.save(update_fields=["cursor", "updated_at"])
 
 
 def _earlier(records: list[ChangeRecord], end: Cursor) -> list[ChangeRecord]:
@@ -103,10 +108,16 @@ def _deliveries(webhooks: list[Webhook], records: list[ChangeRecord]) -> None:
     lanes = {(d.webhook_id, d.lane) for d in new}
     with lane_transaction(lanes):
         busy = open_lanes(lanes)
+        first = []
         for delivery in new:  # in record order: a lane's first is queued, the rest wait
             if (delivery.webhook_id, delivery.lane) not in busy:
-                enqueue(delivery)
+                first.append(delivery)
                 busy.add((delivery.webhook_id, delivery.lane))
+        now = timezone.now()
+        task_ids = enqueue_many(deliver, [(d.webhook_id, d.record_id) for d in first])
+        for delivery, task_id in zip(first, task_ids, strict=True):
+            delivery.status, delivery.task_id, delivery.next_attempt_at = (
+                Delivery.Status.QUEUED, task_id, now)
         Delivery.objects.bulk_create(new, batch_size=1000)
 
 

@@ -24,6 +24,9 @@ class Command(BaseCommand):
                             help="Deliver what is due now, then exit.")
         parser.add_argument("--interval", type=_interval, default=0.5, metavar="SECONDS",
                             help="Pause between rounds when idle (default 0.5, at most 60).")
+        parser.add_argument("--worker-id", default="", metavar="ID",
+                            help="This worker's name in the queue's task rows (default: random; "
+                                 "unique among the workers running).")
         parser.add_argument("--json", action="store_true",
                             help="With --once: print what was done as JSON.")
 
@@ -31,6 +34,8 @@ class Command(BaseCommand):
         if options["json"] and not options["once"]:
             raise CommandError("--json goes with --once")
         loop = Loop(interval=options["interval"])
+        if options["worker_id"]:
+            loop.worker_id = options["worker_id"][:64]
         loop.handle_signals()
         totals = loop.run(once=options["once"])
         if options["json"]:
