@@ -22,7 +22,9 @@ run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py ensure_admin  # last before serving: its password is the line to read
-	$(PY) manage.py runserver $(HOST)
+	@# the webhook worker beside the server, stopped with it
+	$(PY) manage.py deliver_events & trap 'kill $$! 2>/dev/null' EXIT; \
+		$(PY) manage.py runserver $(HOST)
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,7 @@ answer's body only the first RESPONSE_EXCERPT bytes are read, and kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import urllib3
 from django.conf import settings
@@ -32,12 +32,24 @@ class Outcome:
 
 
 def post(url: str, request: SignedDelivery) -> Outcome:
-    """Send the request; any exception of the network becomes a failed Outcome."""
+    """Send the request to the first of the URL's checked addresses that takes a connection;
+    any error of the network becomes a failed Outcome."""
     try:
-        address = check(url)[0]
+        addresses = check(url)
     except AddressRefused as error:
         return Outcome(False, error=f"refused: {error}")
-    parts = urlsplit(url)
+    outcome = Outcome(False, error="no address")
+    for address in addresses:
+        outcome = _post_to(address, urlsplit(url), request)
+        if outcome.status is not None or not outcome.error.startswith(_UNREACHED):
+            return outcome
+    return outcome
+
+
+_UNREACHED = ("NewConnectionError", "ConnectTimeoutError")
+
+
+def _post_to(address: str, parts: SplitResult, request: SignedDelivery) -> Outcome:
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
     default_port = port == (443 if https else 80)
