@@ -10,6 +10,7 @@ carries the delivery (`task_id`): a task the recovery replaced finds nothing to 
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from datetime import timedelta
@@ -23,9 +24,10 @@ from events.webhooks import sender
 from events.webhooks.lanes import enqueue, hand_over, lane_transaction
 from events.webhooks.signing import signed
 
+logger = logging.getLogger("tessera.webhooks")
 FIRST_RETRY_SECONDS = 5
 LONGEST_WAIT_SECONDS = 3600
-PAUSED_SECONDS = 60  # an inactive subscription's deliveries look again after this long
+PAUSED_SECONDS = 600  # an inactive subscription's deliveries look again (or on resume)
 
 
 def backoff(failures: int) -> timedelta:
@@ -47,8 +49,15 @@ def attempt(webhook_id: int, record_id: int, task_id: uuid.UUID | str) -> str:
     if record is None:
         outcome = sender.Outcome(False, error="the change record is no longer kept")
         return _finish(delivery, outcome, final=True)
-    request = signed(delivery.webhook.secret, delivery.event_id, as_json(record))
-    return _finish(delivery, sender.post(delivery.webhook.url, request))
+    try:
+        request = signed(delivery.webhook.secret, delivery.event_id, as_json(record))
+        outcome = sender.post(delivery.webhook.url, request)
+    except Exception as error:  # a defect: counted as a failed attempt, retried with backoff
+        logger.exception("webhook %s, %s: the attempt failed", webhook_id, delivery.event_id)
+        outcome = sender.Outcome(False, error=f"internal error: {type(error).__name__}")
+    if not outcome.delivered:
+        logger.warning("webhook %s, %s: %s", webhook_id, delivery.event_id, outcome.error)
+    return _finish(delivery, outcome)
 
 
 def _pause(delivery: Delivery) -> str:

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from audit.services import delete_recorded, save_recorded
 from authorisations.models import Namespace
-from events.models import RelayPosition, Webhook
+from events.models import Delivery, RelayPosition, Webhook
 from events.webhooks.addresses import AddressRefused, check
 from events.webhooks.relay import NAME, head
 from events.webhooks.signing import new_secret
@@ -79,14 +81,24 @@ def webhook_create(*, name: str, url: str, types: list[str] | None = None,
 
 
 def webhook_save(webhook: Webhook, *, created: bool) -> bool:
-    """Save a subscription edited as a whole (the console's form)."""
+    """Save a subscription edited as a whole (the console's form). Made active again, its held
+    deliveries are due at once."""
     validate(webhook)
     if created:
         webhook.secret = webhook.secret or new_secret()
     with transaction.atomic():
+        was_active = created or Webhook.objects.filter(pk=webhook.pk, active=True).exists()
         changed = save_recorded(webhook, created=created)
         _relay_starts()
+        if webhook.active and not was_active:
+            _resume(webhook)
     return changed
+
+
+def _resume(webhook: Webhook) -> None:
+    held = Delivery.objects.filter(webhook=webhook, status=Delivery.Status.QUEUED)
+    DBTaskResult.objects.filter(id__in=held.values("task_id"), status=TaskResultStatus.READY) \
+        .update(run_after=timezone.now())
 
 
 def webhook_rotate_secret(webhook: Webhook) -> str:

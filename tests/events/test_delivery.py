@@ -25,7 +25,7 @@ from events.models import Delivery, RelayPosition
 from events.webhooks import recovery
 from events.webhooks.attempts import backoff
 from events.webhooks.relay import head, relay
-from events.webhooks.subscriptions import webhook_create
+from events.webhooks.subscriptions import webhook_create, webhook_save
 from events.webhooks.worker import Loop
 from identities.services.people import person_create
 from identities.services.tenants import tenant_create, tenant_update
@@ -220,3 +220,44 @@ def test_a_running_task_within_its_lease_is_left_alone(receiver):
     DBTaskResult.objects.filter(id=delivery.task_id).update(
         status=TaskResultStatus.RUNNING, started_at=timezone.now())
     assert recovery.recover() == 0
+
+
+def test_a_defect_in_an_attempt_is_a_failed_attempt_retried_not_a_lost_task(receiver,
+                                                                            monkeypatch):
+    subscribe(receiver)
+    tenant_create(key="t1", name="One")
+
+    def broken(url, request):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr("events.webhooks.sender.post", broken)
+    deliver_now()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("queued", 1)
+    assert delivery.last_error == "internal error: RuntimeError"
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists()
+    monkeypatch.undo()
+    due_now()
+    deliver_now()
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and receiver.ids() == [delivery.event_id]
+
+
+def test_an_inactive_subscription_holds_its_deliveries_until_active_again(receiver):
+    webhook = subscribe(receiver, types=["tessera.tenant.*"])
+    tenant_create(key="t1", name="One")
+    relay_all()
+    webhook.active = False
+    webhook_save(webhook, created=False)
+    deliver_now()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, receiver.got) == ("queued", 0, [])
+    assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=30)
+    second = tenant_create(key="t2", name="Two")  # while inactive: held too
+    deliver_now()
+    assert receiver.got == []
+    webhook.active = True
+    webhook_save(webhook, created=False)  # the console's save: held deliveries due at once
+    deliver_now()
+    later = ChangeRecord.objects.get(object_type="identities.tenant", object_id=second.pk)
+    assert receiver.ids() == [delivery.event_id, f"chg_{later.pk}"]
