@@ -261,3 +261,39 @@ def test_an_inactive_subscription_holds_its_deliveries_until_active_again(receiv
     deliver_now()
     later = ChangeRecord.objects.get(object_type="identities.tenant", object_id=second.pk)
     assert receiver.ids() == [delivery.event_id, f"chg_{later.pk}"]
+
+
+def test_a_write_through_each_api_surface_arrives(receiver, make_caller):
+    """CustomerID, onePortal, the additiv DFS and Admin Management APIs, Ainua: one write
+    each, each write's event delivered and verified."""
+    from tests.accounts.conftest import ALL as AINUA
+    from tests.authorisations.conftest import ALL as ONEPORTAL
+    from tests.identities.dfs import ALL as ADDITIV
+    from tests.identities.dfs import CREATE_SAMPLE, sample
+    from tests.orgs.conftest import ALL as CUSTOMERID
+
+    subscribe(receiver)
+    from authorisations.services.catalog import api_client_namespaces_grant, namespace_create
+
+    namespace_create(code="ns", name="NS")
+    oneportal = make_caller(ONEPORTAL, name="oneportal")
+    api_client_namespaces_grant(identity=oneportal.identity, codes=["ns"])
+    writes = {
+        "tessera.organization.created": make_caller(CUSTOMERID, name="customerid").basic()
+        .post("/eidm2/services/orgs/?organizationId=acme&friendlyName=Acme"),
+        "tessera.authorisationtype.created": oneportal.basic().post(
+            "/api/rest/v1/authorisation_type", {"code": "employment", "nsCode": "ns"},
+            format="json"),
+        "tessera.identity.created": make_caller(ADDITIV, tenants=["default"], name="dfs")
+        .basic().post("/v1.0/identities", sample(
+            CREATE_SAMPLE, AuditContextId=None, Username="dora", ExternalId=None),
+            format="json"),
+        "tessera.account.created": make_caller(AINUA, name="connector").bearer().patch(
+            "/api/integrations/v1/accounts", {"a1": {"name": "A", "id": "1"}}, format="json"),
+    }
+    for type_, answer in writes.items():
+        assert answer.status_code in (200, 201), (type_, answer.content)
+    deliver_now()
+    arrived = {r.event["type"] for r in receiver.got
+               if r.verified and r.event["source"] == "/tessera/api"}
+    assert set(writes) <= arrived, arrived
