@@ -47,9 +47,9 @@ INSTALLED_APPS = [
     "accounts",
     "backoffice",
     "console",
-    "events",
     "django_tasks",
-    "django_tasks_db",
+    "django_tasks_db",  # before events: its console page is taken down there (events/admin.py)
+    "events",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django_tasks_db.models import DBTaskResult
 
 from audit.admin.mixins import ChangeHistoryMixin, ReadOnlyAdmin
 from events.models import Delivery, Webhook
@@ -16,6 +17,10 @@ from events.webhooks import lanes, subscriptions
 from foundation.admin.mixins import ServiceErrorsMixin
 
 DEAD = Delivery.Status.DEAD
+
+# the queue's own rows are no operator's business: the deliveries page tells what they carry
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
 
 
 class WebhookForm(forms.ModelForm):
@@ -76,6 +81,10 @@ class WebhookAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         subscriptions.webhook_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for webhook in queryset:
+            subscriptions.webhook_delete(webhook)
 
     def get_urls(self):
         own = [

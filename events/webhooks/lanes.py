@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tasks_db.utils import exclusive_transaction
 
 from audit.models import ChangeRecord
+from audit.services import Change, audited, object_type_of, record_bulk
 from core.locks import exclusive_many
 from events.models import Delivery
 
@@ -72,14 +73,17 @@ def hand_over(webhook_id: int, lane: str) -> Delivery | None:
 
 def replay(deliveries: QuerySet) -> int:
     """Send the dead letters among `deliveries` again: each is queued at once, or waits behind
-    its lane's delivery under way; its retries run for another WEBHOOK_RETRY_HOURS."""
+    its lane's delivery under way; its retries run for another WEBHOOK_RETRY_HOURS. Each
+    replay is a change record (the operator's write; the attempts themselves are not)."""
     candidates = list(deliveries.filter(status=Delivery.Status.DEAD)
                       .values_list("pk", "webhook_id", "lane"))
-    with lane_transaction({(webhook, lane) for _, webhook, lane in candidates}):
+    with lane_transaction({(webhook, lane) for _, webhook, lane in candidates}), audited():
         dead = list(Delivery.objects.filter(pk__in=[pk for pk, _, _ in candidates],
                                             status=Delivery.Status.DEAD).order_by("record_id"))
         busy = open_lanes((d.webhook_id, d.lane) for d in dead)
+        changes = []
         for delivery in dead:
+            before = {"status": delivery.status, "event": delivery.event_id}
             delivery.retry_until = retry_until()
             if (delivery.webhook_id, delivery.lane) in busy:
                 delivery.status = Delivery.Status.WAITING
@@ -87,6 +91,10 @@ def replay(deliveries: QuerySet) -> int:
                 enqueue(delivery)
                 busy.add((delivery.webhook_id, delivery.lane))
             delivery.save(update_fields=["status", "task_id", "next_attempt_at", "retry_until"])
+            changes.append(Change(ChangeRecord.Action.UPDATE, object_type_of(delivery),
+                                  str(delivery.pk), before, {**before, "status": delivery.status},
+                                  str(delivery)))
+        record_bulk(changes)  # an operator's write: on the record
     return len(dead)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Max
 from django.utils import timezone
 from django_tasks_db.utils import exclusive_transaction
 
@@ -120,11 +119,3 @@ def _deliveries(webhooks: list[Webhook], records: list[ChangeRecord]) -> None:
                 Delivery.Status.QUEUED, task_id, now)
         Delivery.objects.bulk_create(new, batch_size=1000)
 
-
-def lag() -> dict:
-    """How far behind the relay is: records after its cursor (for the console)."""
-    position = RelayPosition.objects.filter(name=NAME).first()
-    cursor = Cursor.parse(position.cursor) if position else head()
-    behind = after_cursor(ChangeRecord.objects.all(), cursor)
-    return {"cursor": cursor.token(), "behind": behind.count(),
-            "newest": behind.aggregate(at=Max("created_at"))["at"]}

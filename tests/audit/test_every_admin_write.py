@@ -48,6 +48,9 @@ from backoffice.models import AccessPolicy, AccessPolicyGroup, MemberBackOffice,
 from backoffice.services.assignments import member_menus_set
 from backoffice.services.catalog import entry_delete as bo_entry_delete
 from backoffice.services.catalog import entry_save as bo_entry_save
+from events.models import Delivery
+from events.webhooks.lanes import replay
+from events.webhooks.subscriptions import webhook_create, webhook_delete, webhook_save
 from identities.models import BankBranch, Identity, IdentityProvider, Salutation
 from identities.services.catalogs import catalog_entry_delete, catalog_entry_save
 from identities.services.clients import (
@@ -94,6 +97,7 @@ class Entry:
 
 
 READ_ONLY = Entry()  # an admin that writes nothing (the walk checks that it refuses)
+HOOK = "https://93.184.215.14/hooks"  # a public address: no name to resolve
 
 
 # --- the services the admins stand for, as the admins call them ---------------------------
@@ -422,6 +426,24 @@ ENTRIES: dict[str, Entry] = {
         actions={"delete_selected": lambda world, obj: account_delete(account=obj)},
     ),
     "accounts.accountuser": READ_ONLY,
+    "events.webhook": Entry(
+        make=lambda world: webhook_create(name="walked", url=HOOK).webhook,
+        add=lambda world: {"name": "added", "url": HOOK, "types": "tessera.*"},
+        add_service=lambda world: webhook_create(name="added", url=HOOK, types=["tessera.*"]),
+        change=lambda world, obj: {"url": HOOK + "/renamed"},
+        change_service=lambda world, obj: webhook_save(_set(obj, url=HOOK + "/renamed"),
+                                                       created=False),
+        delete_service=lambda world, obj: webhook_delete(obj),
+        actions={"delete_selected": lambda world, obj: webhook_delete(obj)},
+    ),
+    # deliveries are the queue's record, not the registry's: replaying one writes no change
+    "events.delivery": Entry(
+        make=lambda world: Delivery.objects.create(
+            webhook=webhook_create(name="walked", url=HOOK).webhook, record_id=1,
+            event_type="tessera.tenant.created", lane="identities.tenant:1", status="dead",
+            retry_until=world.moment),
+        actions={"replay": lambda world, obj: replay(Delivery.objects.filter(pk=obj.pk))},
+    ),
 }
 
 

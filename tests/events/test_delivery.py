@@ -286,7 +286,8 @@ def test_a_write_through_each_api_surface_arrives(receiver, make_caller):
             format="json"),
         "tessera.identity.created": make_caller(ADDITIV, tenants=["default"], name="dfs")
         .basic().post("/v1.0/identities", sample(
-            CREATE_SAMPLE, AuditContextId=None, Username="dora", ExternalId=None),
+            CREATE_SAMPLE, AuditContextId=None, Username="dora", ExternalId=None,
+            SalutationId=None, BankBranchId=None, IdentityRoleId=None),
             format="json"),
         "tessera.account.created": make_caller(AINUA, name="connector").bearer().patch(
             "/api/integrations/v1/accounts", {"a1": {"name": "A", "id": "1"}}, format="json"),
