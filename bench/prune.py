@@ -13,9 +13,10 @@ The database is migrated first. The month is the one 25 months back; the records
 the server (INSERT … SELECT, in transactions of 100,000), with states of about 300 bytes, then
 the month is vacuumed (an old month, as it would be). A writer, in a process of its own (so
 the exporter's Python does not slow it down), records a change through the ORM
-(audit.services.record) every `interval` from a second before the prune to a second after it. Figures: the prune's wall time, the export's size, and the
-writer's waits (each write's wall time): the longest during the prune, p50/p99 during the
-prune, and the longest before it, for comparison.
+(audit.services.record) every `interval` from a second before the prune to a second after
+it. Figures: the prune's wall time, the export's size, and the writer's waits (each write's
+wall time): the longest during the prune (and when it came), p50/p99 during the prune, and
+the longest before it, for comparison. An earlier run's month is pruned first.
 """
 
 from __future__ import annotations
@@ -123,11 +124,17 @@ def main() -> None:
     print(out.getvalue().strip())
     print(f"prune: {done - pruning:.1f} s"
           + (f", export {size / 2**20:.0f} MiB" if size else " (no export)"))
-    during = [took for began, took in writes if pruning <= began + took and began <= done]
+    overlapping = [(began, took) for began, took in writes
+                   if pruning <= began + took and began <= done]
+    during = [took for _, took in overlapping]
     before = [took for began, took in writes if began + took < pruning]
     print(f"writer: {len(writes)} changes recorded, {len(during)} during the prune")
     print(f"  during the prune: longest {ms(max(during))}, p50 {ms(pct(during, 0.5))}, "
           f"p99 {ms(pct(during, 0.99))}")
+    if overlapping:
+        began, took = max(overlapping, key=lambda write: write[1])
+        print(f"  the longest began {began - pruning:.2f} s into the prune "
+              f"({done - began - took:.2f} s before its end)")
     print(f"  before it: longest {ms(max(before))}, p50 {ms(pct(before, 0.5))}")
 
 
