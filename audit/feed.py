@@ -11,8 +11,10 @@ take turns, every `xid` is 0 and the order is the ids', which is the commit orde
 The cursor is opaque to clients: `xid-id` of the page's last record.
 
 After a prune (audit.retention.prune) a cursor before the last dropped record may have missed
-records that are gone: `page` raises PrunedCursorError for it (the client must re-sync and read
-from the beginning, which starts at the oldest kept record).
+records that are gone: `check_kept` raises PrunedCursorError for it (the client must re-sync
+and read from the beginning, which starts at the oldest kept record). `page` itself reads on
+from any cursor: a reader of its own (the webhooks' relay) is kept ahead of the prune by the
+prune's guard (audit.retention.prune.refuse_needed_months) instead.
 """
 
 from __future__ import annotations
@@ -97,9 +99,7 @@ def check_kept(cursor: Cursor) -> None:
 
 def page(cursor: Cursor, limit: int, records: QuerySet | None = None) -> Page:
     """Up to `limit` records after `cursor` (of `records`, all by default), and the cursor to
-    resume from (the same one when there is nothing new); PrunedCursorError for a cursor before
-    what the change log keeps."""
-    check_kept(cursor)
+    resume from (the same one when there is nothing new)."""
     records = ChangeRecord.objects.all() if records is None else records
     found = list(settled(after_cursor(records, cursor)).order_by("xid", "id")[:limit])
     return Page(found, Cursor(found[-1].xid, found[-1].pk) if found else cursor)

@@ -63,8 +63,9 @@ def cutoff_of(before: date, today: date | None = None) -> date:
 
 
 def refuse_needed_months(months: list[date]) -> None:
-    """The one place to refuse months something still needs (e.g. undelivered webhook
-    deliveries): raise PruneError naming them. Nothing needs any month yet."""
+    """The one place to refuse months something still needs (undelivered webhook deliveries,
+    records the webhooks' relay has not read yet: audit.feed.page reads on from any cursor):
+    raise PruneError naming them. Called before anything is exported or dropped."""
 
 
 def check_export_path(path: Path) -> None:

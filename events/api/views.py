@@ -22,7 +22,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.events import as_dict
-from audit.feed import CURSOR_PATTERN, MAX_LIMIT, Cursor, CursorError, PrunedCursorError, page
+from audit.feed import (
+    CURSOR_PATTERN,
+    MAX_LIMIT,
+    Cursor,
+    CursorError,
+    PrunedCursorError,
+    check_kept,
+    page,
+)
 from audit.models import ChangeRecord
 from events import reach
 from foundation.api.errors import ApiError, additiv_code, render_problem
@@ -88,11 +96,12 @@ class ChangesView(APIView):
         records = ChangeRecord.objects.annotate(**reach.annotations()).filter(
             reach.visible(request.user))
         try:
-            found = page(cursor, limit, records)
+            check_kept(cursor)
         except PrunedCursorError as gone:
             cutoff = f"{gone.cutoff:%Y-%m-%d}"
             return render_problem(ApiError(410, additiv_code(410), GONE.format(cutoff=cutoff),
                                            extra={"prunedBefore": cutoff}))
+        found = page(cursor, limit, records)
         return Response({"events": [as_dict(record) for record in found.records],
                          "next": found.next.token()})
 
