@@ -9,18 +9,25 @@ a page never passes over a record that appears later: no gap, and no repeat. On 
 take turns, every `xid` is 0 and the order is the ids', which is the commit order.
 
 The cursor is opaque to clients: `xid-id` of the page's last record.
+
+After a prune (audit.retention.prune) a cursor before the last dropped record may have missed
+records that are gone: `check_kept` raises PrunedCursorError for it (the client must re-sync
+and read from the beginning, which starts at the oldest kept record). `page` itself reads on
+from any cursor: a reader of its own (the webhooks' relay) is kept ahead of the prune by the
+prune's guard (audit.retention.prune.refuse_needed_months) instead.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from audit.models import ChangeRecord
+from audit.models import ChangeRecord, Retention
 
 # `xid-id`, each under 10^18 (a bigint's range, with room): opaque to clients all the same
 CURSOR_PATTERN = r"^(0|[1-9][0-9]{0,17})-(0|[1-9][0-9]{0,17})$"
@@ -30,6 +37,14 @@ MAX_LIMIT = 1000
 
 class CursorError(ValueError):
     """A cursor this feed did not give."""
+
+
+class PrunedCursorError(Exception):
+    """A cursor before the kept change log: records after it were pruned."""
+
+    def __init__(self, cutoff: datetime):
+        super().__init__(f"the change log before {cutoff:%Y-%m-%d} was pruned")
+        self.cutoff = cutoff
 
 
 @dataclass(frozen=True, order=True)
@@ -70,6 +85,16 @@ def settled(records: QuerySet) -> QuerySet:
     return records.filter(xid__lt=RawSQL(
         "pg_snapshot_xmin(pg_current_snapshot())::text::bigint", (),
         output_field=models.BigIntegerField()))
+
+
+def check_kept(cursor: Cursor) -> None:
+    """PrunedCursorError when records after `cursor` were pruned (the beginning is always kept)."""
+    if cursor == Cursor():
+        return
+    pruned = Retention.objects.order_by("-horizon_xid", "-horizon_id").values_list(
+        "horizon_xid", "horizon_id", "cutoff").first()
+    if pruned is not None and cursor < Cursor(pruned[0], pruned[1]):
+        raise PrunedCursorError(pruned[2])
 
 
 def page(cursor: Cursor, limit: int, records: QuerySet | None = None) -> Page:

@@ -138,3 +138,26 @@ class ChangeRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"
+
+
+class Retention(AppendOnlyModel):
+    """One prune of the change log (audit.retention.prune): the months before `cutoff` were
+    exported and dropped. The highest `horizon` is where the kept change feed begins: a
+    cursor before it may have missed dropped records (audit.feed answers PrunedCursorError)."""
+
+    id = models.BigAutoField(primary_key=True)
+    cutoff = models.DateTimeField(help_text="Records written before it are gone.")
+    months = models.JSONField(default=list, help_text="The months dropped, YYYY-MM.")
+    records = models.BigIntegerField(help_text="How many records were dropped.")
+    # the last dropped record's feed position (xid, id): a cursor before it missed records
+    horizon_xid = models.BigIntegerField()
+    horizon_id = models.BigIntegerField()
+    export = models.CharField(max_length=1000, blank=True, default="",
+                              help_text="The NDJSON file the dropped records went to.")
+    pruned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"change log pruned before {self.cutoff:%Y-%m-%d}"

@@ -3,7 +3,9 @@
 `?after=CURSOR&limit=N` answers `{"events": [CloudEvent, …], "next": CURSOR}`: the change
 records after the cursor in transaction order (audit.feed), only those within the client's
 reach (events.reach), as CloudEvents 1.0 (audit.events). `next` resumes exactly after the last
-event given; with nothing new it is the cursor sent. No `after`: from the beginning.
+event given; with nothing new it is the cursor sent. No `after`: from the beginning (the
+oldest record kept). A cursor from before a prune of the change log (records after it are
+gone) is answered 410 Gone: re-sync, then read again from the beginning.
 """
 
 from __future__ import annotations
@@ -20,14 +22,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.events import as_dict
-from audit.feed import CURSOR_PATTERN, MAX_LIMIT, Cursor, CursorError, page
+from audit.feed import (
+    CURSOR_PATTERN,
+    MAX_LIMIT,
+    Cursor,
+    CursorError,
+    PrunedCursorError,
+    check_kept,
+    page,
+)
 from audit.models import ChangeRecord
 from events import reach
+from foundation.api.errors import ApiError, additiv_code, render_problem
 from foundation.api.reach import NoRealm, ReachPermission
 from identities.api.authentication import BearerAuthentication
 
 DEFAULT_LIMIT = 100
 TAG = "Change events"
+GONE = ("This cursor is before the oldest change kept: the change log before {cutoff} was "
+        "pruned, with changes after this cursor. Re-sync, then read the feed again from the "
+        "beginning (without `after`).")
 
 
 class CloudEventSchema(serializers.Serializer):
@@ -72,13 +86,21 @@ class ChangesView(APIView):
         responses={200: OpenApiResponse(inline_serializer("ChangePage", {
             "events": CloudEventSchema(many=True),
             "next": serializers.CharField(help_text="the cursor to resume from"),
-        }))},
+        })), 410: OpenApiResponse(description=(
+            "The cursor is before the oldest change kept (the change log was pruned): "
+            "re-sync, then read again without `after`. `prunedBefore`: the cutoff."))},
     )
     def get(self, request):
         cursor = _cursor(request.query_params.get("after"))
         limit = _limit(request.query_params.get("limit"))
         records = ChangeRecord.objects.annotate(**reach.annotations()).filter(
             reach.visible(request.user))
+        try:
+            check_kept(cursor)
+        except PrunedCursorError as gone:
+            cutoff = f"{gone.cutoff:%Y-%m-%d}"
+            return render_problem(ApiError(410, additiv_code(410), GONE.format(cutoff=cutoff),
+                                           extra={"prunedBefore": cutoff}))
         found = page(cursor, limit, records)
         return Response({"events": [as_dict(record) for record in found.records],
                          "next": found.next.token()})
