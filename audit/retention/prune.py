@@ -21,7 +21,7 @@ SQLite: the same export, then one DELETE of the rows before the cutoff.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -62,10 +62,21 @@ def cutoff_of(before: date, today: date | None = None) -> date:
     return month_of(before)
 
 
+# Who may still need records before a moment (the webhooks: events.webhooks.retention), each
+# a callable given the moment and answering why, or None; registered by the app that needs.
+NEEDS: list[Callable[[datetime], str | None]] = []
+
+
 def refuse_needed_months(months: list[date]) -> None:
-    """The one place to refuse months something still needs (undelivered webhook deliveries,
-    records the webhooks' relay has not read yet: audit.feed.page reads on from any cursor):
-    raise PruneError naming them. Called before anything is exported or dropped."""
+    """Refuse months something still needs (undelivered webhook deliveries, records the
+    webhooks' relay has not read yet: audit.feed.page reads on from any cursor): PruneError
+    saying why. Called before anything is exported or dropped."""
+    if not months:
+        return
+    until = start_of(next_month(max(months)))
+    reasons = [reason for need in NEEDS if (reason := need(until))]
+    if reasons:
+        raise PruneError("; ".join(reasons))
 
 
 def check_export_path(path: Path) -> None:
