@@ -11,21 +11,13 @@ from django.core.management import CommandError, call_command
 
 from audit.models import ChangeRecord
 from audit.retention.partitions import ensure_partitions
-from audit.services import audit_context_create
 from events.models import Delivery, Webhook
 from events.webhooks.subscriptions import webhook_create
 from tests.events.receiver import receiving
 from tests.events.test_delivery import deliver_now, due_now, relay_all
+from tests.events.test_feed_retention import old
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def old(month: int, name: str) -> ChangeRecord:
-    change = ChangeRecord(context=audit_context_create(), action="create",
-                          object_type="tests.thing", object_id=name,
-                          created_at=datetime(2025, month, 10, tzinfo=UTC))
-    change.save()
-    return change
 
 
 def prune() -> str:
