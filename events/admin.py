@@ -73,8 +73,8 @@ class WebhookAdmin(ServiceErrorsMixin, ChangeHistoryMixin, admin.ModelAdmin):
         if not obj._dead:
             return 0
         url = reverse("admin:events_delivery_changelist")
-        return format_html('<a href="{}?webhook__id__exact={}&status__exact=dead">{}</a>',
-                           url, obj.pk, obj._dead)
+        return format_html('<a href="{}">{}</a>',
+                           f"{url}?webhook__id__exact={obj.pk}&status__exact=dead", obj._dead)
 
     def save_model(self, request, obj, form, change):
         subscriptions.webhook_save(obj, created=not change)
