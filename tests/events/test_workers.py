@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -58,9 +59,22 @@ class Shared:
         return (json.loads(workers) if isinstance(workers, str) else workers)[-1]
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path | None:
+    """On SQLite, one migrated database file for the module (copied by each test)."""
+    if connection.vendor == "postgresql":
+        return None
+    folder = tmp_path_factory.mktemp("migrated")
+    servers.shared_database(folder)
+    return folder / "shared.sqlite3"
+
+
 @pytest.fixture
-def shared(tmp_path) -> Shared:
-    return Shared(servers.shared_database(tmp_path))
+def shared(tmp_path, migrated) -> Shared:
+    if migrated is None:
+        return Shared(servers.shared_database(tmp_path))
+    shutil.copyfile(migrated, tmp_path / "shared.sqlite3")
+    return Shared(f"sqlite:///{tmp_path / 'shared.sqlite3'}")
 
 
 @contextmanager
