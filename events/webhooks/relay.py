@@ -94,8 +94,10 @@ def _earlier(records: list[ChangeRecord], end: Cursor) -> list[ChangeRecord]:
 
 def _deliveries(webhooks: list[Webhook], records: list[ChangeRecord]) -> None:
     judge = Judge(webhooks, records)
-    known = set(Delivery.objects.filter(record_id__in=[r.pk for r in records])
-                .values_list("webhook_id", "record_id"))
+    # by (webhook, record): the unique index's order; by the record alone it reads the table
+    known = set(Delivery.objects.filter(webhook_id__in=[w.pk for w in webhooks],
+                                        record_id__in=[r.pk for r in records])
+                .order_by().values_list("webhook_id", "record_id"))
     new = [Delivery(webhook=webhook, record_id=record.pk, event_type=event_type(record),
                     lane=lane_of(record), status=Delivery.Status.WAITING,
                     retry_until=retry_until())

@@ -5,6 +5,7 @@ query count. Transactional: the relay reads committed transactions (audit.feed).
 from __future__ import annotations
 
 import json
+import time
 from io import StringIO
 
 import pytest
@@ -188,3 +189,33 @@ def test_the_relay_s_queries_are_flat_in_the_page_size():
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert Delivery.objects.filter(event_type="tessera.tenant.created").count() == 2 * 33
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL query plan")
+def test_the_relay_looks_up_the_deliveries_already_made_by_index_not_by_reading_them_all():
+    """Deliveries are kept: the relay's check of a page's records against those already made
+    must stay a look-up in the (webhook, record) index however many there are."""
+    hook = webhook_create(name="hook", url=HOOK).webhook
+    relay_all()
+    Delivery.objects.bulk_create([
+        Delivery(webhook=hook, record_id=10**9 + i, event_type="tessera.tenant.created",
+                 lane=f"identities.tenant:{i}", status=Delivery.Status.DELIVERED,
+                 retry_until=hook.created_at) for i in range(20_000)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_delivery")
+    tenant_create(key="new", name="New")
+    deadline = time.monotonic() + 30
+    while True:  # the feed waits for older transactions of the cluster to end (relay_all)
+        with CaptureQueriesContext(connection) as queries:
+            if relay_module.relay_page() == 1:
+                break
+        assert time.monotonic() < deadline, "the relay did not read the new record"
+        time.sleep(0.02)
+    (lookup,) = [q["sql"] for q in queries.captured_queries
+                 if q["sql"].startswith("SELECT") and 'FROM "events_delivery"' in q["sql"]
+                 and '"events_delivery"."record_id" IN' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + lookup)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    pages = plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    assert pages < 20, (pages, plan["Node Type"])
