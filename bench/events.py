@@ -58,13 +58,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-
-if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # the writer beside the workers: a deferred transaction that reads first is refused
-    # ("database is locked", no wait) when a worker holds the write lock
-    settings.DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
-
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 

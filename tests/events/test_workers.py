@@ -178,3 +178,27 @@ def test_deliver_events_once_delivers_what_is_due_and_exits(shared, tmp_path):
         assert shared.statuses() == {"delivered": 3}
         assert len(receiver.got) == 3 and all(r.verified for r in receiver.got)
     assert os.environ.get("WEBHOOK_LEASE_SECONDS") is None  # the processes' setting only
+
+
+WRITER = """
+from audit import context as scope
+from identities.services.tenants import tenant_create, tenant_update
+with scope.for_command("writer"):
+    tenant = tenant_create(key="busy", name="0")
+    for n in range(1, 150):
+        tenant_update(tenant=tenant, name=str(n))  # reads, then writes
+"""
+
+
+def test_writes_beside_a_busy_worker_wait_for_the_lock_rather_than_fail(shared, tmp_path):
+    """On SQLite (make run) the server and the worker write to one file: a write that reads
+    first waits for the worker's lock instead of failing with "database is locked"."""
+    if not shared.url.startswith("sqlite"):
+        pytest.skip("SQLite's lock (PostgreSQL locks rows)")
+    with receiving() as receiver:
+        subscribe(shared, receiver)
+        shared.manage("create_webhook", "all", "--url", receiver.url, "--json")
+        with workers(shared, tmp_path, "A", "B"):
+            shared.manage("shell", "-c", WRITER)  # check=True: fails on any error
+            wait(lambda: shared.statuses().get("delivered", 0) >= 150, 60,
+                 f"not delivered: {shared.statuses()}")
