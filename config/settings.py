@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "orgs",
     "accounts",
     "backoffice",
+    "scim",
     "console",
     "django_tasks",
     "django_tasks_db",  # before events: its console page is taken down there (events/admin.py)

@@ -39,12 +39,13 @@ urlpatterns = [
     path("eidm2/services/", include("orgs.api.urls")),
     path("api/rest/v1/", include("authorisations.api.urls")),
     path("api/events/v1/", include("events.api.urls")),
+    path("scim/v2/", include("scim.api.urls")),
     # Ainua (spec 000): one URL conf at both prefixes of the vendor's docs
     path("api/integrations/v1/", include("accounts.api.urls")),
     path("integrations/v1/", include("accounts.api.urls")),
     # Anything else under an API prefix answers a JSON 404 in that surface's style.
     re_path(
-        r"^(?P<rest>(v1\.0|v1\.1|v2\.0|api|integrations|eidm2|oauth|connect)/.*)$",
+        r"^(?P<rest>(v1\.0|v1\.1|v2\.0|api|integrations|eidm2|scim|oauth|connect)/.*)$",
         views.api_not_found,
     ),
 ]

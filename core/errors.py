@@ -51,3 +51,10 @@ class UnprocessableError(DomainError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class PreconditionFailedError(DomainError):
+    """The caller's condition on the record's version does not hold: it changed since the
+    caller read it (answered 412; SCIM's `If-Match`)."""
+
+    kind = "precondition failed"

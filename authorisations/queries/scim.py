@@ -50,8 +50,9 @@ class Quoted(str):
 class Attr:
     """One filterable attribute: its ORM path and how its values compare.
 
-    kind: `string` (case-exact), `enum` (case-insensitive, stored lower-case), `datetime`,
-    `boolean`, `uuid`. A computed attribute gives `build(op, value, now) -> Q` instead of a path.
+    kind: `string` (case-exact), `text` (compared case-insensitively: SCIM's `caseExact:
+    false`), `enum` (case-insensitive, stored lower-case), `datetime`, `boolean`, `uuid`.
+    A computed attribute gives `build(op, value, now) -> Q` instead of a path.
     """
 
     path: str
@@ -61,7 +62,7 @@ class Attr:
 
 
 def filter_kinds(attrs: Mapping[str, Attr]) -> dict[str, str]:
-    """Each attribute's kind as the schema publishes it: `string`, `enum`, `datetime`,
+    """Each attribute's kind as the schema publishes it: `string`, `text`, `enum`, `datetime`,
     `boolean`, `uuid`; `?` when it can be null; for a built attribute (eq/ne/pr only)
     `computed` when it compares with true or false, `member` when with a quoted string that
     must be among the record's (a grant right's `authorisationTypes`)."""
@@ -78,6 +79,8 @@ def _published_kind(attr: Attr) -> str:
 STRING_OPS = {"eq": "exact", "co": "contains", "sw": "startswith", "ew": "endswith",
               "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}
 ORDER_OPS = {"eq": "exact", "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}
+TEXT_OPS = {**STRING_OPS, "eq": "iexact", "co": "icontains", "sw": "istartswith",
+            "ew": "iendswith"}
 
 
 def parse(text: str, attrs: Mapping[str, Attr], *, now: datetime | None = None) -> Q:
@@ -190,6 +193,8 @@ class _Walker:
             table = {"eq": "exact"}
         elif attr.kind in ("string", "enum"):
             table = STRING_OPS
+        elif attr.kind == "text":
+            table = TEXT_OPS
         else:
             table = ORDER_OPS
         if op != "pr" and ("eq" if op == "ne" else op) not in table:
@@ -200,7 +205,7 @@ class _Walker:
         field = attr.path
         if op == "pr":
             present = Q(**{f"{field}__isnull": False})
-            if attr.kind in ("string", "enum"):
+            if attr.kind in ("string", "enum", "text"):
                 present &= ~Q(**{field: ""})
             return present
         if value is None:

@@ -90,6 +90,18 @@ def render_oneportal(error: ApiError) -> HttpResponse:
     return _json(body, error.status, "application/json")
 
 
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def render_scim(error: ApiError) -> HttpResponse:
+    """RFC 7644 §3.12: `{"schemas": [SCIM_ERROR], "status": "404", "detail": "…"}`, the
+    status as a string, with `scimType` (in `extra`) where the RFC names one."""
+    body = {"schemas": [SCIM_ERROR], "status": str(error.status), "detail": error.message}
+    if error.extra:
+        body.update(error.extra)
+    return _json(body, error.status, "application/scim+json")
+
+
 def _json(body: dict, status: int, content_type: str) -> HttpResponse:
     return HttpResponse(json.dumps(body), status=status, content_type=content_type)
 
@@ -99,6 +111,7 @@ STYLES: dict[str, Callable[[ApiError], HttpResponse]] = {
     "problem": render_problem,
     "customerid": render_customerid,
     "oneportal": render_oneportal,
+    "scim": render_scim,
 }
 
 # URL prefixes of the API surfaces and their error style; the first match wins.
@@ -110,6 +123,7 @@ API_PREFIXES: list[tuple[str, str]] = [
     ("/api/", "problem"),
     ("/integrations/", "problem"),
     ("/eidm2/", "customerid"),
+    ("/scim/", "scim"),
     ("/oauth/", "problem"),
     ("/connect/", "problem"),
     ("/apidoc/schema", "problem"),

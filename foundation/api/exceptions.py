@@ -54,6 +54,7 @@ STATUSES: dict[type[kinds.DomainError], int] = {
     kinds.ForbiddenError: 403,
     kinds.ConflictError: 409,
     kinds.UnprocessableError: 422,
+    kinds.PreconditionFailedError: 412,
 }
 
 

@@ -68,6 +68,23 @@ ERROR_SCHEMAS: dict[str, tuple[str, str, dict]] = {
             "required": ["errorMessage", "statusCode", "correlationId"],
         },
     ),
+    "scim": (
+        "ScimError",
+        "application/scim+json",
+        {
+            "type": "object",
+            "description": "RFC 7644 §3.12 error.",
+            "properties": {
+                "schemas": {"type": "array", "items": {
+                    "type": "string", "enum": ["urn:ietf:params:scim:api:messages:2.0:Error"]}},
+                "status": {"type": "string", "example": "404",
+                           "description": "The HTTP status, as a string."},
+                "scimType": {"type": "string", "example": "invalidFilter"},
+                "detail": {"type": "string"},
+            },
+            "required": ["schemas", "status", "detail"],
+        },
+    ),
 }
 
 # Errors any operation of a style may answer, besides its own documented ones.

@@ -114,5 +114,6 @@ def assert_error_style(response, path: str) -> None:
         return
     keys = {"additiv": {"Code", "Message", "CorrelationId"},
             "oneportal": {"errorMessage", "statusCode", "correlationId"},
-            "problem": {"type", "title", "status", "detail"}}[style]
+            "problem": {"type", "title", "status", "detail"},
+            "scim": {"schemas", "status", "detail"}}[style]
     assert keys <= set(body), body

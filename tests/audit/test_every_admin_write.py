@@ -70,6 +70,7 @@ from identities.services.roles import (
 )
 from identities.services.tenants import member_remove, member_upsert, tenant_create, tenant_update
 from orgs import services as org_services
+from scim.services.tokens import token_create, token_revoke
 from tests.admin_forms import changed, form_data, form_errors
 from tests.authorisations.conftest import body
 
@@ -263,6 +264,10 @@ ENTRIES: dict[str, Entry] = {
     "oauth2_provider.accesstoken": Entry(
         make=_token,
         actions={"revoke_tokens": lambda world, obj: access_token_revoke(token=obj)},
+    ),
+    "scim.scimtoken": Entry(
+        make=lambda world: token_create(organization=world.acme, name="entra").token,
+        actions={"revoke_tokens": lambda world, obj: token_revoke(token=obj)},
     ),
     "oauth2_provider.grant": READ_ONLY,
     "oauth2_provider.idtoken": READ_ONLY,

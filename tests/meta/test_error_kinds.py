@@ -33,6 +33,7 @@ EXPECTED = {
     "core.errors.ForbiddenError": 403,
     "core.errors.ConflictError": 409,
     "core.errors.UnprocessableError": 422,
+    "core.errors.PreconditionFailedError": 412,
     "authorisations.errors.NamespaceForbiddenError": 403,
     "authorisations.errors.ReservedNamespaceError": 403,
     "authorisations.queries.scim.FilterError": 400,
@@ -48,6 +49,11 @@ EXPECTED = {
     "orgs.errors.SizeLimitExceededError": 400,
     "orgs.errors.CycleRefusedError": 409,
     "orgs.errors.HasChildrenError": 409,
+    "scim.errors.ScimError": 400,
+    "scim.errors.InvalidValueError": 400,
+    "scim.errors.UserNotFoundError": 404,
+    "scim.errors.VersionMismatchError": 412,
+    "scim.errors.ScimNotFoundError": 404,
 }
 
 

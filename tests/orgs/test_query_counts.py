@@ -77,7 +77,7 @@ def test_recursive_delete_is_flat(api, count_queries, fanout, users):
     assert n == DELETE_QUERIES + (connection.vendor == "postgresql"), n
 
 
-DELETE_QUERIES = 73  # auth 3, audit context 5, reads 3, tombstones 6, deletes 49 (schema-bound:
+DELETE_QUERIES = 75  # auth 3, audit context 5, reads 3, tombstones 6, deletes 51 (schema-bound:
 # a statement per table that references the rows, the grant tables and the identities' profile
 # pictures included); what holds the users' identities 5 (one per registered holder:
 # identities.services.holders; 3 more when one is held: names, change records, the held ones'
@@ -89,7 +89,8 @@ DELETE_QUERIES = 73  # auth 3, audit context 5, reads 3, tombstones 6, deletes 4
 # member, once as the restricting and once as the restricted member). The back office adds
 # 4: its hook's reads of the members' menus and access policies
 # (backoffice.services.assignments.members_deleting; 3 more when one has some: the change
-# records and the two deletes) and the cascade's deletes of both tables.
+# records and the two deletes) and the cascade's deletes of both tables. SCIM adds 2: the
+# cascade's deletes of the persons' SCIM profiles and of the tokens' service accounts' tokens.
 # The tombstones include the change records of the grants withdrawn with the organizations, one
 # INSERT … SELECT per grant table (foundation.reach.grants_of_objects_withdraw), 2 whatever
 # their number
