@@ -17,6 +17,7 @@ from foundation.api.reach import NoRealm, ReachFilterBackend, ReachPermission, d
 from foundation.reach import Realm
 from identities.models import TENANTS, Identity, Tenant
 
+SCIM_DISCOVERY = "SCIM discovery: the same documents for every token, no rows"
 SCIM_USERS = ("SCIM: a token is confined to its own organization's subtree by the token itself "
               "(scim.queries.users starts every read from it; tests/scim/test_isolation.py)")
 
@@ -32,12 +33,12 @@ OPT_OUTS = {
     "accounts.api.views.UsersView": "Ainua: a write-only map confined to the connector",
     "events.api.views.ChangesView": "the change feed: each record within its own realm, "
                                     "every realm at once (events.reach; tests/events)",
-    "scim.api.discovery.ServiceProviderConfigView": "SCIM discovery: the same documents for every token, no rows",
-    "scim.api.discovery.ResourceTypesView": "SCIM discovery: the same documents for every token, no rows",
-    "scim.api.discovery.ResourceTypeView": "SCIM discovery: the same documents for every token, no rows",
-    "scim.api.discovery.SchemasView": "SCIM discovery: the same documents for every token, no rows",
-    "scim.api.discovery.SchemaView": "SCIM discovery: the same documents for every token, no rows",
-    "scim.api.discovery.RootSearchView": "SCIM discovery: the same documents for every token, no rows",
+    "scim.api.discovery.ServiceProviderConfigView": SCIM_DISCOVERY,
+    "scim.api.discovery.ResourceTypesView": SCIM_DISCOVERY,
+    "scim.api.discovery.ResourceTypeView": SCIM_DISCOVERY,
+    "scim.api.discovery.SchemasView": SCIM_DISCOVERY,
+    "scim.api.discovery.SchemaView": SCIM_DISCOVERY,
+    "scim.api.discovery.RootSearchView": SCIM_DISCOVERY,
     "scim.api.users.UsersView": SCIM_USERS,
     "scim.api.users.UsersSearchView": SCIM_USERS,
     "scim.api.users.UserView": SCIM_USERS,
