@@ -6,7 +6,8 @@
     phoneNumbers              mobile: the primary entry's (else the mobile one, the first),
                               when it is a phone number CustomerID accepts
     locale                    the profile's locale, when it is one CustomerID accepts
-    active                    sign-in (CustomerID status enabled / disabled)
+    active                    sign-in (CustomerID status enabled / disabled); unassigned
+                              while the provider leaves it so and sign-in is on
     externalId                the SCIM profile's external id
     everything else           the SCIM profile's resource, as the identity provider wrote it
 
@@ -126,7 +127,8 @@ def resource_of(user: OrgUser, *, location: str) -> dict[str, Any]:
         doc.pop("locale", None)
         if user.locale:
             doc["locale"] = user.locale
-    doc["active"] = identity.is_active
+    if profile is None or "active" in doc or not identity.is_active:
+        doc["active"] = identity.is_active  # unassigned only while the provider leaves it so
     modified = max(user.modified_at, profile.modified_at) if profile else user.modified_at
     doc["meta"] = {"resourceType": "User", "created": _instant(user.created_at),
                    "lastModified": _instant(modified), "location": location,
@@ -147,15 +149,20 @@ def _instant(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def fields_of(resource: dict[str, Any], *, active_now: bool | None) -> UserFields:
+def fields_of(resource: dict[str, Any], *, active_now: bool | None,
+              active_removed: bool = False) -> UserFields:
     """The CustomerID fields a written resource (a SCIM dump) gives, every one of them (a
     resource replaces the user): "" clears. `active` changes the status only when it differs
     from sign-in now (`active_now`; None for a new user), so that a user locked or pending
-    through CustomerID keeps that word while the provider keeps saying `active: false`."""
+    through CustomerID keeps that word while the provider keeps saying `active: false`. No
+    `active` leaves sign-in as it is, unless a PATCH removed it (`active_removed`): then it is
+    unassigned, and a user is enabled by default."""
     if not resource.get("userName"):
         raise InvalidValueError("userName is required and cannot be empty.")
     name = resource.get("name") or {}
     active = resource.get("active")
+    if active is None and active_removed:
+        active = True
     status = None
     if active is not None and active != active_now:
         status = OrgUser.Status.ENABLED.value if active else OrgUser.Status.DISABLED.value

@@ -55,9 +55,11 @@ def scim_user_patch(*, user: OrgUser, patch: PatchOp, if_match: str | None = Non
     with transaction.atomic(), audited():
         user = _locked(user, if_match)
         current = UserResource.model_validate(resource_of(user, location=""))
+        had_active = current.active is not None
         if not patch.patch(current, POLICY):
             return user
-        return _replace(user, current.model_dump(scim_ctx=REQUEST))
+        return _replace(user, current.model_dump(scim_ctx=REQUEST),
+                        active_removed=had_active and current.active is None)
 
 
 def scim_user_delete(*, user: OrgUser, if_match: str | None = None) -> None:
@@ -95,8 +97,10 @@ def _locked(user: OrgUser, if_match: str | None) -> OrgUser:
     return user
 
 
-def _replace(user: OrgUser, resource: dict[str, Any]) -> OrgUser:
-    user_update(user=user, data=fields_of(resource, active_now=user.identity.is_active))
+def _replace(user: OrgUser, resource: dict[str, Any], *,
+             active_removed: bool = False) -> OrgUser:
+    user_update(user=user, data=fields_of(resource, active_now=user.identity.is_active,
+                                          active_removed=active_removed))
     _profile_write(user, resource)
     return _reread(user)
 

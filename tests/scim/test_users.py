@@ -235,3 +235,21 @@ def test_users_of_sub_organizations_are_the_tokens_too(scim, acme, customerid):
     assert scim.patch(f"/Users/{erin.pk}", patch_body(
         {"op": "replace", "path": "active", "value": False})).status_code == 200
     assert erin.organization.path == "acme/sales"
+
+
+def test_active_is_unassigned_while_the_provider_leaves_it_so_and_sign_in_is_on(scim):
+    user = created(scim, user_body("erin"))
+    assert "active" not in user and Identity.objects.get(pk=user["id"]).is_active
+    path = f"/Users/{user['id']}"
+    assert scim.patch(path, patch_body({"op": "add", "path": "active", "value": False})).json()[
+        "active"] is False
+    # removed: unassigned, and a user is enabled by default
+    response = scim.patch(path, patch_body({"op": "remove", "path": "active"}))
+    assert response.status_code == 200 and "active" not in response.json()
+    assert Identity.objects.get(pk=user["id"]).is_active
+    # switched off elsewhere, it is answered whatever the provider said
+    OrgUser.objects.get(pk=user["id"])
+    from orgs.services import UserFields, user_update
+
+    user_update(user=OrgUser.objects.get(pk=user["id"]), data=UserFields(status="locked"))
+    assert scim.get(path).json()["active"] is False
