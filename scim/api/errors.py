@@ -51,6 +51,8 @@ def scim_error(exc: Exception, view) -> ApiError | None:
     scim_type = lookup(SCIM_TYPES, type(exc)) if isinstance(exc, kinds.DomainError) else None
     if isinstance(exc, drf.ValidationError):
         scim_type = "invalidValue"
+    if error.status == 409 and scim_type is None:  # a unique constraint a race reached
+        scim_type = "uniqueness"
     return _error(error.status, scim_type, error.message)
 
 

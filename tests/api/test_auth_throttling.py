@@ -585,7 +585,7 @@ def test_every_operation_that_authenticates_documents_429_with_retry_after():
             assert content["schema"]["$ref"] == f"#/components/schemas/{name}"
             seen.add(name)
     assert seen == {"OAuthError", "AdditivError", "OnePortalError", "CustomerIdError",
-                    "Problem"}  # Problem: the Ainua surface (spec 000)
+                    "Problem", "ScimError"}  # Problem: the Ainua surface (spec 000)
 
 
 # --- the admin's sign-in ------------------------------------------------------------------------

@@ -40,7 +40,8 @@ def test_no_import_points_up_a_floor():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 
-DOMAIN_APPS = ("accounts", "backoffice", "orgs", "authorisations", "identities", "audit")
+DOMAIN_APPS = ("accounts", "backoffice", "scim", "orgs", "authorisations", "identities",
+               "audit")
 NOT_MODULES = {"__init__.py", "apps.py", "migrations", "management", "templates", "static",
                "__pycache__"}
 MAX_LINES = 400

@@ -136,3 +136,12 @@ def test_the_console_lists_tokens_and_revokes_them(client, acme, globex):
     assert record.actor_repr == "root" and record.origin == "admin"
     assert timezone.now() - ScimToken.objects.get(pk=entra.token.pk).revoked_at < timedelta(
         minutes=1)
+
+
+def test_guessing_tokens_locks_the_address_out_with_a_scim_429(acme_token, settings):
+    settings.AUTH_FAILURES_PER_ADDRESS = 3
+    for _ in range(3):
+        scim_error(Scim("scim_guess").get("/Users"), 401)
+    response = Scim(acme_token.secret).get("/Users")  # the right token too, while locked out
+    scim_error(response, 429)
+    assert int(response["Retry-After"]) > 0

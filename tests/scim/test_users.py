@@ -248,7 +248,6 @@ def test_active_is_unassigned_while_the_provider_leaves_it_so_and_sign_in_is_on(
     assert response.status_code == 200 and "active" not in response.json()
     assert Identity.objects.get(pk=user["id"]).is_active
     # switched off elsewhere, it is answered whatever the provider said
-    OrgUser.objects.get(pk=user["id"])
     from orgs.services import UserFields, user_update
 
     user_update(user=OrgUser.objects.get(pk=user["id"]), data=UserFields(status="locked"))
