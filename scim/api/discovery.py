@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from scim import resources
 from scim.api import schema
 from scim.api.base import TAG, ScimView
-from scim.api.errors import NotImplementedError501
 from scim.errors import ScimNotFoundError
 
 
@@ -77,18 +76,3 @@ class SchemaView(SchemasView):
         if urn not in resources.SCHEMAS:
             raise ScimNotFoundError(f"No schema {urn[:200]!r}.")
         return Response(self.located(urn))
-
-
-class RootSearchView(ScimView):
-    """POST /.search across resource types: not served (RFC 7644 §3.4.3 allows 501); search
-    one type at `/Users/.search`."""
-
-    http_method_names = ["post", "options"]
-
-    @extend_schema(tags=[TAG], operation_id="scim_root_search",
-                   summary="Search every resource type (not implemented: 501)",
-                   request={resources.MEDIA_TYPE: schema.SEARCH_BODY},
-                   responses={501: schema.ERROR_501})
-    def post(self, request):
-        raise NotImplementedError501(
-            "Searching several resource types at once is not supported; POST /Users/.search.")

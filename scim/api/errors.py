@@ -29,11 +29,6 @@ SCIM_TYPES: dict[type, str] = {
 }
 
 
-class NotImplementedError501(drf.APIException):
-    status_code = 501
-    default_detail = "Not implemented."
-
-
 def scim_error(exc: Exception, view) -> ApiError | None:
     """The status, scimType and detail of an exception, or None for an unexpected one."""
     if isinstance(exc, SCIMException):

@@ -77,7 +77,6 @@ SEARCH_BODY = {"type": "object", "properties": {
     "attributes": {"type": "array", "items": TEXT},
     "excludedAttributes": {"type": "array", "items": TEXT},
 }}
-ERROR_501 = OpenApiResponse(description="Not implemented.")
 
 
 def bodies(schema: dict) -> dict:

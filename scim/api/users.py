@@ -155,3 +155,14 @@ class UserView(UserViewBase):
     def delete(self, request, user_id: str):
         scim_user_delete(user=self.user(user_id), if_match=self.if_match())
         return Response(status=204)
+
+
+class RootSearchView(UsersSearchView):
+    """POST /.search (RFC 7644 §3.4.3): a search of every resource type the service serves,
+    which is Users alone."""
+
+    @extend_schema(tags=[TAG], operation_id="scim_search",
+                   summary="Search every resource type (Users)",
+                   request=schema.bodies(schema.SEARCH_BODY), responses={200: schema.USER_LIST})
+    def post(self, request):
+        return super().post(request)

@@ -89,8 +89,13 @@ def _opaque(tag: str) -> str:
 
 
 def _locked(user: OrgUser, if_match: str | None) -> OrgUser:
-    user = (OrgUser.objects.select_for_update(of=("self", "identity"))
-            .select_related("identity__scim_profile", "organization").get(pk=user.pk))
+    """The user read again once its rows (profile and identity) are locked: the lock first,
+    then a statement of its own for the read, so that under READ COMMITTED it sees every
+    write committed before the lock was had (a read joined into the locking statement would
+    answer the SCIM profile as it was when that statement began)."""
+    list(OrgUser.objects.select_for_update(of=("self", "identity")).select_related(
+        "identity").filter(pk=user.pk).only("identity_id", "identity__id"))
+    user = _reread(user)
     if not version_matches(user, if_match):
         raise VersionMismatchError(
             "If-Match: the user has changed since that version was read; read it again.")

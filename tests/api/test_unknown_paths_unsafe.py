@@ -33,6 +33,10 @@ def assert_surface_404(response, style: str) -> None:
     elif style == "problem":
         assert content_type == "application/problem+json"
         assert body["status"] == 404 and body["title"] == "Not Found" and body["detail"]
+    elif style == "scim":
+        assert content_type == "application/scim+json"
+        assert body == {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                        "status": "404", "detail": body["detail"]}
     else:
         assert style == "oneportal"
         assert content_type == "application/json"

@@ -38,10 +38,10 @@ OPT_OUTS = {
     "scim.api.discovery.ResourceTypeView": SCIM_DISCOVERY,
     "scim.api.discovery.SchemasView": SCIM_DISCOVERY,
     "scim.api.discovery.SchemaView": SCIM_DISCOVERY,
-    "scim.api.discovery.RootSearchView": SCIM_DISCOVERY,
     "scim.api.users.UsersView": SCIM_USERS,
     "scim.api.users.UsersSearchView": SCIM_USERS,
     "scim.api.users.UserView": SCIM_USERS,
+    "scim.api.users.RootSearchView": SCIM_USERS,
 }
 
 
