@@ -8,8 +8,9 @@ address the request came to, so they are built once (module constants) and each 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+import scim2_models
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
@@ -24,8 +25,26 @@ from scim2_models import (
     ScimPolicy,
     ServiceProviderConfig,
     Sort,
-    User,
 )
+
+
+# scim2-models' User, its email entries' addresses checked where Tessera keeps them, by
+# CustomerID's own rule (Django's validator: orgs.services.users), not by email-validator,
+# which refuses special-use domains: an on-premises directory's `.local` addresses, Okta's own
+# examples. The same schema (the classes' docstrings are the schemas' descriptions).
+class Email(scim2_models.Email):
+    value: str | None = None
+    """Email addresses for the user."""
+
+
+class User(scim2_models.User):
+    """User Account"""
+
+    emails: list[Email] | None = None
+    """Email addresses for the user."""
+
+    Emails: ClassVar[type[scim2_models.ComplexAttribute]] = Email
+
 
 UserResource = User[EnterpriseUser]
 USER_SCHEMA = str(User.__schema__)

@@ -39,18 +39,20 @@ class UserViewBase(ScimView):
         return Selection.model_validate({key: given.get(key) for key in (
             "attributes", "excludedAttributes") if given.get(key)})
 
-    def dump(self, user: OrgUser, selection: Selection, context: Context) -> dict[str, Any]:
-        resource = UserResource.model_validate(resource_of(user, location=self.location(user)))
-        return resource.model_dump(scim_ctx=context, response_parameters=selection)
+    def dump(self, doc: dict[str, Any], selection: Selection, context: Context
+             ) -> dict[str, Any]:
+        """A user (`scim.mapping.resource_of`) as an answer holds it: what `selection` asks
+        for of what `context` returns (never the password)."""
+        return UserResource.model_validate(doc).model_dump(scim_ctx=context,
+                                                           response_parameters=selection)
 
     def answer(self, user: OrgUser, context: Context, status: int = 200) -> Response:
         doc = resource_of(user, location=self.location(user))
-        body = UserResource.model_validate(doc).model_dump(
-            scim_ctx=context, response_parameters=self.selection())
         headers = {"ETag": doc["meta"]["version"]}
         if status == 201:
             headers["Location"] = doc["meta"]["location"]
-        return Response(body, status=status, headers=headers)
+        return Response(self.dump(doc, self.selection(), context), status=status,
+                        headers=headers)
 
     def body(self) -> dict[str, Any]:
         data = self.request.data
@@ -62,7 +64,8 @@ class UserViewBase(ScimView):
         page = users_page(self.organization, filter=listing.filter, sort_by=listing.sort_by,
                           descending=listing.descending, start=listing.start,
                           count=listing.count)
-        resources = [self.dump(user, listing.selection, Context.SEARCH_RESPONSE)
+        resources = [self.dump(resource_of(user, location=self.location(user)),
+                               listing.selection, Context.SEARCH_RESPONSE)
                      for user in page.users]
         return Response({"schemas": [LIST_SCHEMA], "totalResults": page.total,
                          "itemsPerPage": len(resources), "startIndex": listing.start,
