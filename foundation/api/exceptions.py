@@ -113,12 +113,19 @@ def style_of(view, request) -> str:
 
 def exception_handler(exc: Exception, context: dict) -> HttpResponse:
     view = context.get("view")
+    return respond(exc, context, error_for(exc, view), style_of(view, context["request"]))
+
+
+def respond(exc: Exception, context: dict, error: ApiError | None, style: str) -> HttpResponse:
+    """The answer to `exc` as `error` in `style` (a 500 when None), with the headers the
+    exception asks for, the request's transaction rolled back: every surface's handler ends
+    here."""
+    view = context.get("view")
     request = context["request"]
-    error = error_for(exc, view)
     if error is None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         error = ApiError(500, additiv_code(500), "Internal server error.")
-    response = render(error, style_of(view, request))
+    response = render(error, style)
     if getattr(exc, "auth_header", None):
         response["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):

@@ -12,13 +12,12 @@ from __future__ import annotations
 from django.http import HttpResponse
 from pydantic import ValidationError
 from rest_framework import exceptions as drf
-from rest_framework.views import set_rollback
 from scim2_models import Error, SCIMException
 
 from authorisations.queries.scim import FilterError
 from core import errors as kinds
-from foundation.api.errors import ApiError, additiv_code, render
-from foundation.api.exceptions import error_for, log, lookup
+from foundation.api.errors import ApiError, additiv_code
+from foundation.api.exceptions import error_for, lookup, respond
 
 # domain kinds → scimType (the nearest class along the kind's MRO)
 SCIM_TYPES: dict[type, str] = {
@@ -57,17 +56,4 @@ def _error(status: int, scim_type: str | None, detail: str) -> ApiError:
 
 
 def exception_handler(exc: Exception, context: dict) -> HttpResponse:
-    view, request = context.get("view"), context["request"]
-    error = scim_error(exc, view)
-    if error is None:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        error = ApiError(500, additiv_code(500), "Internal server error.")
-    response = render(error, "scim")
-    if getattr(exc, "auth_header", None):
-        response["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        response["Retry-After"] = str(int(exc.wait))
-    if isinstance(exc, drf.MethodNotAllowed) and view is not None:
-        response["Allow"] = ", ".join(view.allowed_methods)
-    set_rollback()
-    return response
+    return respond(exc, context, scim_error(exc, context.get("view")), "scim")
